@@ -1,0 +1,21 @@
+import type { DashboardStatus } from '@lmarena-bridge/contracts';
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { StatusService } from './status.service';
+
+@ApiTags('status')
+@Controller('api/status')
+export class StatusController {
+  constructor(private readonly statusService: StatusService) {}
+
+  @Get()
+  @ApiOkResponse({
+    description: 'Measured on each call: a real database round trip.',
+    schema: {
+      example: { status: 'ok', database: 'ok', database_latency_ms: 0.12, database_type: 'sqlite', uptime_s: 42, version: '0.1.0' },
+    },
+  })
+  status(): Promise<DashboardStatus> {
+    return this.statusService.status();
+  }
+}

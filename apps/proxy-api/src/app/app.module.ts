@@ -1,0 +1,24 @@
+import { authEntities } from '@lmarena-bridge/auth';
+import { AppConfig, ConfigModule } from '@lmarena-bridge/config';
+import { DatabaseModule } from '@lmarena-bridge/database';
+import { loggerModule } from '@lmarena-bridge/server';
+import { usageEntities } from '@lmarena-bridge/usage';
+import { DynamicModule, Module } from '@nestjs/common';
+import { HealthModule } from './health/health.module';
+import { ModelsModule } from './models/models.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        loggerModule('proxy-api'),
+        DatabaseModule.forRoot([...authEntities, ...usageEntities]),
+        HealthModule,
+        ModelsModule,
+      ],
+    };
+  }
+}

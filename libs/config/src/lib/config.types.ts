@@ -1,0 +1,83 @@
+export interface ListenConfig {
+  host: string;
+  port: number;
+}
+
+export interface ProxyConfig extends ListenConfig {
+  /** Largest accepted request body, in bytes. */
+  max_body_bytes: number;
+}
+
+export interface DashboardConfig extends ListenConfig {
+  allow_registration: boolean;
+  session_ttl_hours: number;
+  secure_cookies: boolean;
+}
+
+export type DatabaseTarget =
+  | { type: 'sqlite'; path: string }
+  | { type: 'postgres'; url: string };
+
+export interface DatabaseConfig {
+  /** The URL as written (or from DATABASE_URL), for messages. */
+  url: string;
+  target: DatabaseTarget;
+}
+
+export interface UsageConfig {
+  retention_days: number;
+  /** Rows written per transaction by the batched recorder. */
+  batch_size: number;
+  /** Longest a recorded row waits in memory before it is written. */
+  flush_interval_ms: number;
+  /** Rows held in memory at most; past it, recording waits for the database. */
+  max_queue: number;
+}
+
+export interface EchoProviderConfig {
+  type: 'echo';
+}
+
+export interface OpenAiProviderConfig {
+  type: 'openai';
+  base_url: string;
+  /** Name of the environment variable holding the key; empty: no key sent. */
+  api_key_env: string;
+  timeout_ms: number;
+}
+
+export interface LmarenaProviderConfig {
+  type: 'lmarena';
+}
+
+export type ProviderConfig = EchoProviderConfig | OpenAiProviderConfig | LmarenaProviderConfig;
+export type ProviderType = ProviderConfig['type'];
+
+/** One public model name and where it goes. */
+export interface ModelRoute {
+  name: string;
+  /** Key in `providers`. */
+  provider: string;
+  type: ProviderType;
+  /** Model id sent upstream. */
+  upstream_model: string;
+}
+
+export interface AppConfig {
+  /** Absolute path of the config file that was read. */
+  config_path: string;
+  /** Absolute path of the models file that was read. */
+  models_path: string;
+  use_dashboard_tokens: boolean;
+  api_key: string;
+  proxy: ProxyConfig;
+  dashboard: DashboardConfig;
+  database: DatabaseConfig;
+  redis: { url: string };
+  usage: UsageConfig;
+  providers: Readonly<Record<string, ProviderConfig>>;
+  models: readonly ModelRoute[];
+}
+
+/** Key of the built-in provider that serves string entries of models.json. */
+export const LMARENA_PROVIDER = 'lmarena';

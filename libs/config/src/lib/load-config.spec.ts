@@ -1,0 +1,188 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from './config-error';
+import { loadConfig } from './load-config';
+
+describe('loadConfig', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'lmb-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  function write(config: string, models = '{"echo": {"provider": "echo"}}'): void {
+    writeFileSync(join(dir, 'config.jsonc'), config);
+    writeFileSync(join(dir, 'models.json'), models);
+  }
+  const load = (env: NodeJS.ProcessEnv = {}) => loadConfig({ cwd: dir, env });
+
+  function expectError(fn: () => unknown, key: string | null, problem: RegExp): ConfigError {
+    let caught: unknown;
+    try {
+      fn();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const error = caught as ConfigError;
+    expect(error.key).toBe(key);
+    expect(error.problem).toMatch(problem);
+    return error;
+  }
+
+  it('applies every default to an empty object', () => {
+    write('{}');
+    const config = load();
+    expect(config.use_dashboard_tokens).toBe(true);
+    expect(config.api_key).toBe('');
+    expect(config.proxy).toEqual({ host: '127.0.0.1', port: 5102, max_body_bytes: 20 * 1024 * 1024 });
+    expect(config.dashboard).toEqual({
+      host: '127.0.0.1', port: 5105, allow_registration: true, session_ttl_hours: 168, secure_cookies: false,
+    });
+    expect(config.database.target).toEqual({ type: 'sqlite', path: join(dir, 'dashboard.db') });
+    expect(config.usage.retention_days).toBe(90);
+    expect(config.models).toEqual([{ name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' }]);
+  });
+
+  it('accepts comments and trailing commas', () => {
+    write(`{
+      // line comment
+      "api_key": "k", /* block comment */
+      "proxy": { "port": 6000, },
+    }`, `{ "echo": { "provider": "echo", }, // trailing
+    }`);
+    const config = load();
+    expect(config.api_key).toBe('k');
+    expect(config.proxy.port).toBe(6000);
+  });
+
+  it('returns a deeply frozen object', () => {
+    write('{}');
+    const config = load();
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.proxy)).toBe(true);
+    expect(Object.isFrozen(config.models[0])).toBe(true);
+  });
+
+  it.each([
+    ['{"use_dashboard_tokens": "yes"}', 'use_dashboard_tokens', /true or false/],
+    ['{"api_key": 5}', 'api_key', /expected a string/],
+    ['{"proxy": []}', 'proxy', /expected an object/],
+    ['{"proxy": {"port": "5102"}}', 'proxy.port', /whole number/],
+    ['{"proxy": {"port": 70000}}', 'proxy.port', /from 0 to 65535, found 70000/],
+    ['{"proxy": {"host": ""}}', 'proxy.host', /non-empty/],
+    ['{"proxy": {"max_body_mb": 0}}', 'proxy.max_body_mb', /whole number/],
+    ['{"dashboard": {"allow_registration": 1}}', 'dashboard.allow_registration', /true or false/],
+    ['{"dashboard": {"session_ttl_hours": 1.5}}', 'dashboard.session_ttl_hours', /whole number/],
+    ['{"dashboard": {"secure_cookies": null}}', 'dashboard.secure_cookies', /true or false, found null/],
+    ['{"database": {"url": "mysql://x"}}', 'database.url', /sqlite:<path>/],
+    ['{"database": {"url": 1}}', 'database.url', /expected a string/],
+    ['{"redis": {"url": "http://x"}}', 'redis.url', /redis:\/\//],
+    ['{"usage": {"retention_days": -1}}', 'usage.retention_days', /whole number/],
+    ['{"providers": {"x": {"type": "nope"}}}', 'providers.x.type', /one of "openai", "echo", "lmarena"/],
+    ['{"providers": {"x": {"type": "openai"}}}', 'providers.x.base_url', /required/],
+    ['{"providers": {"x": {"type": "openai", "base_url": "ftp://a"}}}', 'providers.x.base_url', /http\(s\) URL/],
+    ['{"providers": {"x": {"type": "openai", "base_url": "http://a", "timeout_ms": "1"}}}', 'providers.x.timeout_ms', /whole number/],
+    ['{"providers": {"x": {"type": "echo", "extra": 1}}}', 'providers.x.extra', /unknown key/],
+    ['{"prxy": {}}', 'prxy', /unknown key; expected one of/],
+  ])('rejects %s naming %s', (text, key, problem) => {
+    write(text);
+    const error = expectError(() => load(), key, problem);
+    expect(error.file).toBe(join(dir, 'config.jsonc'));
+    expect(error.message).toContain(`"${key}"`);
+  });
+
+  it('reports syntax errors with line and column', () => {
+    write('{\n  "api_key": "a"\n  "proxy": {}\n}');
+    const error = expectError(() => load(), null, /line 3, column 3: CommaExpected/);
+    expect(error.message).toContain('config.jsonc');
+  });
+
+  it('rejects a top level that is not an object', () => {
+    write('[1]');
+    expectError(() => load(), null, /JSON object at the top level, found an array/);
+  });
+
+  it('names a missing config file', () => {
+    const error = expectError(() => load(), null, /file not found/);
+    expect(error.file).toBe(join(dir, 'config.jsonc'));
+  });
+
+  it('names a missing models file', () => {
+    writeFileSync(join(dir, 'config.jsonc'), '{}');
+    const error = expectError(() => load(), null, /file not found/);
+    expect(error.file).toBe(join(dir, 'models.json'));
+  });
+
+  it('rejects a model naming an unknown provider', () => {
+    write('{}', '{"gpt": {"provider": "openai"}}');
+    const error = expectError(() => load(), 'gpt.provider', /unknown provider "openai"; the providers in config.jsonc are: echo, lmarena/);
+    expect(error.file).toBe(join(dir, 'models.json'));
+  });
+
+  it.each([
+    ['{"m": 5}', 'm', /LMArena model id string/],
+    ['{"m": ""}', 'm', /empty string/],
+    ['{"m": {"provider": "echo", "model": 3}}', 'm.model', /expected a string/],
+    ['{"m": {"model": "x"}}', 'm.provider', /required/],
+    ['{"m": {"provider": "echo", "x": 1}}', 'm.x', /unknown key/],
+  ])('rejects the model entry %s', (models, key, problem) => {
+    write('{}', models);
+    expectError(() => load(), key, problem);
+  });
+
+  it('routes string entries to the lmarena bridge and objects to their provider', () => {
+    write(
+      '{"providers": {"local": {"type": "openai", "base_url": "http://127.0.0.1:11434/v1/", "api_key_env": ""}}}',
+      '{"arena-model": "claude-x", "llama": {"provider": "local", "model": "llama3:8b"}, "echo": {"provider": "echo"}}',
+    );
+    const config = load();
+    expect(config.models).toEqual([
+      { name: 'arena-model', provider: 'lmarena', type: 'lmarena', upstream_model: 'claude-x' },
+      { name: 'llama', provider: 'local', type: 'openai', upstream_model: 'llama3:8b' },
+      { name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' },
+    ]);
+    expect(config.providers['local']).toEqual({
+      type: 'openai', base_url: 'http://127.0.0.1:11434/v1', api_key_env: '', timeout_ms: 600000,
+    });
+  });
+
+  it('lets environment overrides win over the file', () => {
+    write('{"proxy": {"host": "0.0.0.0", "port": 1}, "dashboard": {"port": 2}, "database": {"url": "sqlite:a.db"}}');
+    writeFileSync(join(dir, 'other-models.json'), '{"e2": {"provider": "echo"}}');
+    const config = load({
+      PROXY_HOST: '127.0.0.2', PROXY_PORT: '7001', DASHBOARD_HOST: '127.0.0.3', DASHBOARD_PORT: '7002',
+      DATABASE_URL: 'postgres://root@127.0.0.1:5432/test', REDIS_URL: 'redis://127.0.0.1:6379', LMB_MODELS: 'other-models.json',
+    });
+    expect(config.proxy.host).toBe('127.0.0.2');
+    expect(config.proxy.port).toBe(7001);
+    expect(config.dashboard.host).toBe('127.0.0.3');
+    expect(config.dashboard.port).toBe(7002);
+    expect(config.database.target).toEqual({ type: 'postgres', url: 'postgres://root@127.0.0.1:5432/test' });
+    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.models.map((m) => m.name)).toEqual(['e2']);
+  });
+
+  it('reads the file named by LMB_CONFIG and resolves relative paths against its folder', () => {
+    const sub = join(dir, 'etc');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'custom.jsonc'), '{"database": {"url": "sqlite:data/x.db"}}');
+    writeFileSync(join(sub, 'models.json'), '{}');
+    const config = load({ LMB_CONFIG: 'etc/custom.jsonc' });
+    expect(config.config_path).toBe(join(sub, 'custom.jsonc'));
+    expect(config.database.target).toEqual({ type: 'sqlite', path: join(sub, 'data/x.db') });
+  });
+
+  it('rejects a bad port in the environment, naming the variable', () => {
+    write('{}');
+    const error = expectError(() => load({ PROXY_PORT: 'abc' }), 'PROXY_PORT', /port number/);
+    expect(error.file).toBe('environment');
+  });
+
+  it('rejects a bad DATABASE_URL naming the variable', () => {
+    write('{}');
+    expectError(() => load({ DATABASE_URL: 'oracle://x' }), 'DATABASE_URL', /sqlite:<path>/);
+  });
+});

@@ -1,0 +1,184 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConfigError } from './config-error';
+import { readJsoncFile } from './jsonc-file';
+import { isPlainObject, ObjectReader } from './object-reader';
+import {
+  AppConfig,
+  DatabaseConfig,
+  DatabaseTarget,
+  LMARENA_PROVIDER,
+  ModelRoute,
+  ProviderConfig,
+} from './config.types';
+
+export interface LoadConfigOptions {
+  /** Environment to read overrides from (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Folder that a relative LMB_CONFIG and the default config path resolve against. */
+  cwd?: string;
+}
+
+const MIB = 1024 * 1024;
+const PROVIDER_TYPES = ['openai', 'echo', 'lmarena'] as const;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function envPort(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 0 || port > 65535) {
+    throw new ConfigError('environment', name, `expected a port number from 0 to 65535, found ${JSON.stringify(raw)}`);
+  }
+  return port;
+}
+
+function envString(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+/** `sqlite:<path>` (relative to the config folder) or `postgres://…`. */
+export function parseDatabaseUrl(url: string, baseDir: string, source: { file: string; key: string }): DatabaseTarget {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new ConfigError(source.file, source.key, 'expected "sqlite:<file path>", the path is empty');
+    return { type: 'sqlite', path: isAbsolute(path) ? path : resolve(baseDir, path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url);
+    } catch {
+      throw new ConfigError(source.file, source.key, 'is not a valid postgres:// URL');
+    }
+    return { type: 'postgres', url };
+  }
+  throw new ConfigError(source.file, source.key, `expected "sqlite:<path>" or "postgres://user@host:5432/db", found ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`);
+}
+
+function readProviders(root: ObjectReader): Record<string, ProviderConfig> {
+  const section = root.section('providers', null);
+  const providers: Record<string, ProviderConfig> = {};
+  for (const name of section.keys()) {
+    const entry = section.section(name, null);
+    const type = entry.oneOf('type', PROVIDER_TYPES);
+    if (type === 'openai') {
+      const known = ['type', 'base_url', 'api_key_env', 'timeout_ms'];
+      const reader = section.section(name, known);
+      const baseUrl = reader.string('base_url', '', { nonEmpty: true });
+      if (baseUrl === '') reader.fail('base_url', 'is required for an "openai" provider (for example "https://api.openai.com/v1")');
+      try {
+        const parsed = new URL(baseUrl);
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+      } catch {
+        reader.fail('base_url', `expected an http(s) URL, found ${JSON.stringify(baseUrl)}`);
+      }
+      providers[name] = {
+        type,
+        base_url: baseUrl.replace(/\/+$/, ''),
+        api_key_env: reader.string('api_key_env', ''),
+        timeout_ms: reader.int('timeout_ms', 600_000, 1, 3_600_000),
+      };
+    } else {
+      section.section(name, ['type']);
+      providers[name] = { type };
+    }
+  }
+  if (!providers['echo']) providers['echo'] = { type: 'echo' };
+  if (!providers[LMARENA_PROVIDER]) providers[LMARENA_PROVIDER] = { type: 'lmarena' };
+  return providers;
+}
+
+/** Reads models.json: public name -> `{provider, model?}` or a string (an LMArena model id). */
+export function readModels(file: string, providers: Record<string, ProviderConfig>): ModelRoute[] {
+  const root = ObjectReader.root(file, readJsoncFile(file), null);
+  const models: ModelRoute[] = [];
+  for (const name of root.keys()) {
+    if (name.trim() === '') root.fail(name, 'a model name cannot be empty');
+    const value = root.raw(name);
+    if (typeof value === 'string') {
+      if (value.trim() === '') root.fail(name, 'expected an LMArena model id, found an empty string');
+      models.push({ name, provider: LMARENA_PROVIDER, type: 'lmarena', upstream_model: value });
+      continue;
+    }
+    if (!isPlainObject(value)) root.fail(name, 'expected {"provider": "<providers key>", "model": "<upstream id>"} or an LMArena model id string');
+    const entry = root.section(name, ['provider', 'model']);
+    const provider = entry.string('provider', '', { nonEmpty: true });
+    if (provider === '') entry.fail('provider', 'is required');
+    const config = providers[provider];
+    if (!config) {
+      entry.fail('provider', `unknown provider ${JSON.stringify(provider)}; the providers in config.jsonc are: ${Object.keys(providers).join(', ')}`);
+    }
+    models.push({ name, provider, type: config.type, upstream_model: entry.string('model', name, { nonEmpty: true }) });
+  }
+  return models;
+}
+
+/**
+ * Loads config.jsonc and models.json, applies defaults and environment overrides, and
+ * validates everything once. The result is deeply frozen. Throws ConfigError.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const configPath = resolve(cwd, envString(env, 'LMB_CONFIG', 'config.jsonc'));
+  const baseDir = dirname(configPath);
+
+  const root = ObjectReader.root(configPath, readJsoncFile(configPath), [
+    'use_dashboard_tokens', 'api_key', 'proxy', 'dashboard', 'database', 'redis', 'usage', 'providers', 'models_file',
+  ]);
+  const proxy = root.section('proxy', ['host', 'port', 'max_body_mb']);
+  const dashboard = root.section('dashboard', ['host', 'port', 'allow_registration', 'session_ttl_hours', 'secure_cookies']);
+  const database = root.section('database', ['url']);
+  const redis = root.section('redis', ['url']);
+  const usage = root.section('usage', ['retention_days', 'batch_size', 'flush_interval_ms', 'max_queue']);
+
+  const fileDbUrl = database.string('url', 'sqlite:dashboard.db', { nonEmpty: true });
+  const dbUrl = envString(env, 'DATABASE_URL', fileDbUrl);
+  const dbSource = env['DATABASE_URL'] ? { file: 'environment', key: 'DATABASE_URL' } : { file: configPath, key: 'database.url' };
+  const databaseConfig: DatabaseConfig = { url: dbUrl, target: parseDatabaseUrl(dbUrl, baseDir, dbSource) };
+
+  const redisUrl = envString(env, 'REDIS_URL', redis.string('url', ''));
+  if (redisUrl !== '' && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(env['REDIS_URL'] ? 'environment' : configPath, env['REDIS_URL'] ? 'REDIS_URL' : 'redis.url', 'expected a redis:// URL or an empty string');
+  }
+
+  const providers = readProviders(root);
+  const modelsPath = resolve(baseDir, envString(env, 'LMB_MODELS', root.string('models_file', 'models.json', { nonEmpty: true })));
+
+  const config: AppConfig = {
+    config_path: configPath,
+    models_path: modelsPath,
+    use_dashboard_tokens: root.bool('use_dashboard_tokens', true),
+    api_key: root.string('api_key', ''),
+    proxy: {
+      host: envString(env, 'PROXY_HOST', proxy.string('host', '127.0.0.1', { nonEmpty: true })),
+      port: envPort(env, 'PROXY_PORT', proxy.int('port', 5102, 0, 65535)),
+      max_body_bytes: proxy.int('max_body_mb', 20, 1, 1024) * MIB,
+    },
+    dashboard: {
+      host: envString(env, 'DASHBOARD_HOST', dashboard.string('host', '127.0.0.1', { nonEmpty: true })),
+      port: envPort(env, 'DASHBOARD_PORT', dashboard.int('port', 5105, 0, 65535)),
+      allow_registration: dashboard.bool('allow_registration', true),
+      session_ttl_hours: dashboard.int('session_ttl_hours', 168, 1, 24 * 366),
+      secure_cookies: dashboard.bool('secure_cookies', false),
+    },
+    database: databaseConfig,
+    redis: { url: redisUrl },
+    usage: {
+      retention_days: usage.int('retention_days', 90, 1, 36_500),
+      batch_size: usage.int('batch_size', 500, 1, 10_000),
+      flush_interval_ms: usage.int('flush_interval_ms', 250, 10, 60_000),
+      max_queue: usage.int('max_queue', 50_000, 100, 10_000_000),
+    },
+    providers,
+    models: readModels(modelsPath, providers),
+  };
+  return deepFreeze(config);
+}

@@ -1,0 +1,23 @@
+export type TokenStatus = 'active' | 'expired' | 'revoked';
+
+/** A dashboard API token as listed: the secret is never part of it. */
+export interface Token {
+  id: number;
+  name: string;
+  /** `sk-lmarena-…` plus the last four characters of the secret. */
+  hint: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  status: TokenStatus;
+}
+
+/** The answer to token creation: the only time the secret is shown. */
+export interface CreatedToken extends Token {
+  token: string;
+}
+
+export interface TokenList {
+  tokens: Token[];
+}

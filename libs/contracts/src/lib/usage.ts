@@ -1,0 +1,66 @@
+export interface DayUsage {
+  date: string;
+  requests: number;
+  errors: number;
+  avg_response_time_ms: number;
+  p95_response_time_ms: number;
+}
+
+export interface ModelUsage {
+  model: string;
+  requests: number;
+  errors: number;
+  avg_response_time_ms: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface TokenUsage {
+  token_id: number;
+  name: string;
+  requests: number;
+}
+
+export interface StatusUsage {
+  status_code: number;
+  count: number;
+}
+
+export interface UsageSummary {
+  days: number;
+  total_requests: number;
+  success_requests: number;
+  error_requests: number;
+  success_rate: number;
+  avg_response_time_ms: number;
+  p50_response_time_ms: number;
+  p95_response_time_ms: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  active_tokens: number;
+  by_day: DayUsage[];
+  by_model: ModelUsage[];
+  by_token: TokenUsage[];
+  by_status: StatusUsage[];
+}
+
+export interface UsageLogEntry {
+  id: number;
+  created_at: string;
+  token_id: number | null;
+  token_name: string | null;
+  model: string;
+  endpoint: string;
+  stream: boolean;
+  status_code: number;
+  response_time_ms: number;
+  ttft_ms: number | null;
+  prompt_tokens: number | null;
+  completion_tokens: number | null;
+  error_message: string | null;
+}
+
+export interface UsageLogPage {
+  logs: UsageLogEntry[];
+  next_cursor: string | null;
+}

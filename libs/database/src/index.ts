@@ -1,0 +1,5 @@
+export * from './lib/epoch-ms.transformer';
+export * from './lib/data-source';
+export * from './lib/migrate';
+export * from './lib/migrations';
+export * from './lib/database.module';

@@ -1,0 +1,3 @@
+export * from './lib/logger.module';
+export * from './lib/swagger';
+export * from './lib/listen';

@@ -1,0 +1,45 @@
+import { INestApplication } from '@nestjs/common';
+import { AddressInfo } from 'node:net';
+import { Logger } from 'nestjs-pino';
+
+/** Longest a graceful stop may take before the process exits anyway. */
+const SHUTDOWN_LIMIT_MS = 15_000;
+
+/**
+ * Listens, logs where, and makes SIGTERM/SIGINT stop the server cleanly: app.close() stops
+ * accepting connections and runs every onModuleDestroy / beforeApplicationShutdown hook (the
+ * usage recorder flushes there), then the process exits with status 0. A second signal, or
+ * a stop that takes too long, exits at once with status 1.
+ */
+export async function listen(app: INestApplication, name: string, host: string, port: number): Promise<void> {
+  const logger = app.get(Logger);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${name}: second ${signal}, exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log(`${name}: ${signal} received, shutting down`);
+    const force = setTimeout(() => {
+      logger.error(`${name}: shutdown took longer than ${SHUTDOWN_LIMIT_MS} ms, exiting`);
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error(`${name}: error while shutting down: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  await app.listen(port, host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  logger.log(`${name} listening on http://${host}:${address.port}`);
+  // Machine-readable line for the test harness and scripts that start on port 0.
+  if (process.env['LMB_REPORT_PORT'] === '1') process.stdout.write(`LMB_LISTENING ${name} ${address.port}\n`);
+}

@@ -1,0 +1,33 @@
+import { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import type { Options } from 'pino-http';
+
+/**
+ * Paths pino must never print: credentials travel in these headers. Tokens, passwords and
+ * session ids are never logged anywhere else either.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+];
+
+/** pino-http options shared by both servers; LOG_LEVEL overrides the level. */
+export function pinoHttpOptions(name: string, env: NodeJS.ProcessEnv = process.env): Options {
+  const pretty = env['NODE_ENV'] !== 'production' && process.stdout.isTTY;
+  return {
+    name,
+    level: env['LOG_LEVEL'] ?? 'info',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+    // Health checks would drown the log.
+    autoLogging: { ignore: (req: IncomingMessage) => req.url === '/healthz' || req.url === '/api/status' },
+    quietReqLogger: true,
+  };
+}
+
+/** nestjs-pino: JSON lines in production, pretty when a person watches a terminal. */
+export function loggerModule(name: string) {
+  return LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(name) });
+}
