@@ -4,17 +4,23 @@ import { DatabaseModule } from '@lmarena-bridge/database';
 import { loggerModule } from '@lmarena-bridge/server';
 import { usageEntities } from '@lmarena-bridge/usage';
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
+import { DashboardAuthModule } from './auth/auth.module';
 import { StatusModule } from './status/status.module';
+import { TokensModule } from './tokens/tokens.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logStream?: NodeJS.WritableStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggerModule('dashboard-api'),
+        loggerModule('dashboard-api', logStream),
         DatabaseModule.forRoot([...authEntities, ...usageEntities]),
+        DashboardAuthModule,
+        TokensModule,
+        AdminModule,
         StatusModule,
       ],
     };

@@ -12,6 +12,10 @@ export interface DashboardConfig extends ListenConfig {
   allow_registration: boolean;
   session_ttl_hours: number;
   secure_cookies: boolean;
+  /** Login, register and admin-init attempts per minute for one username. */
+  login_attempts_per_minute: number;
+  /** Login, register and admin-init requests per minute from one IP address. */
+  auth_requests_per_minute: number;
 }
 
 export type DatabaseTarget =

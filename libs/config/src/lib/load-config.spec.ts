@@ -40,6 +40,7 @@ describe('loadConfig', () => {
     expect(config.proxy).toEqual({ host: '127.0.0.1', port: 5102, max_body_bytes: 20 * 1024 * 1024 });
     expect(config.dashboard).toEqual({
       host: '127.0.0.1', port: 5105, allow_registration: true, session_ttl_hours: 168, secure_cookies: false,
+      login_attempts_per_minute: 10, auth_requests_per_minute: 60,
     });
     expect(config.database.target).toEqual({ type: 'sqlite', path: join(dir, 'dashboard.db') });
     expect(config.usage.retention_days).toBe(90);
@@ -80,6 +81,7 @@ describe('loadConfig', () => {
     ['{"database": {"url": "mysql://x"}}', 'database.url', /sqlite:<path>/],
     ['{"database": {"url": 1}}', 'database.url', /expected a string/],
     ['{"redis": {"url": "http://x"}}', 'redis.url', /redis:\/\//],
+    ['{"dashboard": {"login_attempts_per_minute": 0}}', 'dashboard.login_attempts_per_minute', /whole number/],
     ['{"usage": {"retention_days": -1}}', 'usage.retention_days', /whole number/],
     ['{"providers": {"x": {"type": "nope"}}}', 'providers.x.type', /one of "openai", "echo", "lmarena"/],
     ['{"providers": {"x": {"type": "openai"}}}', 'providers.x.base_url', /required/],

@@ -134,7 +134,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     'use_dashboard_tokens', 'api_key', 'proxy', 'dashboard', 'database', 'redis', 'usage', 'providers', 'models_file',
   ]);
   const proxy = root.section('proxy', ['host', 'port', 'max_body_mb']);
-  const dashboard = root.section('dashboard', ['host', 'port', 'allow_registration', 'session_ttl_hours', 'secure_cookies']);
+  const dashboard = root.section('dashboard', [
+    'host', 'port', 'allow_registration', 'session_ttl_hours', 'secure_cookies', 'login_attempts_per_minute', 'auth_requests_per_minute',
+  ]);
   const database = root.section('database', ['url']);
   const redis = root.section('redis', ['url']);
   const usage = root.section('usage', ['retention_days', 'batch_size', 'flush_interval_ms', 'max_queue']);
@@ -168,6 +170,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       allow_registration: dashboard.bool('allow_registration', true),
       session_ttl_hours: dashboard.int('session_ttl_hours', 168, 1, 24 * 366),
       secure_cookies: dashboard.bool('secure_cookies', false),
+      login_attempts_per_minute: dashboard.int('login_attempts_per_minute', 10, 1, 100_000),
+      auth_requests_per_minute: dashboard.int('auth_requests_per_minute', 60, 1, 1_000_000),
     },
     database: databaseConfig,
     redis: { url: redisUrl },

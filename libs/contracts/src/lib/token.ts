@@ -21,3 +21,13 @@ export interface CreatedToken extends Token {
 export interface TokenList {
   tokens: Token[];
 }
+
+/** A token in the admin list, with its owner. */
+export interface AdminToken extends Token {
+  user_id: number;
+  username: string;
+}
+
+export interface AdminTokenList {
+  tokens: AdminToken[];
+}

@@ -27,7 +27,11 @@ export function pinoHttpOptions(name: string, env: NodeJS.ProcessEnv = process.e
   };
 }
 
-/** nestjs-pino: JSON lines in production, pretty when a person watches a terminal. */
-export function loggerModule(name: string) {
-  return LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(name) });
+/**
+ * nestjs-pino: JSON lines in production, pretty when a person watches a terminal. Tests pass
+ * a stream to capture every line (and check that no secret is in them).
+ */
+export function loggerModule(name: string, stream?: NodeJS.WritableStream) {
+  const options = pinoHttpOptions(name);
+  return LoggerModule.forRoot({ pinoHttp: stream ? [{ ...options, transport: undefined }, stream as never] : options });
 }

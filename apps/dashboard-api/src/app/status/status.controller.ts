@@ -1,6 +1,7 @@
 import type { DashboardStatus } from '@lmarena-bridge/contracts';
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../common/decorators';
 import { StatusService } from './status.service';
 
 @ApiTags('status')
@@ -9,6 +10,7 @@ export class StatusController {
   constructor(private readonly statusService: StatusService) {}
 
   @Get()
+  @Public()
   @ApiOkResponse({
     description: 'Measured on each call: a real database round trip.',
     schema: {

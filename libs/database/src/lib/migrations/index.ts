@@ -1,4 +1,5 @@
 import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
+import { AuthEpoch1764300000001 } from './1764300000001-auth-epoch';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
-export const migrations = [InitialSchema1764300000000];
+export const migrations = [InitialSchema1764300000000, AuthEpoch1764300000001];

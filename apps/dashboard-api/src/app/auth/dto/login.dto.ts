@@ -1,0 +1,16 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+
+export class LoginDto {
+  @ApiProperty({ example: 'alice', description: 'username or email' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  username!: string;
+
+  @ApiProperty({ example: 'correct horse battery' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password!: string;
+}

@@ -1,0 +1,31 @@
+import { AppConfig } from '@lmarena-bridge/config';
+import { setupSwagger } from '@lmarena-bridge/server';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { securityHeaders } from './security-headers';
+import { serveSpa } from './spa/serve-spa';
+
+/**
+ * The dashboard application, configured but not listening: main.ts listens, integration
+ * tests drive it with supertest.
+ */
+export async function createDashboardApp(config: AppConfig, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.use(securityHeaders());
+  app.use(cookieParser());
+  app.useBodyParser('json', { limit: '100kb' });
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  setupSwagger(app, {
+    title: 'LMArena Bridge dashboard API',
+    description: 'Accounts, sessions, API tokens and usage analytics. Sign in with POST /api/auth/login; the session cookie does the rest.',
+    cookie: 'session',
+  });
+  serveSpa(app, app.get(Logger));
+  return app;
+}

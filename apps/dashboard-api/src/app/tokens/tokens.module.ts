@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { DashboardAuthModule } from '../auth/auth.module';
+import { TokensController } from './tokens.controller';
+
+@Module({ imports: [DashboardAuthModule], controllers: [TokensController] })
+export class TokensModule {}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { SessionsService } from './sessions/sessions.service';
+import { TokenVerifier } from './tokens/token-verifier.service';
+import { TokensService } from './tokens/tokens.service';
+import { UsersService } from './users/users.service';
+
+/** Account, session and token rules; needs DatabaseModule and ConfigModule in the app. */
+@Module({
+  providers: [UsersService, SessionsService, TokensService, TokenVerifier],
+  exports: [UsersService, SessionsService, TokensService, TokenVerifier],
+})
+export class AuthModule {}

@@ -1,0 +1,18 @@
+import type { AdminUser, User } from '@lmarena-bridge/contracts';
+import { UserEntity } from '../entities/user.entity';
+
+/** The public shape of a user: never the password hash. */
+export function toUser(entity: UserEntity): User {
+  return {
+    id: entity.id,
+    username: entity.username,
+    email: entity.email,
+    role: entity.role,
+    created_at: entity.createdAt.toISOString(),
+    last_login_at: entity.lastLoginAt ? entity.lastLoginAt.toISOString() : null,
+  };
+}
+
+export function toAdminUser(entity: UserEntity, tokenCount: number): AdminUser {
+  return { ...toUser(entity), disabled: entity.disabled, token_count: tokenCount };
+}
