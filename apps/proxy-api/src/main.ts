@@ -1,18 +1,10 @@
 import { loadConfigOrExit } from '@lmarena-bridge/config';
-import { listen, setupSwagger } from '@lmarena-bridge/server';
-import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
-import { AppModule } from './app/app.module';
+import { listen } from '@lmarena-bridge/server';
+import { createProxyApp } from './app/create-app';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  setupSwagger(app, {
-    title: 'LMArena Bridge proxy',
-    description: 'OpenAI-compatible chat completions with dashboard tokens.',
-    bearer: true,
-  });
+  const app = await createProxyApp(config);
   await listen(app, 'proxy-api', config.proxy.host, config.proxy.port);
 }
 

@@ -4,21 +4,26 @@ import { DatabaseModule } from '@lmarena-bridge/database';
 import { loggerModule } from '@lmarena-bridge/server';
 import { usageEntities } from '@lmarena-bridge/usage';
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ChatModule } from './chat/chat.module';
+import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
 import { HealthModule } from './health/health.module';
 import { ModelsModule } from './models/models.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logStream?: NodeJS.WritableStream): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggerModule('proxy-api'),
+        loggerModule('proxy-api', logStream),
         DatabaseModule.forRoot([...authEntities, ...usageEntities]),
         HealthModule,
         ModelsModule,
+        ChatModule,
       ],
+      providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],
     };
   }
 }

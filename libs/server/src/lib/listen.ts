@@ -1,9 +1,27 @@
 import { INestApplication } from '@nestjs/common';
+import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 
 /** Longest a graceful stop may take before the process exits anyway. */
 const SHUTDOWN_LIMIT_MS = 15_000;
+
+/**
+ * Stops accepting connections and waits until every request in flight has been answered
+ * (idle keep-alive connections are closed as they become idle), so the shutdown hooks that
+ * run next (the usage recorder's flush) see every row.
+ */
+function drainConnections(app: INestApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
 
 /**
  * Listens, logs where, and makes SIGTERM/SIGINT stop the server cleanly: app.close() stops
@@ -26,7 +44,7 @@ export async function listen(app: INestApplication, name: string, host: string, 
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
-    app.close().then(
+    drainConnections(app).then(() => app.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error(`${name}: error while shutting down: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,0 +1,176 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+/**
+ * A local fake OpenAI-compatible upstream for tests and benchmarks: the only thing we mock.
+ * The upstream model id picks the behaviour:
+ *   normal              JSON or SSE answer "Hello from upstream" (usage chunk only when asked)
+ *   error-400 / error-500-json / error-500-text   the upstream's own errors
+ *   invalid-json        200 with a body that is not JSON
+ *   garbage-sse         200 event stream whose events are not JSON
+ *   reset-before-headers  the socket is destroyed before any answer
+ *   reset-mid-stream    two chunks, then the socket is destroyed
+ *   stall-headers       never answers
+ *   stall-mid-stream    one chunk, then silence
+ *   slow-stream         a chunk every 25 ms, 400 chunks (for client aborts)
+ *   huge                a JSON answer of about 8 MB
+ */
+export interface FakeUpstream {
+  url: string;
+  port: number;
+  /** Bodies received, newest last. */
+  requests: Array<Record<string, unknown>>;
+  /** Authorization headers received. */
+  authorizations: Array<string | undefined>;
+  /** Requests whose client (the proxy) went away before the answer ended. */
+  aborted: number;
+  close(): Promise<void>;
+}
+
+const CONTENT = 'Hello from upstream';
+const PROMPT_TOKENS = 11;
+const COMPLETION_TOKENS = 4;
+
+function completion(model: string) {
+  return {
+    id: 'chatcmpl-fake', object: 'chat.completion', created: 1_764_300_000, model,
+    choices: [{ index: 0, message: { role: 'assistant', content: CONTENT, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+    usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS },
+  };
+}
+
+function chunk(model: string, delta: object, finish: string | null = null, usage?: object) {
+  return JSON.stringify({
+    id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1_764_300_000, model,
+    choices: usage ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(usage ? { usage } : {}),
+  });
+}
+
+export const FAKE_ANSWER = { content: CONTENT, promptTokens: PROMPT_TOKENS, completionTokens: COMPLETION_TOKENS };
+
+export async function startFakeUpstream(): Promise<FakeUpstream> {
+  const state = { requests: [] as Array<Record<string, unknown>>, authorizations: [] as Array<string | undefined>, aborted: 0 };
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse, raw: string) => {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad json', type: 'invalid_request_error', param: null, code: null } }));
+      return;
+    }
+    state.requests.push(body);
+    state.authorizations.push(req.headers.authorization);
+    res.once('close', () => {
+      if (!res.writableFinished) state.aborted += 1;
+    });
+    const model = String(body['model']);
+    const stream = body['stream'] === true;
+    const includeUsage = (body['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
+    const sse = () => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    switch (model) {
+      case 'error-400':
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Upstream says: bad temperature', type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } }));
+        return;
+      case 'error-500-json':
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Upstream exploded', type: 'server_error', param: null, code: null } }));
+        return;
+      case 'error-500-text':
+        res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');
+        return;
+      case 'invalid-json':
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"id": "chatcmpl-fake", "choices": [');
+        return;
+      case 'garbage-sse':
+        sse();
+        res.end('data: this is not json\n\ndata: [DONE]\n\n');
+        return;
+      case 'reset-before-headers':
+        req.socket.destroy();
+        return;
+      case 'reset-mid-stream':
+        sse();
+        res.write(`data: ${chunk(model, { role: 'assistant', content: '' })}\n\n`);
+        res.write(`data: ${chunk(model, { content: 'partial ' })}\n\n`);
+        later(20, () => req.socket.destroy());
+        return;
+      case 'stall-headers':
+        return;
+      case 'stall-mid-stream':
+        sse();
+        res.write(`data: ${chunk(model, { role: 'assistant', content: 'first' })}\n\n`);
+        return;
+      case 'slow-stream': {
+        sse();
+        let sent = 0;
+        const tick = () => {
+          if (res.destroyed) return;
+          if (sent++ >= 400) {
+            res.end('data: [DONE]\n\n');
+            return;
+          }
+          res.write(`data: ${chunk(model, { content: 'tick ' })}\n\n`);
+          later(25, tick);
+        };
+        tick();
+        return;
+      }
+      case 'huge': {
+        const big = completion(model);
+        big.choices[0].message.content = 'x'.repeat(8 * 1024 * 1024);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(big));
+        return;
+      }
+      default:
+        if (!stream) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(model)));
+          return;
+        }
+        sse();
+        res.write(`data: ${chunk(model, { role: 'assistant', content: '' })}\n\n`);
+        for (const word of ['Hello ', 'from ', 'upstream']) res.write(`data: ${chunk(model, { content: word })}\n\n`);
+        res.write(`data: ${chunk(model, {}, 'stop')}\n\n`);
+        if (includeUsage) {
+          res.write(`data: ${chunk(model, {}, null, { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS })}\n\n`);
+        }
+        res.end('data: [DONE]\n\n');
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (p: Buffer) => parts.push(p));
+    req.on('end', () => handle(req, res, Buffer.concat(parts).toString('utf8')));
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    port,
+    get requests() {
+      return state.requests;
+    },
+    get authorizations() {
+      return state.authorizations;
+    },
+    get aborted() {
+      return state.aborted;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,31 @@
+import { AppConfig } from '@lmarena-bridge/config';
+import { setupSwagger } from '@lmarena-bridge/server';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { bodyParserError } from './errors/body-parser-error';
+
+/** The proxy application, configured but not listening (main.ts listens; tests use supertest). */
+export async function createProxyApp(config: AppConfig, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), { bufferLogs: true, bodyParser: false });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.disable('x-powered-by');
+  app.disable('etag');
+  // Any content type is read as JSON: OpenAI clients always send JSON, and a wrong header
+  // should not turn a valid body into "missing model".
+  app.useBodyParser('json', { limit: config.proxy.max_body_bytes, type: () => true });
+  // Name body-parser failures before Nest's router turns them into a generic 400.
+  app.use((err: unknown, _req: Request, _res: Response, next: NextFunction) => next(bodyParserError(err, config.proxy.max_body_bytes)));
+  if (!config.use_dashboard_tokens && config.api_key === '') {
+    logger.warn('use_dashboard_tokens is false and api_key is empty: the proxy accepts requests WITHOUT authentication', 'ProxyAuth');
+  }
+  setupSwagger(app, {
+    title: 'LMArena Bridge proxy',
+    description: 'OpenAI-compatible chat completions. Authenticate with "Authorization: Bearer sk-lmarena-…".',
+    bearer: true,
+  });
+  return app;
+}

@@ -1,0 +1,52 @@
+import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
+import { requestUsage } from '@lmarena-bridge/usage';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { bodyParserError } from './body-parser-error';
+import { ProxyError } from './proxy-error';
+
+/**
+ * The one place errors become answers: every non-2xx of the proxy in the OpenAI shape, with
+ * the contract's codes (body-parser failures, oversize bodies, unknown routes included),
+ * and the message noted for the usage record.
+ */
+@Catch()
+export class OpenAiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProxyErrors');
+
+  constructor(@InjectConfig() private readonly config: AppConfig) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    const error = this.toProxyError(exception, req);
+    requestUsage(res).errorMessage = error.message;
+    if (res.headersSent) {
+      // A stream already started: end it with an error event the client can read.
+      if (!res.writableEnded && !res.destroyed) {
+        requestUsage(res).statusCode = error.status;
+        res.end(`data: ${JSON.stringify(error.body())}\n\ndata: [DONE]\n\n`);
+      }
+      return;
+    }
+    if (res.destroyed) return;
+    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    res.status(error.status).json(error.body());
+  }
+
+  private toProxyError(exception: unknown, req: Request): ProxyError {
+    if (exception instanceof ProxyError) return exception;
+    const parsed = bodyParserError(exception, this.config.proxy.max_body_bytes);
+    if (parsed instanceof ProxyError) return parsed;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === 404) return new ProxyError(404, 'invalid_request_error', 'not_found', `Unknown path: ${req.method} ${req.path}`);
+      if (status === 401) return ProxyError.unauthorized('The API key is not recognised.');
+      if (status === 413) return ProxyError.payloadTooLarge(this.config.proxy.max_body_bytes);
+      if (status === 400) return ProxyError.invalidRequest(exception.message);
+      return new ProxyError(status, status >= 500 ? 'server_error' : 'invalid_request_error', `http_${status}`, exception.message);
+    }
+    this.logger.error(`unexpected error on ${req.method} ${req.path}: ${exception instanceof Error ? exception.stack ?? exception.message : String(exception)}`);
+    return new ProxyError(500, 'server_error', 'internal_error', 'The proxy failed to handle this request.');
+  }
+}

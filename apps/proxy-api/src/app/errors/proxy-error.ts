@@ -1,0 +1,56 @@
+import type { OpenAiErrorBody } from '@lmarena-bridge/contracts';
+
+/** An error answered in the OpenAI shape: `{"error":{message,type,param,code}}`. */
+export class ProxyError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly code: string,
+    message: string,
+    readonly param: string | null = null,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = 'ProxyError';
+  }
+
+  body(): OpenAiErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+
+  static invalidRequest(message: string, param: string | null = null): ProxyError {
+    return new ProxyError(400, 'invalid_request_error', 'invalid_request', message, param);
+  }
+
+  static invalidJson(message: string): ProxyError {
+    return new ProxyError(400, 'invalid_request_error', 'invalid_json', message);
+  }
+
+  static payloadTooLarge(limitBytes: number): ProxyError {
+    return new ProxyError(413, 'invalid_request_error', 'payload_too_large', `The request body is larger than the limit of ${limitBytes} bytes.`);
+  }
+
+  static unauthorized(message: string): ProxyError {
+    return new ProxyError(401, 'invalid_request_error', 'invalid_api_key', message, null, { 'WWW-Authenticate': 'Bearer' });
+  }
+
+  static modelNotAllowed(model: string): ProxyError {
+    return new ProxyError(403, 'permission_error', 'model_not_allowed', `This API key may not use the model "${model}".`, 'model');
+  }
+
+  static modelNotFound(model: string): ProxyError {
+    return new ProxyError(404, 'invalid_request_error', 'model_not_found', `The model "${model}" does not exist. GET /v1/models lists the available models.`, 'model');
+  }
+
+  static upstream(message: string): ProxyError {
+    return new ProxyError(502, 'upstream_error', 'upstream_error', message);
+  }
+
+  static unavailable(message: string): ProxyError {
+    return new ProxyError(503, 'upstream_error', 'upstream_unavailable', message);
+  }
+
+  static timeout(message: string): ProxyError {
+    return new ProxyError(504, 'upstream_error', 'upstream_timeout', message);
+  }
+}

@@ -1,0 +1,35 @@
+import type { ModelRoute } from '@lmarena-bridge/config';
+
+/** A chat completion request body: validated essentials, everything else passed through. */
+export interface ChatBody {
+  model: string;
+  messages: Array<Record<string, unknown>>;
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean } & Record<string, unknown>;
+  max_tokens?: number;
+  [key: string]: unknown;
+}
+
+export interface ChatCall {
+  route: ModelRoute;
+  body: ChatBody;
+  stream: boolean;
+  /** Aborted when the client goes away: providers stop their upstream work. */
+  signal: AbortSignal;
+}
+
+/**
+ * What a provider answers.
+ * - `json`: a complete answer (the upstream's own error bodies too, with their status);
+ *   `raw` is the exact bytes to send when the provider has them.
+ * - `stream`: the SSE data payloads (JSON text, without `[DONE]`), always ending with a usage
+ *   chunk when the upstream reports usage; the proxy hides it from clients that did not ask.
+ *   An error thrown while iterating becomes the final SSE error event.
+ */
+export type ChatAnswer =
+  | { kind: 'json'; status: number; body: unknown; raw?: Buffer }
+  | { kind: 'stream'; events: AsyncIterable<string> };
+
+export interface ChatProvider {
+  complete(call: ChatCall): Promise<ChatAnswer>;
+}

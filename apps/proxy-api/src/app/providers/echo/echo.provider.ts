@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTick } from 'node:timers/promises';
+import { ChatAnswer, ChatBody, ChatCall, ChatProvider } from '../chat-provider';
+
+/** The text of a message: a string, or the text parts of a content array. */
+export function messageText(message: Record<string, unknown>): string {
+  const content = message['content'];
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part: unknown) => (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
+      .join('');
+  }
+  return '';
+}
+
+/** Echo counts whitespace-separated words as tokens: deterministic and explainable. */
+export function countWords(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === '' ? 0 : trimmed.split(/\s+/).length;
+}
+
+export interface EchoReply {
+  content: string;
+  finishReason: 'stop' | 'length';
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/**
+ * The reply: the last user message, word for word, cut at `max_tokens` words when given
+ * (finish_reason "length" then).
+ */
+export function echoReply(body: ChatBody): EchoReply {
+  const lastUser = [...body.messages].reverse().find((m) => m['role'] === 'user');
+  const text = lastUser ? messageText(lastUser) : '';
+  const pieces = text.match(/\S+\s*/g) ?? [];
+  const limit = typeof body.max_tokens === 'number' ? body.max_tokens : Infinity;
+  const kept = pieces.slice(0, limit);
+  const cut = kept.length < pieces.length;
+  const content = cut ? kept.join('').trimEnd() : text;
+  return {
+    content,
+    finishReason: cut ? 'length' : 'stop',
+    promptTokens: body.messages.reduce((sum, m) => sum + countWords(messageText(m)), 0),
+    completionTokens: countWords(content),
+  };
+}
+
+/** Built-in offline provider: a fresh install works end to end without credentials. */
+export class EchoProvider implements ChatProvider {
+  async complete(call: ChatCall): Promise<ChatAnswer> {
+    const reply = echoReply(call.body);
+    const id = `chatcmpl-echo-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = call.route.name;
+    const usage = { prompt_tokens: reply.promptTokens, completion_tokens: reply.completionTokens, total_tokens: reply.promptTokens + reply.completionTokens };
+    if (!call.stream) {
+      return {
+        kind: 'json',
+        status: 200,
+        body: {
+          id, object: 'chat.completion', created, model,
+          choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, logprobs: null, finish_reason: reply.finishReason }],
+          usage,
+        },
+      };
+    }
+    return { kind: 'stream', events: this.stream(id, created, model, reply, usage, call.signal) };
+  }
+
+  private async *stream(id: string, created: number, model: string, reply: EchoReply, usage: object, signal: AbortSignal): AsyncIterable<string> {
+    const chunk = (choices: unknown[], extra: object = {}) => JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra });
+    yield chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
+    for (const word of reply.content.match(/\s*\S+\s*/g) ?? []) {
+      // Yield to the event loop between words so the answer really streams.
+      await nextTick();
+      if (signal.aborted) return;
+      yield chunk([{ index: 0, delta: { content: word }, logprobs: null, finish_reason: null }]);
+    }
+    yield chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: reply.finishReason }]);
+    yield chunk([], { usage });
+  }
+}

@@ -1,0 +1,121 @@
+import type { OpenAiProviderConfig } from '@lmarena-bridge/config';
+import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
+import { ProxyError } from '../../errors/proxy-error';
+import { ChatAnswer, ChatCall, ChatProvider } from '../chat-provider';
+import { sseDataPayloads } from './sse-events';
+
+/** Largest non-streamed upstream answer read into memory. */
+const MAX_JSON_ANSWER_BYTES = 64 * 1024 * 1024;
+
+function describe(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err);
+}
+
+/**
+ * Any OpenAI-compatible HTTP API. One keep-alive connection pool per provider (undici);
+ * `timeout_ms` bounds the wait for the answer's headers and every pause between body chunks.
+ */
+export class OpenAiProvider implements ChatProvider {
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    readonly name: string,
+    private readonly config: OpenAiProviderConfig,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    const url = new URL(config.base_url);
+    this.pool = new Pool(url.origin, { connections: 256, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+    this.path = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;
+    const key = config.api_key_env ? env[config.api_key_env] : undefined;
+    this.headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  async complete(call: ChatCall): Promise<ChatAnswer> {
+    const body = { ...call.body, model: call.route.upstream_model };
+    // Ask for the usage chunk so streams can be counted; the proxy hides it again from
+    // clients that did not ask for it.
+    if (call.stream) body.stream_options = { ...(call.body.stream_options ?? {}), include_usage: true };
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers: this.headers,
+        body: JSON.stringify(body),
+        signal: call.signal,
+        headersTimeout: this.config.timeout_ms,
+        bodyTimeout: this.config.timeout_ms,
+      });
+    } catch (err) {
+      throw this.translate(err);
+    }
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (call.stream && response.statusCode === 200 && contentType.includes('text/event-stream')) {
+      return { kind: 'stream', events: this.events(response.body) };
+    }
+    const raw = await this.readAll(response.body);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      if (response.statusCode >= 400) {
+        throw new ProxyError(response.statusCode >= 500 ? 502 : response.statusCode, 'upstream_error', 'upstream_error',
+          `The upstream "${this.name}" answered ${response.statusCode} without a JSON error body.`);
+      }
+      throw ProxyError.upstream(`The upstream "${this.name}" answered with invalid JSON.`);
+    }
+    if (response.statusCode < 400 && call.stream) {
+      throw ProxyError.upstream(`The upstream "${this.name}" answered a streaming request without an event stream.`);
+    }
+    if (typeof parsed !== 'object' || parsed === null) throw ProxyError.upstream(`The upstream "${this.name}" answered with an unexpected JSON value.`);
+    return { kind: 'json', status: response.statusCode, body: parsed, raw };
+  }
+
+  private async *events(body: Dispatcher.ResponseData['body']): AsyncIterable<string> {
+    try {
+      for await (const payload of sseDataPayloads(body)) yield payload;
+    } catch (err) {
+      throw this.translate(err);
+    } finally {
+      // Early exit (client gone, error): release the connection instead of draining it.
+      if (!body.readableEnded) body.destroy();
+    }
+  }
+
+  private async readAll(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const part of body) {
+        size += (part as Buffer).length;
+        if (size > MAX_JSON_ANSWER_BYTES) {
+          body.destroy();
+          throw ProxyError.upstream(`The upstream "${this.name}" answer is larger than ${MAX_JSON_ANSWER_BYTES} bytes.`);
+        }
+        parts.push(part as Buffer);
+      }
+    } catch (err) {
+      throw this.translate(err);
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** undici and socket errors as the contract's upstream errors. */
+  private translate(err: unknown): Error {
+    if (err instanceof ProxyError) return err;
+    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+      return ProxyError.timeout(`The upstream "${this.name}" did not answer within ${this.config.timeout_ms} ms.`);
+    }
+    if ((err as { name?: string }).name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError) {
+      return err as Error;
+    }
+    return ProxyError.upstream(`The upstream "${this.name}" failed: ${describe(err)}.`);
+  }
+}

@@ -1,0 +1,63 @@
+import { latencyBucket } from '../latency-buckets';
+import { UsageRow, utcDay } from './usage-row';
+
+export interface DailyDelta {
+  day: number;
+  userId: number;
+  tokenId: number;
+  model: string;
+  statusCode: number;
+  requests: number;
+  responseTimeMsSum: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface LatencyDelta {
+  day: number;
+  userId: number;
+  tokenId: number;
+  model: string;
+  bucket: number;
+  count: number;
+}
+
+export interface BatchRollup {
+  daily: DailyDelta[];
+  latency: LatencyDelta[];
+  /** Newest request time per token: one coalesced last_used_at update each. */
+  lastUsed: Map<number, number>;
+}
+
+/** Pre-aggregates a batch so the database sees one upsert per key, not one per request. */
+export function rollUp(rows: readonly UsageRow[]): BatchRollup {
+  const daily = new Map<string, DailyDelta>();
+  const latency = new Map<string, LatencyDelta>();
+  const lastUsed = new Map<number, number>();
+  for (const row of rows) {
+    const day = utcDay(row.createdAt);
+    const base = `${day}\u0000${row.userId}\u0000${row.tokenId}\u0000${row.model}`;
+    const dKey = `${base}\u0000${row.statusCode}`;
+    let d = daily.get(dKey);
+    if (!d) {
+      d = { day, userId: row.userId, tokenId: row.tokenId, model: row.model, statusCode: row.statusCode, requests: 0, responseTimeMsSum: 0, promptTokens: 0, completionTokens: 0 };
+      daily.set(dKey, d);
+    }
+    d.requests += 1;
+    d.responseTimeMsSum += row.responseTimeMs;
+    d.promptTokens += row.promptTokens ?? 0;
+    d.completionTokens += row.completionTokens ?? 0;
+
+    const bucket = latencyBucket(row.responseTimeMs);
+    const lKey = `${base}\u0000${bucket}`;
+    let l = latency.get(lKey);
+    if (!l) {
+      l = { day, userId: row.userId, tokenId: row.tokenId, model: row.model, bucket, count: 0 };
+      latency.set(lKey, l);
+    }
+    l.count += 1;
+
+    if ((lastUsed.get(row.tokenId) ?? 0) < row.createdAt) lastUsed.set(row.tokenId, row.createdAt);
+  }
+  return { daily: [...daily.values()], latency: [...latency.values()], lastUsed };
+}

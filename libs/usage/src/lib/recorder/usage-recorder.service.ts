@@ -1,0 +1,126 @@
+import { AppConfig, InjectConfig, UsageConfig } from '@lmarena-bridge/config';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { rollUp } from './rollup';
+import { MAX_ERROR_MESSAGE, UsageRow } from './usage-row';
+import { createUsageWriter, UsageWriter } from './usage-writer';
+
+const MAX_RETRY_DELAY_MS = 5_000;
+
+/**
+ * The batched usage recorder: requests hand it a row and go on; rows are written in batches
+ * (at most `batch_size` rows, at most `flush_interval_ms` after the first one waits), each
+ * batch with its rollups and coalesced last_used_at updates in one transaction.
+ *
+ * Nothing is dropped: a failed batch stays at the head of the queue and is retried with
+ * back-off. Memory is bounded by back-pressure instead: once `max_queue` rows wait,
+ * `waitForRoom()` holds new requests until a batch is written. Shutdown flushes everything.
+ */
+@Injectable()
+export class UsageRecorder implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(UsageRecorder.name);
+  private readonly settings: UsageConfig;
+  private readonly writer: UsageWriter;
+  private queue: UsageRow[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private pumping: Promise<void> | null = null;
+  private failures = 0;
+  private roomWaiters: Array<() => void> = [];
+  private written = 0;
+
+  constructor(@InjectDataSource() dataSource: DataSource, @InjectConfig() config: AppConfig) {
+    this.settings = config.usage;
+    this.writer = createUsageWriter(dataSource);
+  }
+
+  /** Rows waiting in memory. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Rows written since start. */
+  get writtenRows(): number {
+    return this.written;
+  }
+
+  get full(): boolean {
+    return this.queue.length >= this.settings.max_queue;
+  }
+
+  record(row: UsageRow): void {
+    if (row.errorMessage && row.errorMessage.length > MAX_ERROR_MESSAGE) {
+      row = { ...row, errorMessage: `${row.errorMessage.slice(0, MAX_ERROR_MESSAGE - 1)}…` };
+    }
+    this.queue.push(row);
+    if (this.queue.length >= this.settings.batch_size) void this.pump(false);
+    else this.schedule();
+  }
+
+  /** Resolves when the queue has room (immediately when it has). */
+  waitForRoom(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Writes every waiting row (retrying failures) and resolves when the queue is empty. */
+  async flush(): Promise<void> {
+    this.clearTimer();
+    while (this.queue.length > 0 || this.pumping) {
+      await this.pump(true);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const waiting = this.queue.length;
+    await this.flush();
+    if (waiting) this.logger.log(`flushed ${waiting} usage rows before shutdown`);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.pumping) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.pump(true);
+    }, this.settings.flush_interval_ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** One writer at a time; `partial` also writes a batch smaller than batch_size. */
+  private pump(partial: boolean): Promise<void> {
+    if (this.pumping) return this.pumping;
+    this.clearTimer();
+    this.pumping = this.drain(partial).finally(() => {
+      this.pumping = null;
+      if (this.queue.length > 0) this.schedule();
+    });
+    return this.pumping;
+  }
+
+  private async drain(partial: boolean): Promise<void> {
+    while (this.queue.length >= this.settings.batch_size || (partial && this.queue.length > 0)) {
+      const batch = this.queue.slice(0, this.settings.batch_size);
+      try {
+        await this.writer.write(batch, rollUp(batch));
+      } catch (err) {
+        this.failures += 1;
+        const delay = Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** Math.min(this.failures, 10));
+        this.logger.error(`writing ${batch.length} usage rows failed (attempt ${this.failures}, retrying in ${delay} ms): ${err instanceof Error ? err.message : String(err)}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        continue;
+      }
+      this.failures = 0;
+      this.queue.splice(0, batch.length);
+      this.written += batch.length;
+      this.releaseWaiters();
+    }
+  }
+
+  private releaseWaiters(): void {
+    while (this.roomWaiters.length > 0 && !this.full) this.roomWaiters.shift()?.();
+  }
+}

@@ -1,0 +1,24 @@
+/** One finished request, as the proxy hands it to the recorder. */
+export interface UsageRow {
+  /** Epoch ms when the request arrived. */
+  createdAt: number;
+  userId: number;
+  tokenId: number;
+  model: string;
+  endpoint: string;
+  stream: boolean;
+  statusCode: number;
+  responseTimeMs: number;
+  ttftMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  errorMessage: string | null;
+}
+
+export const MAX_ERROR_MESSAGE = 1000;
+export const DAY_MS = 86_400_000;
+
+/** UTC day number (days since 1970-01-01) of an epoch-ms instant. */
+export function utcDay(epochMs: number): number {
+  return Math.floor(epochMs / DAY_MS);
+}
