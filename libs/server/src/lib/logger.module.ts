@@ -1,4 +1,5 @@
 import { IncomingMessage } from 'node:http';
+import type { RouteInfo } from '@nestjs/common/interfaces';
 import { LoggerModule } from 'nestjs-pino';
 import type { Options } from 'pino-http';
 
@@ -29,9 +30,11 @@ export function pinoHttpOptions(name: string, env: NodeJS.ProcessEnv = process.e
 
 /**
  * nestjs-pino: JSON lines in production, pretty when a person watches a terminal. Tests pass
- * a stream to capture every line (and check that no secret is in them).
+ * a stream to capture every line (and check that no secret is in them). `exclude` lists
+ * routes that get no per-request access log (the proxy's hot path, which records every
+ * request in usage_logs instead).
  */
-export function loggerModule(name: string, stream?: NodeJS.WritableStream) {
+export function loggerModule(name: string, stream?: NodeJS.WritableStream, exclude: RouteInfo[] = []) {
   const options = pinoHttpOptions(name);
-  return LoggerModule.forRoot({ pinoHttp: stream ? [{ ...options, transport: undefined }, stream as never] : options });
+  return LoggerModule.forRoot({ pinoHttp: stream ? [{ ...options, transport: undefined }, stream as never] : options, exclude });
 }

@@ -54,7 +54,13 @@ export class ChatService {
       if (!res.writableFinished) abort.abort();
     });
 
-    const answer = await this.providers.forRoute(route).complete({ route, body, stream, signal: abort.signal });
+    let answer: ChatAnswer;
+    try {
+      answer = await this.providers.forRoute(route).complete({ route, body, stream, signal: abort.signal });
+    } catch (err) {
+      if (abort.signal.aborted) return; // the client left; nobody is waiting for an answer
+      throw err;
+    }
     if (answer.kind === 'json') return this.sendJson(res, answer);
     await this.pipeStream(res, answer.events, clientWantsUsage, started);
   }

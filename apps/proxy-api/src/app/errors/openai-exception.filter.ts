@@ -19,6 +19,8 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
+    // The client is gone: nothing to answer, and an abort is not a server error.
+    if (res.destroyed && (exception as { name?: string } | null)?.name === 'AbortError') return;
     const error = this.toProxyError(exception, req);
     requestUsage(res).errorMessage = error.message;
     if (res.headersSent) {
