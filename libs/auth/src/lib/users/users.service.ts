@@ -21,6 +21,21 @@ export interface UserChanges {
   role?: UserRole;
 }
 
+// Any constant (distinct from the migration lock): names the lock taken below.
+const PG_ACCOUNT_CHECK_LOCK = 584_211_008;
+
+/**
+ * PostgreSQL runs transactions at READ COMMITTED, so two concurrent "count, then write"
+ * transactions (the first admin, the last active admin) would both pass their count. This
+ * transaction-scoped lock makes them take turns; it is released at commit or rollback.
+ * SQLite has a single writer connection and needs nothing.
+ */
+async function serializeAccountChecks(manager: EntityManager): Promise<void> {
+  if (manager.connection.options.type === 'postgres') {
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [PG_ACCOUNT_CHECK_LOCK]);
+  }
+}
+
 function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   return e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e.message ?? '');
@@ -40,7 +55,7 @@ export class UsersService {
   }
 
   /**
-   * Creates an account. `onlyIfNoUsers` makes the check-and-insert one transaction, so two
+   * Creates an account. `onlyIfNoUsers` makes the check-and-insert one serialized transaction, so two
    * concurrent "first admin" requests cannot both succeed.
    */
   async create(input: NewUser, opts: { onlyIfNoUsers?: boolean } = {}): Promise<UserEntity> {
@@ -51,6 +66,7 @@ export class UsersService {
     try {
       return await this.dataSource.transaction(async (manager) => {
         const users = manager.getRepository(UserEntity);
+        if (opts.onlyIfNoUsers) await serializeAccountChecks(manager);
         if (opts.onlyIfNoUsers && (await users.count()) > 0) {
           throw new ConflictException('The first user already exists; sign in instead.');
         }
@@ -122,6 +138,7 @@ export class UsersService {
    */
   async update(id: number, changes: UserChanges): Promise<UserEntity> {
     return this.dataSource.transaction(async (manager) => {
+      if (changes.role === 'user' || changes.disabled === true) await serializeAccountChecks(manager);
       const users = manager.getRepository(UserEntity);
       const user = await users.findOneBy({ id });
       if (!user) throw new NotFoundException('User not found.');
