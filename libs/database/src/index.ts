@@ -3,3 +3,4 @@ export * from './lib/data-source';
 export * from './lib/migrate';
 export * from './lib/migrations';
 export * from './lib/database.module';
+export * from './lib/transaction';

@@ -1,3 +1,4 @@
+import { runInTransaction } from '@lmarena-bridge/database';
 import type { AdminToken, CreatedToken, Token } from '@lmarena-bridge/contracts';
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -64,7 +65,7 @@ export class TokensService {
    * learns it exists) unless the actor is an admin. Revoking twice is harmless.
    */
   async revoke(tokenId: number, actor: TokenActor): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+    await runInTransaction(this.dataSource, async (manager) => {
       const repo = manager.getRepository(ApiTokenEntity);
       const token = await repo.findOneBy(actor.role === 'admin' ? { id: tokenId } : { id: tokenId, userId: actor.id });
       if (!token) throw new NotFoundException('Token not found.');

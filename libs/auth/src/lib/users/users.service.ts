@@ -1,3 +1,4 @@
+import { runInTransaction } from '@lmarena-bridge/database';
 import type { AdminUser, UserRole } from '@lmarena-bridge/contracts';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -64,7 +65,7 @@ export class UsersService {
     const passwordHash = await hashPassword(input.password);
     const now = new Date();
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await runInTransaction(this.dataSource, async (manager) => {
         const users = manager.getRepository(UserEntity);
         if (opts.onlyIfNoUsers) await serializeAccountChecks(manager);
         if (opts.onlyIfNoUsers && (await users.count()) > 0) {
@@ -137,7 +138,7 @@ export class UsersService {
    * their tokens at every proxy. The last active admin can be neither demoted nor disabled.
    */
   async update(id: number, changes: UserChanges): Promise<UserEntity> {
-    return this.dataSource.transaction(async (manager) => {
+    return runInTransaction(this.dataSource, async (manager) => {
       if (changes.role === 'user' || changes.disabled === true) await serializeAccountChecks(manager);
       const users = manager.getRepository(UserEntity);
       const user = await users.findOneBy({ id });
