@@ -1,8 +1,8 @@
-import { tempSqliteDatabase, TestDatabase } from '@lmarena-bridge/database/testing';
 import OpenAI from 'openai';
 import { DashboardClient } from './support/dashboard-client';
 import { FAKE_ANSWER, FakeUpstream, startFakeUpstream } from './support/fake-openai';
-import { RunningServer, startServer, TestConfigDir, writeTestConfig } from './support/servers';
+import { RunningServer } from './support/servers';
+import { Stack, startStack } from './support/stack';
 import { UsageDb, UsageLogRow } from './support/usage-db';
 
 const UPSTREAM_KEY = 'upstream-secret-key';
@@ -24,20 +24,16 @@ const MODELS: Record<string, unknown> = {
 };
 
 describe('proxy chat completions through the official openai client', () => {
-  let db: TestDatabase;
-  let dir: TestConfigDir;
   let upstream: FakeUpstream;
+  let stack: Stack;
   let proxy: RunningServer;
-  let dashboard: RunningServer;
   let admin: DashboardClient;
   let usage: UsageDb;
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    db = tempSqliteDatabase();
-    dir = writeTestConfig(
+    stack = await startStack(
       {
-        database: { url: db.url },
         usage: { flush_interval_ms: 20 },
         providers: {
           fake: { type: 'openai', base_url: upstream.url, api_key_env: 'FAKE_UPSTREAM_KEY', timeout_ms: 1500 },
@@ -46,22 +42,14 @@ describe('proxy chat completions through the official openai client', () => {
         },
       },
       MODELS,
+      { FAKE_UPSTREAM_KEY: UPSTREAM_KEY },
     );
-    [proxy, dashboard] = await Promise.all([
-      startServer('proxy-api', dir.configPath, { FAKE_UPSTREAM_KEY: UPSTREAM_KEY }),
-      startServer('dashboard-api', dir.configPath),
-    ]);
-    admin = new DashboardClient(dashboard.url);
-    await admin.signUp('admin', 'correct horse battery', true);
-    usage = new UsageDb(db.target.type === 'sqlite' ? db.target.path : '');
+    ({ proxy, admin, usage } = stack);
   });
 
   afterAll(async () => {
-    usage?.close();
-    await Promise.all([proxy?.stop(), dashboard?.stop()]);
+    await stack?.stop();
     await upstream?.close();
-    await db?.drop();
-    dir?.cleanup();
   });
 
   /** A fresh token and client per test, so each test's usage rows are its own. */

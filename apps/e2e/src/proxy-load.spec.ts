@@ -1,7 +1,4 @@
-import { tempSqliteDatabase, TestDatabase } from '@lmarena-bridge/database/testing';
-import { DashboardClient } from './support/dashboard-client';
-import { RunningServer, startServer, TestConfigDir, writeTestConfig } from './support/servers';
-import { UsageDb } from './support/usage-db';
+import { Stack, startStack } from './support/stack';
 
 const body = JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'load test message' }] });
 
@@ -28,57 +25,42 @@ async function burst(url: string, secret: string, total: number, concurrency: nu
 }
 
 describe('proxy under load with the dashboard on one SQLite file', () => {
-  let db: TestDatabase;
-  let dir: TestConfigDir;
-  let proxy: RunningServer;
-  let dashboard: RunningServer;
-  let client: DashboardClient;
-  let usage: UsageDb;
+  let stack: Stack;
 
   beforeAll(async () => {
-    db = tempSqliteDatabase();
-    dir = writeTestConfig({ database: { url: db.url }, usage: { batch_size: 100, flush_interval_ms: 50 } });
-    [proxy, dashboard] = await Promise.all([startServer('proxy-api', dir.configPath), startServer('dashboard-api', dir.configPath)]);
-    client = new DashboardClient(dashboard.url);
-    await client.signUp('loader', 'correct horse battery', true);
-    usage = new UsageDb(db.target.type === 'sqlite' ? db.target.path : '');
+    stack = await startStack({ usage: { batch_size: 100, flush_interval_ms: 50 } });
   });
-  afterAll(async () => {
-    usage?.close();
-    await Promise.all([proxy?.stop(), dashboard?.stop()]);
-    await db?.drop();
-    dir?.cleanup();
-  });
+  afterAll(() => stack?.stop());
 
   it('serves 600 requests while the dashboard creates and revokes tokens: no 5xx, no SQLITE_BUSY, one row each', async () => {
-    const token = await client.createToken('load');
+    const token = await stack.admin.createToken('load');
     const churn = (async () => {
       const statuses: number[] = [];
       for (let i = 0; i < 40; i++) {
-        const t = await client.request<{ id: number }>('POST', '/api/tokens', { name: `churn-${i}` });
+        const t = await stack.admin.request<{ id: number }>('POST', '/api/tokens', { name: `churn-${i}` });
         statuses.push(t.status);
-        statuses.push((await client.request('DELETE', `/api/tokens/${t.body.id}`)).status);
+        statuses.push((await stack.admin.request('DELETE', `/api/tokens/${t.body.id}`)).status);
       }
       return statuses;
     })();
-    const [proxyStatuses, dashboardStatuses] = await Promise.all([burst(proxy.url, token.token, 600, 32), churn]);
+    const [proxyStatuses, dashboardStatuses] = await Promise.all([burst(stack.proxy.url, token.token, 600, 32), churn]);
     expect(proxyStatuses.filter((s) => s !== 200)).toEqual([]);
     expect(dashboardStatuses.every((s) => s === 201 || s === 204)).toBe(true);
-    expect((await usage.waitForRows(token.id, 600)).length).toBe(600);
-    expect(proxy.output() + dashboard.output()).not.toMatch(/SQLITE_BUSY|database is locked/);
+    expect((await stack.usage.waitForRows(token.id, 600)).length).toBe(600);
+    expect(stack.proxy.output() + stack.dashboard.output()).not.toMatch(/SQLITE_BUSY|database is locked/);
   });
 
   it('SIGTERM during a burst of 1,000 requests loses no row of an answered request', async () => {
-    const token = await client.createToken('shutdown');
+    const token = await stack.admin.createToken('shutdown');
     let stopping: Promise<number | string> | null = null;
-    const statuses = await burst(proxy.url, token.token, 1000, 32, (answered) => {
-      if (answered === 300 && !stopping) stopping = proxy.stop('SIGTERM');
+    const statuses = await burst(stack.proxy.url, token.token, 1000, 32, (answered) => {
+      if (answered === 300 && !stopping) stopping = stack.proxy.stop('SIGTERM');
     });
     expect(await stopping).toBe(0);
     const answered = statuses.filter((s) => s === 200).length;
     expect(answered).toBeGreaterThanOrEqual(300);
     // Every answered request has its row; a request cut off mid-answer may have one too.
-    const rows = usage.count(token.id);
+    const rows = stack.usage.count(token.id);
     expect(rows).toBeGreaterThanOrEqual(answered);
     expect(rows).toBeLessThanOrEqual(1000);
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
