@@ -1,7 +1,7 @@
 /**
  * Fixed response-time histogram buckets for the daily rollups. Bucket 0 holds [0, 1) ms;
  * bucket i >= 1 holds [R^(i-1), R^i) ms with R = 2^(1/4) (four buckets per doubling); the
- * last bucket also holds everything above its lower bound. 82 buckets reach past 1.3 hours.
+ * last bucket also holds everything above its lower bound, 2^20 ms (about 17.5 minutes).
  *
  * A percentile read from the histogram is the geometric middle of its bucket, so it is
  * within a factor sqrt(R) = 2^(1/8) of a value in that bucket: at most 9.05 % off for any
@@ -15,7 +15,11 @@ const LOG_RATIO = Math.log(LATENCY_RATIO);
 
 export function latencyBucket(ms: number): number {
   if (!(ms >= 1)) return 0;
-  const bucket = Math.floor(Math.log(ms) / LOG_RATIO) + 1;
+  let bucket = Math.floor(Math.log(ms) / LOG_RATIO) + 1;
+  // The logarithm's rounding can put a value lying on a bucket edge one bucket off; settle
+  // it against the very bounds bucketBounds() reports.
+  if (bucket > 1 && ms < LATENCY_RATIO ** (bucket - 1)) bucket -= 1;
+  else if (ms >= LATENCY_RATIO ** bucket) bucket += 1;
   return Math.min(bucket, LATENCY_BUCKETS - 1);
 }
 

@@ -1,9 +1,13 @@
 import { ProxyError } from './proxy-error';
 
-/** body-parser's errors carry a `type`; anything else is returned unchanged. */
+/**
+ * body-parser's errors (http-errors with a numeric `status` and a string `type`) as the
+ * contract's errors; anything else is returned unchanged.
+ */
 export function bodyParserError(err: unknown, limitBytes: number): unknown {
-  const type = (err as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string') return err;
+  const candidate = err as { type?: unknown; status?: unknown } | null;
+  const type = candidate?.type;
+  if (typeof type !== 'string' || typeof candidate?.status !== 'number') return err;
   if (type === 'entity.parse.failed') return ProxyError.invalidJson('The request body is not valid JSON.');
   if (type === 'entity.too.large') return ProxyError.payloadTooLarge(limitBytes);
   if (type === 'request.aborted') return err;

@@ -7,6 +7,37 @@ import { MAX_ERROR_MESSAGE, UsageRow } from './usage-row';
 import { createUsageWriter, UsageWriter } from './usage-writer';
 
 const MAX_RETRY_DELAY_MS = 5_000;
+/** Largest value of the integer columns of usage_logs (PostgreSQL `integer`). */
+const MAX_INT = 2_147_483_647;
+/** Lengths of usage_logs.model and usage_logs.endpoint (varchar). */
+const MAX_MODEL = 200;
+const MAX_ENDPOINT = 100;
+
+const storableInt = (value: number): number => (Number.isFinite(value) ? Math.min(MAX_INT, Math.max(0, Math.round(value))) : 0);
+const storableCount = (value: number | null): number | null => (value === null || !Number.isFinite(value) ? null : storableInt(value));
+// PostgreSQL text cannot hold NUL, and a client chooses the model name (and so the 404 message).
+const storableText = (value: string, max = Infinity): string => value.replaceAll('\u0000', '').slice(0, max);
+
+/**
+ * The row as both databases can store it. A batch the database refuses is retried, never
+ * dropped, so one unstorable row would stop every later row from being written (and, through
+ * back-pressure, every request): no NUL characters, whole numbers within the integer columns,
+ * strings within their column lengths, and the error message cut to MAX_ERROR_MESSAGE.
+ */
+function storable(row: UsageRow): UsageRow {
+  let errorMessage = row.errorMessage === null ? null : storableText(row.errorMessage);
+  if (errorMessage !== null && errorMessage.length > MAX_ERROR_MESSAGE) errorMessage = `${errorMessage.slice(0, MAX_ERROR_MESSAGE - 1)}…`;
+  return {
+    ...row,
+    model: storableText(row.model, MAX_MODEL),
+    endpoint: storableText(row.endpoint, MAX_ENDPOINT),
+    responseTimeMs: storableInt(row.responseTimeMs),
+    ttftMs: storableCount(row.ttftMs),
+    promptTokens: storableCount(row.promptTokens),
+    completionTokens: storableCount(row.completionTokens),
+    errorMessage,
+  };
+}
 
 /**
  * The batched usage recorder: requests hand it a row and go on; rows are written in batches
@@ -49,10 +80,7 @@ export class UsageRecorder implements BeforeApplicationShutdown {
   }
 
   record(row: UsageRow): void {
-    if (row.errorMessage && row.errorMessage.length > MAX_ERROR_MESSAGE) {
-      row = { ...row, errorMessage: `${row.errorMessage.slice(0, MAX_ERROR_MESSAGE - 1)}…` };
-    }
-    this.queue.push(row);
+    this.queue.push(storable(row));
     if (this.queue.length >= this.settings.batch_size) void this.pump(false);
     else this.schedule();
   }

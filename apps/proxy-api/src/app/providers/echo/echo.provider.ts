@@ -28,14 +28,15 @@ export interface EchoReply {
 }
 
 /**
- * The reply: the last user message, word for word, cut at `max_tokens` words when given
+ * The reply: the last user message, word for word, cut at `max_completion_tokens` (or `max_tokens`) words when given
  * (finish_reason "length" then).
  */
 export function echoReply(body: ChatBody): EchoReply {
   const lastUser = [...body.messages].reverse().find((m) => m['role'] === 'user');
   const text = lastUser ? messageText(lastUser) : '';
   const pieces = text.match(/\S+\s*/g) ?? [];
-  const limit = typeof body.max_tokens === 'number' ? body.max_tokens : Infinity;
+  const cap = body['max_completion_tokens'] ?? body.max_tokens;
+  const limit = typeof cap === 'number' ? cap : Infinity;
   const kept = pieces.slice(0, limit);
   const cut = kept.length < pieces.length;
   const content = cut ? kept.join('').trimEnd() : text;
@@ -72,7 +73,9 @@ export class EchoProvider implements ChatProvider {
   private async *stream(id: string, created: number, model: string, reply: EchoReply, usage: object, signal: AbortSignal): AsyncIterable<string> {
     const chunk = (choices: unknown[], extra: object = {}) => JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra });
     yield chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
-    for (const word of reply.content.match(/\s*\S+\s*/g) ?? []) {
+    // Words with their surrounding spaces (a reply of only spaces is one piece), so the
+    // deltas add up to exactly the non-streamed content.
+    for (const word of reply.content.match(/\s*\S+\s*|\s+/g) ?? []) {
       // Yield to the event loop between words so the answer really streams.
       await nextTick();
       if (signal.aborted) return;

@@ -1,18 +1,25 @@
 /**
  * Splits a Server-Sent Events byte stream into the data payloads of its events, as they
- * arrive (no buffering beyond one incomplete event). Comments and other fields are ignored;
- * multi-line data is joined with "\n"; the stream ends at `data: [DONE]`.
+ * arrive (no buffering beyond one incomplete event). Line endings may be CRLF, LF or CR, even
+ * mixed; comments and other fields are ignored; multi-line data is joined with "\n"; the
+ * stream ends at `data: [DONE]`. A last event without its blank line is still delivered
+ * (lenient on purpose: some upstreams end the stream right after their usage chunk).
  */
 export async function* sseDataPayloads(chunks: AsyncIterable<Buffer | string>): AsyncIterable<string> {
   const decoder = new TextDecoder();
   let buffer = '';
+  let heldCr = false;
   for await (const chunk of chunks) {
-    buffer += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    if (heldCr) text = `\r${text}`;
+    // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
+    heldCr = text.endsWith('\r');
+    if (heldCr) text = text.slice(0, -1);
+    buffer += text.replace(/\r\n?/g, '\n');
     let end: number;
-    while ((end = eventEnd(buffer)) !== -1) {
-      const raw = buffer.slice(0, end);
-      buffer = buffer.slice(end).replace(/^(\r\n|\n|\r){2}|^(\r\n|\n|\r)/, '');
-      const data = dataOf(raw);
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      const data = dataOf(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
       if (data === null) continue;
       if (data === '[DONE]') return;
       yield data;
@@ -22,15 +29,9 @@ export async function* sseDataPayloads(chunks: AsyncIterable<Buffer | string>): 
   if (tail !== null && tail !== '[DONE]') yield tail;
 }
 
-/** Index where the first complete event ends (before its blank line), or -1. */
-function eventEnd(buffer: string): number {
-  const match = /\r\n\r\n|\n\n|\r\r/.exec(buffer);
-  return match ? match.index : -1;
-}
-
 function dataOf(event: string): string | null {
   let data: string | null = null;
-  for (const line of event.split(/\r\n|\n|\r/)) {
+  for (const line of event.split('\n')) {
     if (!line.startsWith('data:')) continue;
     const value = line.slice(line.startsWith('data: ') ? 6 : 5);
     data = data === null ? value : `${data}\n${value}`;

@@ -1,0 +1,13 @@
+module.exports = {
+  displayName: 'usage',
+  preset: '../../jest.preset.js',
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'html'],
+  coverageDirectory: '../../coverage/libs/usage',
+  // The integration suites create a PostgreSQL database each; generous on a 2-core machine,
+  // never a performance assertion.
+  testTimeout: 30_000,
+};

@@ -1,0 +1,79 @@
+import { aUsageRow, NOON } from '../../testing/usage-builders';
+import { latencyBucket } from '../latency-buckets';
+import { rollUp } from './rollup';
+import { DAY_MS, utcDay } from './usage-row';
+
+const byKey = <T extends object>(items: T[], key: (t: T) => string) => new Map(items.map((i) => [key(i), i]));
+
+describe('rollUp', () => {
+  it('gives nothing for an empty batch', () => {
+    expect(rollUp([])).toEqual({ daily: [], latency: [], lastUsed: new Map() });
+  });
+
+  it('sums requests, response times and tokens per (day, user, token, model, status)', () => {
+    const rows = [
+      aUsageRow({ responseTimeMs: 100, promptTokens: 3, completionTokens: 5 }),
+      aUsageRow({ responseTimeMs: 300, promptTokens: 4, completionTokens: 6 }),
+      aUsageRow({ statusCode: 502, responseTimeMs: 50, promptTokens: null, completionTokens: null, errorMessage: 'upstream failed' }),
+      aUsageRow({ model: 'gpt-x', responseTimeMs: 10 }),
+      aUsageRow({ tokenId: 2, responseTimeMs: 20 }),
+      aUsageRow({ userId: 9, tokenId: 9, responseTimeMs: 30 }),
+      aUsageRow({ createdAt: NOON + DAY_MS, responseTimeMs: 40 }),
+    ];
+    const { daily } = rollUp(rows);
+    const key = (d: { day: number; userId: number; tokenId: number; model: string; statusCode: number }) => `${d.day}/${d.userId}/${d.tokenId}/${d.model}/${d.statusCode}`;
+    const day = utcDay(NOON);
+    expect(daily).toHaveLength(6);
+    expect(byKey(daily, key)).toEqual(byKey([
+      { day, userId: 1, tokenId: 1, model: 'echo', statusCode: 200, requests: 2, responseTimeMsSum: 400, promptTokens: 7, completionTokens: 11 },
+      // Missing token counts add nothing; the request still counts.
+      { day, userId: 1, tokenId: 1, model: 'echo', statusCode: 502, requests: 1, responseTimeMsSum: 50, promptTokens: 0, completionTokens: 0 },
+      { day, userId: 1, tokenId: 1, model: 'gpt-x', statusCode: 200, requests: 1, responseTimeMsSum: 10, promptTokens: 3, completionTokens: 5 },
+      { day, userId: 1, tokenId: 2, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 20, promptTokens: 3, completionTokens: 5 },
+      { day, userId: 9, tokenId: 9, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 30, promptTokens: 3, completionTokens: 5 },
+      { day: day + 1, userId: 1, tokenId: 1, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 40, promptTokens: 3, completionTokens: 5 },
+    ], key));
+  });
+
+  it('counts latency buckets per (day, user, token, model), whatever the status', () => {
+    const times = [0.4, 1, 1, 2, 120, 121, 5000];
+    const rows = times.map((responseTimeMs, i) => aUsageRow({ responseTimeMs, statusCode: i % 2 ? 500 : 200 }));
+    const { latency } = rollUp([...rows, aUsageRow({ model: 'other', responseTimeMs: 1 })]);
+    const expected = new Map<number, number>();
+    for (const t of times) expected.set(latencyBucket(t), (expected.get(latencyBucket(t)) ?? 0) + 1);
+    const echo = latency.filter((l) => l.model === 'echo');
+    expect(new Map(echo.map((l) => [l.bucket, l.count]))).toEqual(expected);
+    expect(echo).toHaveLength(expected.size);
+    expect(echo.every((l) => l.day === utcDay(NOON) && l.userId === 1 && l.tokenId === 1)).toBe(true);
+    expect(latency.filter((l) => l.model === 'other')).toEqual([{ day: utcDay(NOON), userId: 1, tokenId: 1, model: 'other', bucket: latencyBucket(1), count: 1 }]);
+    // Every request lands in exactly one bucket.
+    expect(latency.reduce((sum, l) => sum + l.count, 0)).toBe(times.length + 1);
+  });
+
+  it('cuts days at midnight UTC: 23:59:59.999 and 00:00:00.000 are different days', () => {
+    const midnight = Date.UTC(2025, 2, 15);
+    const { daily, latency } = rollUp([aUsageRow({ createdAt: midnight - 1 }), aUsageRow({ createdAt: midnight }), aUsageRow({ createdAt: midnight + DAY_MS - 1 })]);
+    const day = midnight / DAY_MS;
+    expect(Number.isInteger(day)).toBe(true);
+    expect(daily.map((d) => [d.day, d.requests]).sort()).toEqual([[day - 1, 1], [day, 2]]);
+    expect(latency.map((l) => [l.day, l.count]).sort()).toEqual([[day - 1, 1], [day, 2]]);
+  });
+
+  it('keys models exactly: names differing only in case stay apart', () => {
+    const { daily, latency } = rollUp([aUsageRow({ model: 'Echo' }), aUsageRow({ model: 'echo' }), aUsageRow({ model: 'echo' })]);
+    expect(daily.map((d) => [d.model, d.requests]).sort()).toEqual([['Echo', 1], ['echo', 2]]);
+    expect(latency.map((l) => [l.model, l.count]).sort()).toEqual([['Echo', 1], ['echo', 2]]);
+  });
+
+  it('notes the newest createdAt per token for last_used_at, whatever the row order', () => {
+    const { lastUsed } = rollUp([
+      aUsageRow({ tokenId: 1, createdAt: NOON + 5 }),
+      aUsageRow({ tokenId: 1, createdAt: NOON + 9 }),
+      aUsageRow({ tokenId: 1, createdAt: NOON + 7 }),
+      aUsageRow({ tokenId: 2, createdAt: NOON - DAY_MS }),
+      aUsageRow({ tokenId: 3, createdAt: NOON, model: 'a' }),
+      aUsageRow({ tokenId: 3, createdAt: NOON + DAY_MS, model: 'b', statusCode: 500 }),
+    ]);
+    expect(lastUsed).toEqual(new Map([[1, NOON + 9], [2, NOON - DAY_MS], [3, NOON + DAY_MS]]));
+  });
+});

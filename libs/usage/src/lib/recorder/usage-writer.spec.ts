@@ -1,0 +1,57 @@
+import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
+import { aUsageRow, NOON, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
+import { rollUp } from './rollup';
+import { utcDay } from './usage-row';
+import { createUsageWriter, UsageWriter } from './usage-writer';
+
+describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) => {
+  let db: UsageTestDatabase;
+  let writer: UsageWriter;
+
+  beforeAll(async () => {
+    db = await openUsageTestDatabase(create);
+    writer = createUsageWriter(db.dataSource);
+  });
+  afterAll(() => db?.close());
+
+  it(`uses the ${kind} writer`, () => {
+    expect(writer.constructor.name).toBe(kind === 'sqlite' ? 'SqliteUsageWriter' : 'PostgresUsageWriter');
+  });
+
+  it('writes a batch, its rollups and last_used_at in one transaction: a failing row writes nothing', async () => {
+    const owner = await db.anOwner();
+    const good = [aUsageRow({ ...owner, createdAt: NOON + 1 }), aUsageRow({ ...owner, createdAt: NOON + 2 })];
+    // A token that does not exist breaks the foreign key of the last row only.
+    const rows = [...good, aUsageRow({ userId: owner.userId, tokenId: 2_000_000_000 })];
+
+    // Not `rejects.toThrow()`: better-sqlite3 builds its errors with the class of the first
+    // test file that loaded it in this worker, which is no Error of this file's realm.
+    const failure = await writer.write(rows, rollUp(rows)).then(() => 'written', (err: unknown) => err);
+    expect(failure).toMatchObject({ message: expect.stringMatching(/foreign key/i) });
+
+    expect(await db.logs(owner.tokenId)).toEqual([]);
+    expect(await db.daily(owner.tokenId)).toEqual([]);
+    expect(await db.latency(owner.tokenId)).toEqual([]);
+    expect(await db.lastUsedAt(owner.tokenId)).toBeNull();
+
+    await writer.write(good, rollUp(good));
+    expect(await db.logs(owner.tokenId)).toHaveLength(2);
+    expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + 2);
+  });
+
+  it('writes a batch larger than one multi-row statement holds', async () => {
+    const owner = await db.anOwner();
+    const rows = Array.from({ length: 2_345 }, (_, i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 1 + (i % 400), model: `m${i % 1_200}` }));
+
+    await writer.write(rows, rollUp(rows));
+
+    expect(await db.logs(owner.tokenId)).toHaveLength(rows.length);
+    const daily = await db.daily(owner.tokenId);
+    expect(daily).toHaveLength(1_200);
+    expect(daily.every((d) => d.day === utcDay(NOON))).toBe(true);
+    expect(daily.reduce((sum, d) => sum + d.requests, 0)).toBe(rows.length);
+    expect(daily.reduce((sum, d) => sum + d.responseTimeMsSum, 0)).toBe(rows.reduce((sum, r) => sum + r.responseTimeMs, 0));
+    expect((await db.latency(owner.tokenId)).reduce((sum, l) => sum + l.count, 0)).toBe(rows.length);
+    expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + rows.length - 1);
+  });
+});

@@ -1,0 +1,121 @@
+import { ApiTokenEntity, authEntities, UserEntity } from '@lmarena-bridge/auth';
+import type { AppConfig, UsageConfig } from '@lmarena-bridge/config';
+import { createDataSource, openDatabase } from '@lmarena-bridge/database';
+import type { TestDatabase } from '@lmarena-bridge/database/testing';
+import { DataSource } from 'typeorm';
+import { UsageDailyEntity, UsageDailyLatencyEntity, usageEntities, UsageLogEntity } from '../lib/entities';
+import type { UsageRow } from '../lib/recorder/usage-row';
+
+/** 2025-03-14 12:00:00.000 UTC: a fixed instant, so day numbers in the tests are known. */
+export const NOON = Date.UTC(2025, 2, 14, 12);
+
+/** One finished request as the interceptor hands it over; every field can be overridden. */
+export function aUsageRow(overrides: Partial<UsageRow> = {}): UsageRow {
+  return {
+    createdAt: NOON,
+    userId: 1,
+    tokenId: 1,
+    model: 'echo',
+    endpoint: '/v1/chat/completions',
+    stream: false,
+    statusCode: 200,
+    responseTimeMs: 120,
+    ttftMs: null,
+    promptTokens: 3,
+    completionTokens: 5,
+    errorMessage: null,
+    ...overrides,
+  };
+}
+
+/** The recorder reads only `usage` from the configuration. */
+export function aUsageConfig(usage: Partial<UsageConfig> = {}): AppConfig {
+  return { usage: { retention_days: 90, batch_size: 500, flush_interval_ms: 60_000, max_queue: 50_000, ...usage } } as unknown as AppConfig;
+}
+
+/**
+ * Resolves once `condition` holds, checking after each turn of the event loop (and a short
+ * pause); fails after `limitMs` with `what` so a broken test does not hang. The limit is a
+ * safety net, never the thing under test.
+ */
+export async function eventually(condition: () => boolean | Promise<boolean>, what: string, limitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+let seq = 0;
+
+/** A token owner: the users row and one api_tokens row. */
+export interface Owner {
+  userId: number;
+  tokenId: number;
+}
+
+/** A migrated temp database with the auth and usage tables, and readers for what the recorder wrote. */
+export interface UsageTestDatabase {
+  dataSource: DataSource;
+  /** A new user with one token (`last_used_at` as given, default null). */
+  anOwner(opts?: { lastUsedAt?: number | null }): Promise<Owner>;
+  /** A second token of an existing user. */
+  aToken(userId: number, opts?: { lastUsedAt?: number | null }): Promise<number>;
+  logs(tokenId: number): Promise<UsageLogEntity[]>;
+  daily(tokenId: number): Promise<UsageDailyEntity[]>;
+  latency(tokenId: number): Promise<UsageDailyLatencyEntity[]>;
+  lastUsedAt(tokenId: number): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+export async function openUsageTestDatabase(create: () => Promise<TestDatabase>): Promise<UsageTestDatabase> {
+  const db = await create();
+  const dataSource = await openDatabase(createDataSource(db.target, [...authEntities, ...usageEntities])).catch(async (err: unknown) => {
+    await db.drop();
+    throw err;
+  });
+  const users = dataSource.getRepository(UserEntity);
+  const tokens = dataSource.getRepository(ApiTokenEntity);
+  const aToken = async (userId: number, opts: { lastUsedAt?: number | null } = {}) => {
+    const n = ++seq;
+    const token = await tokens.save(tokens.create({
+      userId,
+      name: `token ${n}`,
+      tokenHash: n.toString(16).padStart(64, '0'),
+      hint: `sk-lmarena-…${String(n).padStart(4, '0')}`,
+      allowedModels: null,
+      createdAt: new Date(NOON - 86_400_000),
+      lastUsedAt: opts.lastUsedAt == null ? null : new Date(opts.lastUsedAt),
+      expiresAt: null,
+      revokedAt: null,
+    }));
+    return token.id;
+  };
+  return {
+    dataSource,
+    aToken,
+    anOwner: async (opts) => {
+      const n = ++seq;
+      const now = new Date();
+      const user = await users.save(users.create({
+        username: `usage${n}`,
+        email: `usage${n}@example.com`,
+        passwordHash: '$2b$12$placeholder.hash.never.compared.in.these.tests.xxxxxx',
+        role: 'user',
+        disabled: false,
+        createdAt: now,
+        updatedAt: now,
+        lastLoginAt: null,
+      }));
+      return { userId: user.id, tokenId: await aToken(user.id, opts) };
+    },
+    logs: (tokenId) => dataSource.getRepository(UsageLogEntity).find({ where: { tokenId }, order: { id: 'ASC' } }),
+    daily: (tokenId) => dataSource.getRepository(UsageDailyEntity).find({ where: { tokenId } }),
+    latency: (tokenId) => dataSource.getRepository(UsageDailyLatencyEntity).find({ where: { tokenId } }),
+    lastUsedAt: async (tokenId) => (await tokens.findOneByOrFail({ id: tokenId })).lastUsedAt?.getTime() ?? null,
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await db.drop();
+    },
+  };
+}
