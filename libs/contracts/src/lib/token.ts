@@ -31,3 +31,10 @@ export interface AdminToken extends Token {
 export interface AdminTokenList {
   tokens: AdminToken[];
 }
+
+/** POST /api/tokens: give at most one of the two expiry fields. */
+export interface NewToken {
+  name: string;
+  expires_at?: string;
+  expires_in_days?: number;
+}

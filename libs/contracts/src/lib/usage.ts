@@ -64,3 +64,23 @@ export interface UsageLogPage {
   logs: UsageLogEntry[];
   next_cursor: string | null;
 }
+
+/** Query of GET /api/usage/logs; absent fields are not sent. */
+export interface UsageLogQuery {
+  /** 1..1000, default 100. */
+  limit?: number;
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+  model?: string;
+  token_id?: number;
+  /** `success`, `error`, or an HTTP status code such as `429`. */
+  status?: string;
+  /** Case-insensitive text in the model, the token name or the error message. */
+  q?: string;
+  /** Only the last N UTC days (default: every stored row). */
+  days?: number;
+  /** `all`: every user's rows (admins only). */
+  scope?: UsageScopeParam;
+}
+
+export type UsageScopeParam = 'mine' | 'all';

@@ -19,3 +19,21 @@ export interface AdminUser extends User {
 export interface UserResponse {
   user: User;
 }
+
+/** GET /api/admin/users. */
+export interface AdminUserList {
+  users: AdminUser[];
+}
+
+/** PATCH /api/admin/users/:id: at least one of the two. */
+export interface AdminUserChanges {
+  disabled?: boolean;
+  role?: UserRole;
+}
+
+/** POST /api/admin/init and POST /api/auth/register. */
+export interface NewAccount {
+  username: string;
+  email: string;
+  password: string;
+}

@@ -1,11 +1,121 @@
-import { ChangeDetectionStrategy, Component } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, signal } from '@angular/core';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import type { AdminToken, AdminUser, AdminUserChanges } from '@lmarena-bridge/contracts';
+import { firstValueFrom, merge } from 'rxjs';
+import { AdminApi } from '../../core/admin.api';
+import { LocalDateTimePipe, NumberPipe } from '../../core/format.pipes';
+import { describeHttpError } from '../../core/http-error';
+import { Remote } from '../../core/remote';
+import { SessionStore } from '../../core/session.store';
+import { ConfirmDialogComponent } from '../../shared/confirm-dialog.component';
+import { StatusBadgeComponent } from '../../shared/status-badge.component';
+
+/** An admin action waiting for confirmation. */
+export type PendingAction =
+  | { kind: 'user'; user: AdminUser; changes: AdminUserChanges; heading: string; message: string; label: string; danger: boolean }
+  | { kind: 'token'; token: AdminToken; heading: string; message: string; label: string; danger: true };
 
 @Component({
   selector: 'lmb-admin-page',
+  imports: [LocalDateTimePipe, NumberPipe, StatusBadgeComponent, ConfirmDialogComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `
-    <h1>Administration</h1>
-    <p>Users, roles and every token.</p>
-  `,
+  templateUrl: './admin.page.html',
 })
-export class AdminPage {}
+export class AdminPage {
+  private readonly api = inject(AdminApi);
+  private readonly destroyRef = inject(DestroyRef);
+  protected readonly me = inject(SessionStore).user;
+
+  protected readonly users = new Remote<AdminUser[]>();
+  protected readonly tokens = new Remote<AdminToken[]>();
+  protected readonly pending = signal<PendingAction | null>(null);
+  protected readonly busy = signal(false);
+  protected readonly actionError = signal<string | null>(null);
+  protected readonly done = signal<string | null>(null);
+  protected readonly activeTokens = computed(() => (this.tokens.value() ?? []).filter((t) => t.status === 'active').length);
+
+  constructor() {
+    this.reload();
+  }
+
+  protected reload(): void {
+    merge(this.users.run(this.api.users()), this.tokens.run(this.api.tokens())).pipe(takeUntilDestroyed(this.destroyRef)).subscribe();
+  }
+
+  protected isMe(user: AdminUser): boolean {
+    return user.id === this.me()?.id;
+  }
+
+  protected askToggleDisabled(user: AdminUser): void {
+    const disable = !user.disabled;
+    this.ask({
+      kind: 'user',
+      user,
+      changes: { disabled: disable },
+      heading: disable ? `Disable ${user.username}?` : `Enable ${user.username}?`,
+      message: disable
+        ? `${user.username} is signed out everywhere at once, cannot sign in, and all of their ${user.token_count} token(s) stop working until the account is enabled again.`
+        : `${user.username} can sign in again and their unrevoked, unexpired tokens work again.`,
+      label: disable ? 'Disable account' : 'Enable account',
+      danger: disable,
+    });
+  }
+
+  protected askToggleRole(user: AdminUser): void {
+    const promote = user.role !== 'admin';
+    this.ask({
+      kind: 'user',
+      user,
+      changes: { role: promote ? 'admin' : 'user' },
+      heading: promote ? `Make ${user.username} an admin?` : `Remove admin rights from ${user.username}?`,
+      message: promote
+        ? `${user.username} will see every user and token and can disable accounts and revoke any token.`
+        : `${user.username} keeps their own tokens but can no longer manage users or other people's tokens.`,
+      label: promote ? 'Promote to admin' : 'Demote to user',
+      danger: !promote,
+    });
+  }
+
+  protected askRevoke(token: AdminToken): void {
+    this.ask({
+      kind: 'token',
+      token,
+      heading: 'Revoke this token?',
+      message: `“${token.name}” (${token.hint}) of ${token.username} stops working immediately. This cannot be undone.`,
+      label: 'Revoke token',
+      danger: true,
+    });
+  }
+
+  protected cancel(): void {
+    if (!this.busy()) this.pending.set(null);
+  }
+
+  protected async confirm(): Promise<void> {
+    const action = this.pending();
+    if (!action || this.busy()) return;
+    this.busy.set(true);
+    this.actionError.set(null);
+    try {
+      if (action.kind === 'user') {
+        const updated = await firstValueFrom(this.api.updateUser(action.user.id, action.changes));
+        this.done.set(`${updated.username} updated.`);
+      } else {
+        await firstValueFrom(this.api.revokeToken(action.token.id), { defaultValue: undefined });
+        this.done.set(`Token “${action.token.name}” of ${action.token.username} revoked.`);
+      }
+      this.pending.set(null);
+      this.reload();
+    } catch (err) {
+      this.actionError.set(describeHttpError(err));
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  private ask(action: PendingAction): void {
+    this.actionError.set(null);
+    this.done.set(null);
+    this.pending.set(action);
+  }
+}

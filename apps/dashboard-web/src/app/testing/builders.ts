@@ -1,0 +1,72 @@
+import type { AdminToken, AdminUser, CreatedToken, DashboardStatus, Token, UsageLogEntry, UsageSummary, User } from '@lmarena-bridge/contracts';
+
+// Small builders for test data: the defaults are valid, tests override what they test.
+
+let seq = 0;
+const next = () => ++seq;
+
+export function aUser(overrides: Partial<User> = {}): User {
+  const id = overrides.id ?? next();
+  return { id, username: `user${id}`, email: `user${id}@example.com`, role: 'user', created_at: '2026-11-01T10:00:00.000Z', last_login_at: null, ...overrides };
+}
+
+export function anAdmin(overrides: Partial<User> = {}): User {
+  return aUser({ role: 'admin', ...overrides });
+}
+
+export function anAdminUser(overrides: Partial<AdminUser> = {}): AdminUser {
+  return { ...aUser(overrides), disabled: false, token_count: 0, ...overrides };
+}
+
+export function aToken(overrides: Partial<Token> = {}): Token {
+  const id = overrides.id ?? next();
+  return {
+    id, name: `token ${id}`, hint: `sk-lmarena-…${String(id).padStart(4, '0')}`, created_at: '2026-11-02T09:00:00.000Z',
+    last_used_at: null, expires_at: null, revoked_at: null, status: 'active', ...overrides,
+  };
+}
+
+export function aCreatedToken(overrides: Partial<CreatedToken> = {}): CreatedToken {
+  return { ...aToken(overrides), token: 'sk-lmarena-secretsecretsecretabcd', ...overrides };
+}
+
+export function anAdminToken(overrides: Partial<AdminToken> = {}): AdminToken {
+  return { ...aToken(overrides), user_id: 1, username: 'alice', ...overrides };
+}
+
+export function aLog(overrides: Partial<UsageLogEntry> = {}): UsageLogEntry {
+  const id = overrides.id ?? next();
+  return {
+    id, created_at: '2026-11-20T12:00:00.000Z', token_id: 1, token_name: 'laptop', model: 'echo', endpoint: '/v1/chat/completions',
+    stream: false, status_code: 200, response_time_ms: 120, ttft_ms: null, prompt_tokens: 10, completion_tokens: 5, error_message: null, ...overrides,
+  };
+}
+
+/** A summary over `days` days whose totals agree with its per-day rows. */
+export function aSummary(overrides: Partial<UsageSummary> = {}, days = 3): UsageSummary {
+  const by_day = Array.from({ length: days }, (_, i) => ({
+    date: `2026-11-${String(20 + i).padStart(2, '0')}`,
+    requests: i + 1,
+    errors: i === days - 1 ? 1 : 0,
+    avg_response_time_ms: 100 + i,
+    p95_response_time_ms: 200 + i,
+  }));
+  const total = by_day.reduce((n, d) => n + d.requests, 0);
+  const errors = by_day.reduce((n, d) => n + d.errors, 0);
+  return {
+    days, total_requests: total, success_requests: total - errors, error_requests: errors, success_rate: (total - errors) / total,
+    avg_response_time_ms: 101, p50_response_time_ms: 95, p95_response_time_ms: 202, prompt_tokens: 600, completion_tokens: 300, active_tokens: 2,
+    by_day,
+    by_model: [
+      { model: 'echo', requests: total - 1, errors, avg_response_time_ms: 100, prompt_tokens: 500, completion_tokens: 250 },
+      { model: 'gpt-x', requests: 1, errors: 0, avg_response_time_ms: 150, prompt_tokens: 100, completion_tokens: 50 },
+    ],
+    by_token: [{ token_id: 1, name: 'laptop', requests: total }],
+    by_status: [{ status_code: 200, count: total - errors }, { status_code: 429, count: errors }],
+    ...overrides,
+  };
+}
+
+export function aStatus(overrides: Partial<DashboardStatus> = {}): DashboardStatus {
+  return { status: 'ok', database: 'ok', database_latency_ms: 2, database_type: 'sqlite', uptime_s: 60, version: '0.1.0', ...overrides };
+}
