@@ -7,3 +7,4 @@ export * from './lib/recorder/usage-recorder.service';
 export * from './lib/request-usage';
 export * from './lib/usage.interceptor';
 export * from './lib/usage.module';
+export * from './lib/analytics';

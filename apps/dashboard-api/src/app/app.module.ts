@@ -8,6 +8,7 @@ import { AdminModule } from './admin/admin.module';
 import { DashboardAuthModule } from './auth/auth.module';
 import { StatusModule } from './status/status.module';
 import { TokensModule } from './tokens/tokens.module';
+import { UsageApiModule } from './usage/usage-api.module';
 
 @Module({})
 export class AppModule {
@@ -22,6 +23,7 @@ export class AppModule {
         TokensModule,
         AdminModule,
         StatusModule,
+        UsageApiModule,
       ],
     };
   }

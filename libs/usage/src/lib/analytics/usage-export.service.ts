@@ -1,0 +1,40 @@
+import type { UsageLogEntry } from '@lmarena-bridge/contracts';
+import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { usageExportChunks, usageExportContentType, usageExportFileName, UsageExportFormat } from './usage-export';
+import { UsageLogFilter, UsageLogService } from './usage-log.service';
+import { UsageScope } from './usage-scope';
+
+/** An export ready to send: its headers and a byte stream to pipe into the response. */
+export interface UsageExport {
+  fileName: string;
+  contentType: string;
+  stream: Readable;
+}
+
+/** The request log as a downloadable file, streamed in keyset pages (see usageExportChunks). */
+@Injectable()
+export class UsageExportService {
+  constructor(private readonly logs: UsageLogService) {}
+
+  /**
+   * Runs the first page's query before resolving, so a failing database is still an
+   * ordinary error answer rather than a download cut short; the rest is read as the
+   * stream is consumed, one page at a time, and stops when the stream is destroyed.
+   */
+  async open(filter: UsageLogFilter, scope: UsageScope, format: UsageExportFormat, now: number = Date.now()): Promise<UsageExport> {
+    const pages = this.logs.pages(filter, scope, now);
+    const first = await pages.next();
+    async function* all(): AsyncGenerator<UsageLogEntry[]> {
+      if (first.done) return;
+      yield first.value;
+      yield* pages;
+    }
+    return {
+      fileName: usageExportFileName(format, now),
+      contentType: usageExportContentType(format),
+      // Byte mode: at most ~16 KiB plus the page being written waits in the stream.
+      stream: Readable.from(usageExportChunks(all(), format), { objectMode: false }),
+    };
+  }
+}

@@ -1,0 +1,227 @@
+import type { UsageLogEntry } from '@lmarena-bridge/contracts';
+import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
+import { Writable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parseCsv } from '../../testing/analytics-fixtures';
+import { aUsageConfig, aUsageRow, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
+import { UsageRecorder } from '../recorder/usage-recorder.service';
+import { DAY_MS } from '../recorder/usage-row';
+import { csvField, USAGE_CSV_COLUMNS, usageExportChunks, usageExportFileName } from './usage-export';
+import { UsageExportService } from './usage-export.service';
+import { UsageLogFilter, UsageLogService } from './usage-log.service';
+import { UsageScope } from './usage-scope';
+
+const NOW = Date.UTC(2025, 2, 20, 15, 30);
+const MIB = 1024 * 1024;
+
+/** The Log entry as its CSV fields read back: text, null as the empty field. */
+const asCsvFields = (entry: UsageLogEntry) => USAGE_CSV_COLUMNS.map((c) => (entry[c] === null ? '' : String(entry[c])));
+
+describe('CSV encoding', () => {
+  it.each([
+    ['plain', 'upstream reset', 'upstream reset'],
+    ['a comma', 'a, b', '"a, b"'],
+    ['quotes', 'say "hi"', '"say ""hi"""'],
+    ['a line feed', 'one\ntwo', '"one\ntwo"'],
+    ['a carriage return', 'one\rtwo', '"one\rtwo"'],
+    ['CRLF', 'one\r\ntwo', '"one\r\ntwo"'],
+    ['only a quote', '"', '""""'],
+    ['leading spaces (kept, unquoted)', '  x', '  x'],
+    ['the empty string', '', ''],
+  ])('writes %s as RFC 4180 has it', (_label, value, field) => {
+    expect(csvField(value)).toBe(field);
+    expect(parseCsv(`${field}\r\n`)).toEqual([[value]]);
+  });
+
+  it('writes null as the empty field, numbers and booleans as text', () => {
+    expect([csvField(null), csvField(0), csvField(12.5), csvField(true), csvField(false)]).toEqual(['', '0', '12.5', 'true', 'false']);
+  });
+
+  it('names the file after the UTC day of now', () => {
+    expect(usageExportFileName('csv', Date.UTC(2025, 0, 2, 23, 59, 59, 999))).toBe('usage-2025-01-02.csv');
+    expect(usageExportFileName('json', Date.UTC(2025, 0, 3))).toBe('usage-2025-01-03.json');
+  });
+
+  it('writes an empty export as a header row or an empty array', async () => {
+    const none = async function* (): AsyncGenerator<UsageLogEntry[]> {
+      // no pages
+    };
+    expect(await text(usageExportChunks(none(), 'csv'))).toBe(`${USAGE_CSV_COLUMNS.join(',')}\r\n`);
+    expect(JSON.parse(await text(usageExportChunks(none(), 'json')))).toEqual([]);
+  });
+});
+
+describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) => {
+  describe('content, scope and filters', () => {
+    let db: UsageTestDatabase;
+    let logs: UsageLogService;
+    let service: UsageExportService;
+    let alice: { userId: number; tokenId: number };
+    let bob: { userId: number; tokenId: number };
+
+    const exported = async (filter: UsageLogFilter, scope: UsageScope, format: 'csv' | 'json') => text((await service.open(filter, scope, format, NOW)).stream);
+    const allPages = async (filter: UsageLogFilter, scope: UsageScope) => {
+      const entries: UsageLogEntry[] = [];
+      for await (const page of logs.pages(filter, scope, NOW)) entries.push(...page);
+      return entries;
+    };
+
+    beforeAll(async () => {
+      db = await openUsageTestDatabase(create);
+      logs = new UsageLogService(db.dataSource);
+      service = new UsageExportService(logs);
+      alice = await db.anOwner();
+      bob = await db.anOwner();
+      const p = (i: number) => (db.dataSource.options.type === 'postgres' ? `$${i}` : '?');
+      await db.dataSource.query(`UPDATE api_tokens SET name = ${p(1)} WHERE id = ${p(2)}`, ['laptop, "home"', alice.tokenId]);
+      const recorder = new UsageRecorder(db.dataSource, aUsageConfig({ batch_size: 1000 }));
+      const tricky = ['a, b', 'say "hi"', 'line one\nline two', 'cr\ronly', 'crlf\r\nend', '"', ',', '', '  padded  ', 'ünïcødé ✓', null];
+      // 2,500 rows for alice: more than two export pages, with every awkward message.
+      for (let i = 0; i < 2500; i++) {
+        const errorMessage = tricky[i % tricky.length];
+        recorder.record(aUsageRow({ ...alice, createdAt: NOW - i * 60_000, statusCode: errorMessage === null ? 200 : 502, errorMessage, stream: i % 2 === 0, ttftMs: i % 2 ? null : 5 }));
+      }
+      for (let i = 0; i < 300; i++) recorder.record(aUsageRow({ ...bob, createdAt: NOW - i * 1000, model: 'bob-model', errorMessage: 'bob, only' }));
+      await recorder.flush();
+    });
+    afterAll(() => db?.close());
+
+    it('writes CSV that parses back to exactly the logs: header, quoting of commas, quotes and line breaks', async () => {
+      const csv = await exported({}, { userId: alice.userId }, 'csv');
+      const [header, ...records] = parseCsv(csv);
+      expect(header).toEqual([...USAGE_CSV_COLUMNS]);
+      const entries = await allPages({}, { userId: alice.userId });
+      expect(entries).toHaveLength(2500);
+      expect(records).toEqual(entries.map(asCsvFields));
+      // The awkward values really are in there, and the token name with its comma.
+      const messages = new Set(records.map((r) => r[USAGE_CSV_COLUMNS.indexOf('error_message')]));
+      for (const m of ['a, b', 'say "hi"', 'line one\nline two', 'cr\ronly', 'crlf\r\nend', '"', ',']) expect(messages).toContain(m);
+      expect(records[0][USAGE_CSV_COLUMNS.indexOf('token_name')]).toBe('laptop, "home"');
+    });
+
+    it('writes JSON as an array of Log objects, the same rows', async () => {
+      const json = JSON.parse(await exported({}, { userId: alice.userId }, 'json'));
+      expect(json).toEqual(await allPages({}, { userId: alice.userId }));
+    });
+
+    it('keeps to the scope: alice never gets bob\'s rows, everyone gets both', async () => {
+      const ids = async (scope: UsageScope) => parseCsv(await exported({}, scope, 'csv')).slice(1).map((r) => Number(r[0]));
+      const [a, b, all] = [await ids({ userId: alice.userId }), await ids({ userId: bob.userId }), await ids('all')];
+      expect(a).toHaveLength(2500);
+      expect(b).toHaveLength(300);
+      expect(a.filter((id) => b.includes(id))).toEqual([]);
+      expect(new Set(all)).toEqual(new Set([...a, ...b]));
+      expect(await exported({}, { userId: alice.userId }, 'csv')).not.toContain('bob');
+    });
+
+    it('stops reading pages when the reader goes away', async () => {
+      const query = jest.spyOn(db.dataSource, 'query');
+      try {
+        const file = await service.open({}, { userId: alice.userId }, 'csv', NOW);
+        const afterOpen = query.mock.calls.length;
+        // Header, then the first page: the export is under way.
+        for await (const chunk of file.stream) {
+          expect(String(chunk)).toContain('id,created_at');
+          break; // leaving the loop destroys the stream
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(file.stream.destroyed).toBe(true);
+        // At most the page being read when the reader left; never the 2,500 rows' three pages.
+        expect(query.mock.calls.length - afterOpen).toBeLessThanOrEqual(1);
+      } finally {
+        query.mockRestore();
+      }
+    });
+
+    it('applies days and the filters', async () => {
+      const recordsOf = async (filter: UsageLogFilter) => parseCsv(await exported(filter, { userId: alice.userId }, 'csv')).slice(1);
+      const today = await recordsOf({ days: 1 });
+      const todayCount = (await allPages({}, { userId: alice.userId })).filter((e) => e.created_at >= new Date(Math.floor(NOW / DAY_MS) * DAY_MS).toISOString()).length;
+      expect(today).toHaveLength(todayCount);
+      expect(todayCount).toBeLessThan(2500);
+      const errors = await recordsOf({ status: 'error', q: 'LINE' });
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((r) => r[USAGE_CSV_COLUMNS.indexOf('error_message')] === 'line one\nline two')).toBe(true);
+    });
+  });
+
+  describe('a 100,000-row export', () => {
+    let db: UsageTestDatabase;
+    let owner: { userId: number; tokenId: number };
+    const ROWS = 100_000;
+
+    beforeAll(async () => {
+      db = await openUsageTestDatabase(create);
+      owner = await db.anOwner();
+      const recorder = new UsageRecorder(db.dataSource, aUsageConfig({ batch_size: 5000 }));
+      // 700-character messages: the CSV is ~85 MB, more than the memory bound below, so
+      // an export that built it in memory could not pass.
+      const message = (i: number) => `${String(i).padStart(6, '0')} ${'upstream failed, retry later; '.repeat(23)}`;
+      for (let i = 0; i < ROWS; i++) {
+        recorder.record(aUsageRow({ ...owner, createdAt: NOW - i * 100, statusCode: 502, errorMessage: message(i) }));
+        if (recorder.full) await recorder.waitForRoom();
+      }
+      await recorder.flush();
+    }, 300_000);
+    afterAll(() => db?.close());
+
+    it('streams to a slow reader with the heap flat (< 64 MB above the start) and every row once', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const service = new UsageExportService(new UsageLogService(db.dataSource));
+      gc();
+      const baseline = process.memoryUsage().heapUsed;
+      let peak = 0;
+      let bytes = 0;
+      let records = 0;
+      let chunks = 0;
+      let last = '9999';
+      let ordered = true;
+      const file = await service.open({}, { userId: owner.userId }, 'csv', NOW);
+      // A reader slower than the database: each chunk is taken a turn of the event loop later,
+      // so an exporter that ignored back-pressure would pile the file up in memory.
+      const sink = new Writable({
+        highWaterMark: 64 * 1024,
+        write(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          const lines = chunk.toString('utf8').split('\r\n');
+          for (const line of lines) {
+            if (line === '' || line.startsWith('id,')) continue;
+            records += 1;
+            // Newest first: created_at (the second field, ISO text) strictly falls.
+            const createdAt = line.split(',', 2)[1];
+            if (!(createdAt < last)) ordered = false;
+            last = createdAt;
+          }
+          if (++chunks % 20 === 0) {
+            gc();
+            peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
+          }
+          setImmediate(done);
+        },
+      });
+      await pipeline(file.stream, sink);
+      gc();
+      peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
+      expect(records).toBe(ROWS);
+      expect(ordered).toBe(true);
+      expect(bytes).toBeGreaterThan(64 * MIB);
+      expect(chunks).toBeGreaterThan(100);
+      expect(peak).toBeLessThan(64 * MIB);
+    }, 300_000);
+  });
+});
+
+describe('csvField against spreadsheet formula injection', () => {
+  it.each(['=HYPERLINK("http://x")', '+1+2', '-2+3', '@SUM(A1)', '\tx'])('neutralises %j', (text) => {
+    expect(csvField(text).replace(/^"|"$/g, '').startsWith("'")).toBe(true);
+  });
+
+  it('leaves numbers and ordinary text alone', () => {
+    expect(csvField(-5)).toBe('-5');
+    expect(csvField('echo')).toBe('echo');
+  });
+});

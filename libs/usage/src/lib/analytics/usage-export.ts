@@ -1,0 +1,68 @@
+import type { UsageLogEntry } from '@lmarena-bridge/contracts';
+import { utcDay } from '../recorder/usage-row';
+import { isoDate } from './usage-scope';
+
+export type UsageExportFormat = 'csv' | 'json';
+export const USAGE_EXPORT_FORMATS: readonly UsageExportFormat[] = ['csv', 'json'];
+
+/** CSV columns: every field of the Log shape, in the contract's order. */
+export const USAGE_CSV_COLUMNS: ReadonlyArray<keyof UsageLogEntry> = [
+  'id', 'created_at', 'token_id', 'token_name', 'model', 'endpoint', 'stream', 'status_code',
+  'response_time_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'error_message',
+];
+
+/**
+ * One RFC 4180 field: quoted when it holds a comma, a double quote, CR or LF, with inner
+ * quotes doubled. null is the empty field; booleans are `true`/`false`. Text that a
+ * spreadsheet would run as a formula (starting with = + - @ or a tab/CR) gets a leading
+ * apostrophe: model names, token names and error messages come from clients (OWASP CSV
+ * injection).
+ */
+export function csvField(value: string | number | boolean | null): string {
+  if (value === null) return '';
+  let text = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One record, CRLF-terminated as RFC 4180 has it. */
+export function csvRecord(values: ReadonlyArray<string | number | boolean | null>): string {
+  return `${values.map(csvField).join(',')}\r\n`;
+}
+
+export const USAGE_CSV_HEADER = csvRecord(USAGE_CSV_COLUMNS as readonly string[]);
+
+export function csvLogRecord(entry: UsageLogEntry): string {
+  return csvRecord(USAGE_CSV_COLUMNS.map((column) => entry[column]));
+}
+
+/**
+ * The export file as text chunks, one per page of rows: CSV with a header row, or a JSON
+ * array of Log objects. Pages are pulled only as the consumer takes chunks, so wrapped in
+ * Readable.from() and piped to a response, memory stays at about one page however large
+ * the export is.
+ */
+export async function* usageExportChunks(pages: AsyncIterable<UsageLogEntry[]>, format: UsageExportFormat): AsyncGenerator<string> {
+  if (format === 'csv') {
+    yield USAGE_CSV_HEADER;
+    for await (const page of pages) yield page.map(csvLogRecord).join('');
+    return;
+  }
+  let first = true;
+  yield '[';
+  for await (const page of pages) {
+    const body = page.map((entry) => JSON.stringify(entry)).join(',\n');
+    yield first ? `\n${body}` : `,\n${body}`;
+    first = false;
+  }
+  yield first ? ']\n' : '\n]\n';
+}
+
+/** `usage-YYYY-MM-DD.csv` (or .json), dated the UTC day of `now`. */
+export function usageExportFileName(format: UsageExportFormat, now: number): string {
+  return `usage-${isoDate(utcDay(now))}.${format}`;
+}
+
+export function usageExportContentType(format: UsageExportFormat): string {
+  return format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/json; charset=utf-8';
+}

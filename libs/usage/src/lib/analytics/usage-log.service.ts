@@ -1,0 +1,148 @@
+import type { UsageLogEntry, UsageLogPage } from '@lmarena-bridge/contracts';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { decodeLogCursor, encodeLogCursor, LogCursor } from './log-cursor';
+import { likeContains, num, numOrNull, SqlParams } from './sql';
+import { UsageScope, usageWindow } from './usage-scope';
+
+/** `success` (2xx), `error` (anything else) or one exact status code. */
+export type LogStatusFilter = 'success' | 'error' | number;
+
+/** Which rows of the request log; every field narrows, none widens past the scope. */
+export interface UsageLogFilter {
+  model?: string;
+  tokenId?: number;
+  status?: LogStatusFilter;
+  /** Case-insensitive substring of the model, the token's name or the error message. */
+  q?: string;
+  /** Only the last `days` UTC days (as in the summary); absent: every stored row. */
+  days?: number;
+}
+
+export interface UsageLogPageQuery extends UsageLogFilter {
+  /** 1 to MAX_LOG_LIMIT, default DEFAULT_LOG_LIMIT. */
+  limit?: number;
+  /** next_cursor of the previous page. */
+  cursor?: string | null;
+}
+
+export const DEFAULT_LOG_LIMIT = 100;
+export const MAX_LOG_LIMIT = 1000;
+/** Rows per query when a caller walks the whole log (export). */
+export const LOG_EXPORT_PAGE = 1000;
+
+/** The query parameter's text as a filter, or null when it is none of the accepted forms. */
+export function parseLogStatusFilter(text: string): LogStatusFilter | null {
+  if (text === 'success' || text === 'error') return text;
+  return /^[1-5]\d\d$/.test(text) ? Number(text) : null;
+}
+
+interface LogRow {
+  id: number | string;
+  created_at: number | string;
+  token_id: number | string | null;
+  token_name: string | null;
+  model: string;
+  endpoint: string;
+  stream: boolean | number | string;
+  status_code: number | string;
+  response_time_ms: number | string;
+  ttft_ms: number | string | null;
+  prompt_tokens: number | string | null;
+  completion_tokens: number | string | null;
+  error_message: string | null;
+}
+
+function toEntry(row: LogRow): UsageLogEntry {
+  return {
+    id: num(row.id),
+    created_at: new Date(num(row.created_at)).toISOString(),
+    token_id: numOrNull(row.token_id),
+    token_name: row.token_name ?? null,
+    model: row.model,
+    endpoint: row.endpoint,
+    // SQLite stores booleans as 0/1.
+    stream: row.stream === true || row.stream === 1 || row.stream === '1' || row.stream === 't',
+    status_code: num(row.status_code),
+    response_time_ms: num(row.response_time_ms),
+    ttft_ms: numOrNull(row.ttft_ms),
+    prompt_tokens: numOrNull(row.prompt_tokens),
+    completion_tokens: numOrNull(row.completion_tokens),
+    error_message: row.error_message ?? null,
+  };
+}
+
+const COLUMNS = `l.id, l.created_at, l.token_id, t.name AS token_name, l.model, l.endpoint, l.stream, l.status_code,
+  l.response_time_ms, l.ttft_ms, l.prompt_tokens, l.completion_tokens, l.error_message`;
+
+/**
+ * The request log: raw usage rows newest first, (created_at, id) descending, paged with a
+ * keyset cursor so a page costs the same however deep it is and rows arriving meanwhile
+ * neither repeat nor shift later pages. Reads use the (user_id | token_id, created_at, id)
+ * and (created_at, id) indexes in order; the other filters are checked along the way.
+ */
+@Injectable()
+export class UsageLogService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async page(query: UsageLogPageQuery, scope: UsageScope, now: number = Date.now()): Promise<UsageLogPage> {
+    const limit = query.limit ?? DEFAULT_LOG_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOG_LIMIT) {
+      throw new RangeError(`limit must be an integer from 1 to ${MAX_LOG_LIMIT}, got ${limit}`);
+    }
+    const after = query.cursor ? decodeLogCursor(query.cursor) : null;
+    // One row more than asked tells whether another page exists.
+    const rows = await this.select(query, scope, now, after, limit + 1);
+    const logs = rows.slice(0, limit);
+    const last = logs[logs.length - 1];
+    return {
+      logs,
+      next_cursor: rows.length > limit && last ? encodeLogCursor({ createdAt: Date.parse(last.created_at), id: last.id }) : null,
+    };
+  }
+
+  /**
+   * Every row the filter selects, newest first, in pages of `pageSize`: one short query per
+   * page, asked for only when the consumer wants more (a stream's back-pressure holds it).
+   */
+  async *pages(filter: UsageLogFilter, scope: UsageScope, now: number = Date.now(), pageSize: number = LOG_EXPORT_PAGE): AsyncGenerator<UsageLogEntry[]> {
+    let after: LogCursor | null = null;
+    for (;;) {
+      const rows = await this.select(filter, scope, now, after, pageSize);
+      if (rows.length > 0) yield rows;
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = { createdAt: Date.parse(last.created_at), id: last.id };
+    }
+  }
+
+  private async select(filter: UsageLogFilter, scope: UsageScope, now: number, after: LogCursor | null, limit: number): Promise<UsageLogEntry[]> {
+    const p = SqlParams.for(this.dataSource);
+    const where: string[] = [];
+    if (scope !== 'all') where.push(`l.user_id = ${p.add(scope.userId)}`);
+    if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
+    if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
+    if (filter.model !== undefined) where.push(`l.model = ${p.add(filter.model)}`);
+    if (filter.status === 'success') where.push('l.status_code >= 200 AND l.status_code < 300');
+    else if (filter.status === 'error') where.push('(l.status_code < 200 OR l.status_code >= 300)');
+    else if (filter.status !== undefined) where.push(`l.status_code = ${p.add(filter.status)}`);
+    if (filter.q !== undefined && filter.q !== '') {
+      // LOWER() on both sides, by the same engine: PostgreSQL's LIKE is case-sensitive, and
+      // each engine folds case its own way (SQLite: ASCII letters only), so text always
+      // matches itself and differs in case only where the engine can fold it.
+      const pattern = likeContains(filter.q);
+      const like = (column: string) => `LOWER(${column}) LIKE LOWER(${p.add(pattern)}) ESCAPE '\\'`;
+      where.push(`(${like('l.model')} OR ${like('t.name')} OR ${like('l.error_message')})`);
+    }
+    if (after) {
+      // (created_at, id) < (cursor): the first term is an index range, the second trims ties.
+      where.push(`l.created_at <= ${p.add(after.createdAt)} AND (l.created_at < ${p.add(after.createdAt)} OR l.id < ${p.add(after.id)})`);
+    }
+    const sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY l.created_at DESC, l.id DESC LIMIT ${p.add(limit)}`;
+    const rows = await this.dataSource.query<LogRow[]>(sql, p.values);
+    return rows.map(toEntry);
+  }
+}
