@@ -1,6 +1,7 @@
 import { createDataSource } from './data-source';
 import { openDatabase } from './migrate';
 import { tempSqliteDatabase, TestDatabase } from '../testing';
+import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { runInTransaction } from './transaction';
 
@@ -30,6 +31,21 @@ describe('runInTransaction on SQLite', () => {
     await expect(failing).rejects.toThrow('rollback');
     await succeeding;
     expect(await ds.query('SELECT v FROM t')).toEqual([{ v: 2 }]);
+  });
+
+  it('holds the write lock from its first statement, so another process cannot commit in between', async () => {
+    // A second connection, as the proxy would have, that gives up at once instead of waiting.
+    const other = new Database(db.target.type === 'sqlite' ? db.target.path : '', { timeout: 0 });
+    try {
+      await runInTransaction(ds, async (m) => {
+        await m.query('SELECT COUNT(*) FROM t');
+        expect(() => other.prepare('INSERT INTO t (v) VALUES (9)').run()).toThrow(/locked|busy/i);
+        await m.query('INSERT INTO t (v) VALUES (3)');
+      });
+      expect(await ds.query('SELECT v FROM t')).toEqual([{ v: 3 }]);
+    } finally {
+      other.close();
+    }
   });
 
   it('runs transactions one after another and passes results and errors through', async () => {
