@@ -12,9 +12,9 @@ export class StatusController {
   @Get()
   @Public()
   @ApiOkResponse({
-    description: 'Measured on each call: a real database round trip.',
+    description: 'Measured on each call: a real database round trip and a GET /healthz of the proxy.',
     schema: {
-      example: { status: 'ok', database: 'ok', database_latency_ms: 0.12, database_type: 'sqlite', uptime_s: 42, version: '0.1.0' },
+      example: { status: 'ok', database: 'ok', database_latency_ms: 0.12, proxy: 'ok', proxy_latency_ms: 0.8, database_type: 'sqlite', uptime_s: 42, version: '0.1.0' },
     },
   })
   status(): Promise<DashboardStatus> {

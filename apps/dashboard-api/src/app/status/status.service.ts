@@ -6,6 +6,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
 const PING_TIMEOUT_MS = 2000;
+const PROXY_TIMEOUT_MS = 1000;
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 @Injectable()
 export class StatusService {
@@ -17,8 +20,36 @@ export class StatusService {
     @InjectConfig() private readonly config: AppConfig,
   ) {}
 
-  /** Pings the database for real on every call; a failure or a slow answer reads "down". */
+  /** Pings the database and the proxy for real on every call; a failure or a slow answer reads "down". */
   async status(): Promise<DashboardStatus> {
+    const [database, proxy] = await Promise.all([this.pingDatabase(), this.pingProxy()]);
+    return {
+      status: database === null ? 'degraded' : 'ok',
+      database: database === null ? 'down' : 'ok',
+      database_latency_ms: database === null ? null : round(database),
+      proxy: proxy === null ? 'down' : 'ok',
+      proxy_latency_ms: proxy === null ? null : round(proxy),
+      database_type: this.config.database.target.type,
+      uptime_s: Math.floor((Date.now() - this.started) / 1000),
+      version: '0.1.0',
+    };
+  }
+
+  /** GET /healthz of the proxy this configuration describes (0.0.0.0 is asked on loopback). */
+  private async pingProxy(): Promise<number | null> {
+    const { host, port } = this.config.proxy;
+    const target = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const started = process.hrtime.bigint();
+    try {
+      const res = await fetch(`http://${target}:${port}/healthz`, { signal: AbortSignal.timeout(PROXY_TIMEOUT_MS) });
+      await res.arrayBuffer();
+      return res.ok ? Number(process.hrtime.bigint() - started) / 1e6 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async pingDatabase(): Promise<number | null> {
     let latency: number | null = null;
     try {
       let timer: NodeJS.Timeout | undefined;
@@ -29,13 +60,6 @@ export class StatusService {
     } catch (err) {
       this.logger.warn(`database ping failed: ${err instanceof Error ? err.message : String(err)}`);
     }
-    return {
-      status: latency === null ? 'degraded' : 'ok',
-      database: latency === null ? 'down' : 'ok',
-      database_latency_ms: latency === null ? null : Math.round(latency * 1000) / 1000,
-      database_type: this.config.database.target.type,
-      uptime_s: Math.floor((Date.now() - this.started) / 1000),
-      version: '0.1.0',
-    };
+    return latency;
   }
 }

@@ -65,6 +65,7 @@ describe('DashboardPage', () => {
     expect(card('latency')).toMatch(/812 ms.*p95 2\.4 s/);
     expect(card('success')).toContain('97.2%');
     expect(card('status')).toContain('Online');
+    expect(card('status')).toContain('Proxy online');
     expect(card('status')).toContain('http://proxy.test:5102/v1');
 
     const [perDay, models] = charts();
