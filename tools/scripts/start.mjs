@@ -20,7 +20,7 @@ for (const app of apps) {
 const projects = apps.includes('dashboard-api') ? [...apps, 'dashboard-web'] : apps;
 const build = spawnSync(
   process.execPath,
-  [join(root, 'node_modules/nx/bin/nx.js'), 'run-many', '-t', 'build', '-p', projects.join(','), '--outputStyle=static'],
+  [join(root, 'node_modules/nx/dist/bin/nx.js'), 'run-many', '-t', 'build', '-p', projects.join(','), '--outputStyle=static'],
   { cwd: root, stdio: 'inherit', env: { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', ...process.env } },
 );
 if (build.status !== 0) process.exit(build.status ?? 1);
