@@ -15,6 +15,7 @@ import { DAY_MS, usageEntities, UsageRecorder, UsageRow } from '@lmarena-bridge/
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
+import { seededRandom } from '../../libs/usage/src/testing/analytics-fixtures';
 
 export interface SeedOptions {
   rows: number;
@@ -39,17 +40,6 @@ export interface SeedResult {
 
 const MODEL_NAMES = ['gpt-4o', 'claude-3-5-sonnet', 'gemini-1.5-pro', 'llama-3.1-70b', 'mistral-large', 'deepseek-v3', 'qwen-2.5-72b', 'o1-mini'];
 
-/** mulberry32: small, fast and deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Picks by weight: `weights` need not sum to 1. */
 function weighted<T>(random: () => number, items: ReadonlyArray<readonly [T, number]>): () => T {
@@ -80,7 +70,7 @@ const ERROR_MESSAGES: Record<number, string> = {
 export async function seedUsage(dataSource: DataSource, options: SeedOptions, progress: (message: string) => void = () => undefined): Promise<SeedResult> {
   const { rows, days, tokens, models: modelCount, seed } = options;
   const now = options.now ?? Date.now();
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const logNormal = (median: number, sigma: number) => median * Math.exp(sigma * gauss());
 
