@@ -1,11 +1,15 @@
 import { loadConfigOrExit } from '@lmarena-bridge/config';
 import { listen } from '@lmarena-bridge/server';
 import { createProxyApp } from './app/create-app';
+import { ProxyError } from './app/errors/proxy-error';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   const app = await createProxyApp(config);
-  await listen(app, 'proxy-api', config.proxy.host, config.proxy.port);
+  // Requests Node's HTTP parser refuses are answered in the OpenAI error shape too.
+  await listen(app, 'proxy-api', config.proxy.host, config.proxy.port, {
+    errorBody: (status, message) => new ProxyError(status, 'invalid_request_error', 'invalid_request', message).body(),
+  });
 }
 
 bootstrap().catch((err: unknown) => {

@@ -1,3 +1,4 @@
 export * from './lib/logger.module';
 export * from './lib/swagger';
 export * from './lib/listen';
+export * from './lib/client-errors';

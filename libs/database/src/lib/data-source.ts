@@ -10,6 +10,24 @@ export type EntityList = MixedList<Function | string | EntitySchema>;
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /**
+ * Switching a new file to WAL needs a moment of exclusive access, and SQLite answers "database
+ * is locked" at once (the busy timeout does not cover it) while the other server does the
+ * same on the same new file. Retry briefly: this runs once, at start-up.
+ */
+function setWalMode(db: Database.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (attempt >= 100 || !/locked|busy/i.test((err as Error).message)) throw err;
+      Atomics.wait(pause, 0, 0, 50);
+    }
+  }
+}
+
+/**
  * The one place DataSource options are built, for both servers, the CLI scripts and tests.
  * SQLite runs through better-sqlite3 (see the driver comparison in the README) in WAL mode
  * so the proxy and the dashboard can use one file at once.
@@ -24,7 +42,7 @@ export function dataSourceOptions(target: DatabaseTarget, entities: EntityList):
       timeout: SQLITE_BUSY_TIMEOUT_MS,
       prepareDatabase: (db: Database.Database) => {
         db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-        db.pragma('journal_mode = WAL');
+        setWalMode(db);
         // NORMAL is durable across application crashes in WAL mode; only an OS crash or
         // power loss can drop the last transactions.
         db.pragma('synchronous = NORMAL');

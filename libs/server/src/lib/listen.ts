@@ -2,6 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
+import { answerClientErrors, ErrorBodyFormat, nestErrorBody } from './client-errors';
+
+export interface ListenOptions {
+  /** Error body for requests Node's HTTP parser refuses (default: the NestJS shape). */
+  errorBody?: ErrorBodyFormat;
+}
 
 /** Longest a graceful stop may take before the process exits anyway. */
 const SHUTDOWN_LIMIT_MS = 15_000;
@@ -29,7 +35,7 @@ function drainConnections(app: INestApplication): Promise<void> {
  * usage recorder flushes there), then the process exits with status 0. A second signal, or
  * a stop that takes too long, exits at once with status 1.
  */
-export async function listen(app: INestApplication, name: string, host: string, port: number): Promise<void> {
+export async function listen(app: INestApplication, name: string, host: string, port: number, options: ListenOptions = {}): Promise<void> {
   const logger = app.get(Logger);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -54,6 +60,7 @@ export async function listen(app: INestApplication, name: string, host: string, 
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  answerClientErrors(app.getHttpServer() as Server, options.errorBody ?? nestErrorBody);
 
   await app.listen(port, host);
   const address = app.getHttpServer().address() as AddressInfo;

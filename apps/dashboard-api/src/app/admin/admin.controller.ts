@@ -1,13 +1,13 @@
 import { TokensService, toUser, UsersService } from '@lmarena-bridge/auth';
 import type { AdminTokenList, User } from '@lmarena-bridge/contracts';
-import { BadRequestException, Body, Controller, Get, Param, Patch } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Patch } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiTags, ApiUnauthorizedResponse,
+  ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Roles } from '../common/decorators';
 import { ErrorDto } from '../common/error.dto';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { RouteId } from '../common/parse-id.pipe';
 import { AdminUserListDto, UserDto } from '../auth/dto/user.dto';
 import { AdminTokenListDto } from '../tokens/dto/token.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
@@ -32,12 +32,13 @@ export class AdminController {
   }
 
   @Patch('users/:id')
+  @ApiParam({ name: 'id', type: Number, description: 'a whole number from 1 to 2147483647' })
   @ApiOperation({ summary: 'Disable/enable a user or change the role' })
   @ApiOkResponse({ type: UserDto })
   @ApiBadRequestResponse({ type: ErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'would leave no active admin' })
-  async updateUser(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateUserDto): Promise<User> {
+  async updateUser(@RouteId('id') id: number, @Body() body: UpdateUserDto): Promise<User> {
     if (body.disabled === undefined && body.role === undefined) {
       throw new BadRequestException(['give disabled and/or role']);
     }

@@ -1,10 +1,12 @@
 import { AuthModule as AuthRulesModule } from '@lmarena-bridge/auth';
 import { AppConfig, APP_CONFIG } from '@lmarena-bridge/config';
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { AuthThrottlerGuard } from '../common/auth-throttler.guard';
+import { BodyDepthGuard } from '../common/body-depth.guard';
+import { HttpExceptionFilter } from '../common/http-exception.filter';
 import { SameOriginGuard } from '../common/same-origin.guard';
 import { SessionGuard } from '../common/session.guard';
 import { AuthController } from './auth.controller';
@@ -38,9 +40,13 @@ function usernameOf(req: Request): string {
   providers: [
     BootstrapAdminService,
     AuthThrottlerGuard,
-    // Order matters: refuse cross-origin writes first, then require a session.
+    // Order matters: refuse bodies too deep to validate, then cross-origin writes, then
+    // require a session.
+    { provide: APP_GUARD, useClass: BodyDepthGuard },
     { provide: APP_GUARD, useClass: SameOriginGuard },
     { provide: APP_GUARD, useClass: SessionGuard },
+    // Errors in the documented {statusCode, error, message} shape, body-parser's included.
+    { provide: APP_FILTER, useClass: HttpExceptionFilter },
   ],
   exports: [AuthRulesModule],
 })

@@ -1,13 +1,13 @@
 import { TokensService, UserEntity } from '@lmarena-bridge/auth';
 import type { CreatedToken, TokenList } from '@lmarena-bridge/contracts';
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiTags, ApiUnauthorizedResponse,
+  ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { CurrentUser } from '../common/decorators';
 import { ErrorDto } from '../common/error.dto';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { RouteId } from '../common/parse-id.pipe';
 import { CreateTokenDto } from './dto/create-token.dto';
 import { CreatedTokenDto, TokenListDto } from './dto/token.dto';
 
@@ -44,11 +44,12 @@ export class TokensController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiParam({ name: 'id', type: Number, description: 'a whole number from 1 to 2147483647' })
   @ApiOperation({ summary: 'Revoke a token (admins: any token); the proxy refuses it within 1 s' })
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorDto, description: 'the id is not an integer from 1 to 2147483647' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'no such token, or not yours' })
-  async revoke(@CurrentUser() user: UserEntity, @Param('id', ParseIdPipe) id: number): Promise<void> {
+  async revoke(@CurrentUser() user: UserEntity, @RouteId('id') id: number): Promise<void> {
     await this.tokens.revoke(id, { id: user.id, role: user.role });
   }
 }

@@ -16,9 +16,16 @@ export class ProxyAuthGuard extends AuthGuard('bearer') {
   }
 
   override canActivate(context: ExecutionContext) {
+    const req = context.switchToHttp().getRequest<Request & { user?: ProxyCaller }>();
     if (!this.config.use_dashboard_tokens && this.config.api_key === '') {
-      context.switchToHttp().getRequest<Request & { user?: ProxyCaller }>().user = { kind: 'open' };
+      req.user = { kind: 'open' };
       return true;
+    }
+    // passport-http-bearer also takes a token from an `access_token` body field or query
+    // parameter. The contract is the Authorization header only: a token in the body would be
+    // forwarded to the upstream with the other unknown fields, one in the URL ends up in logs.
+    if (req.headers.authorization === undefined) {
+      throw ProxyError.unauthorized('Missing API key: send "Authorization: Bearer <your sk-lmarena key>".');
     }
     return super.canActivate(context);
   }

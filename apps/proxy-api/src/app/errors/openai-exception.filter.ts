@@ -19,8 +19,11 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const req = host.switchToHttp().getRequest<Request>();
-    // The client is gone: nothing to answer, and an abort is not a server error.
+    // The client is gone: nothing to answer, and an abort is not a server error. That
+    // includes a body whose upload the client broke off (body-parser's request.aborted),
+    // which used to be logged as an unexpected error.
     if (res.destroyed && (exception as { name?: string } | null)?.name === 'AbortError') return;
+    if ((exception as { type?: unknown } | null)?.type === 'request.aborted') return;
     const error = this.toProxyError(exception, req);
     requestUsage(res).errorMessage = error.message;
     if (res.headersSent) {

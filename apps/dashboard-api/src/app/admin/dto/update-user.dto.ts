@@ -1,14 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional } from 'class-validator';
+import { IsBoolean, IsIn } from 'class-validator';
+import { OptionalNotNull } from '../../common/optional-not-null';
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ description: 'true disables the account, ends its sessions and stops its tokens' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   disabled?: boolean;
 
   @ApiPropertyOptional({ enum: ['admin', 'user'] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['admin', 'user'])
   role?: 'admin' | 'user';
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { IsEmailAddress } from '../../common/clean-text.validator';
 import { IsAcceptablePassword } from '../../common/password.validator';
 
 export class RegisterDto {
@@ -11,7 +12,7 @@ export class RegisterDto {
   @ApiProperty({ example: 'alice@example.com' })
   @IsString()
   @MaxLength(254)
-  @IsEmail({}, { message: 'email must be a valid email address' })
+  @IsEmailAddress()
   email!: string;
 
   @ApiProperty({ example: 'correct horse battery', minLength: 8, description: '8 characters to 72 bytes (UTF-8); never truncated' })

@@ -1,20 +1,23 @@
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsISO8601, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsCleanText } from '../../common/clean-text.validator';
+import { OptionalNotNull } from '../../common/optional-not-null';
 
 export class CreateTokenDto {
   @ApiProperty({ example: 'laptop', minLength: 1, maxLength: 100 })
   @IsString()
   @MinLength(1)
   @MaxLength(100)
+  @IsCleanText()
   name!: string;
 
   @ApiPropertyOptional({ example: '2027-01-01T00:00:00.000Z', description: 'a future ISO 8601 date-time; not with expires_in_days' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'expires_at must be an ISO 8601 date-time' })
   expires_at?: string;
 
   @ApiPropertyOptional({ example: 30, minimum: 1, maximum: 3650, description: 'days from now; not with expires_at' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(3650)

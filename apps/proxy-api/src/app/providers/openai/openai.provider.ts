@@ -42,13 +42,21 @@ export class OpenAiProvider implements ChatProvider {
     // Ask for the usage chunk so streams can be counted; the proxy hides it again from
     // clients that did not ask for it.
     if (call.stream) body.stream_options = { ...(call.body.stream_options ?? {}), include_usage: true };
+    let payload: string;
+    try {
+      payload = JSON.stringify(body);
+    } catch {
+      // JSON.parse accepts nesting that JSON.stringify cannot write back (RangeError: stack
+      // size): the client's body is at fault, not the upstream.
+      throw ProxyError.invalidRequest('The request body is nested too deeply to be forwarded.');
+    }
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
         path: this.path,
         method: 'POST',
         headers: this.headers,
-        body: JSON.stringify(body),
+        body: payload,
         signal: call.signal,
         headersTimeout: this.config.timeout_ms,
         bodyTimeout: this.config.timeout_ms,
