@@ -46,6 +46,10 @@ async function main(): Promise<void> {
       proxy: { url: `${proxy.url}/v1/chat/completions`, headers: auth, body: (s: string) => s },
     };
     console.log(`LMArena Bridge proxy benchmark (${SECONDS} s per run, Node ${process.version})`);
+    // Warm every target up (JIT, connection pools) with both request kinds before measuring.
+    for (const t of Object.values(targets)) {
+      for (const b of [nonStream, stream]) await load(t.url, t.body(b), t.headers, 16, 2);
+    }
     const scenarios: Array<{ name: string; body: string; run: (url: string, body: string, headers: Record<string, string>) => Promise<Figures> }> = [
       { name: 'non-stream, sequential (c=1, exact latency)', body: nonStream, run: (u, b, h) => sequential(u, b, h, SEQUENTIAL_COUNT) },
       { name: 'non-stream, c=1', body: nonStream, run: (u, b, h) => load(u, b, h, 1, SECONDS) },
