@@ -9,6 +9,7 @@ import { Remote } from '../../core/remote';
 import { SessionStore } from '../../core/session.store';
 import { ConfirmDialogComponent } from '../../shared/confirm-dialog.component';
 import { StatusBadgeComponent } from '../../shared/status-badge.component';
+import { TokenTableComponent } from '../../shared/token-table.component';
 
 /** An admin action waiting for confirmation. */
 export type PendingAction =
@@ -17,7 +18,7 @@ export type PendingAction =
 
 @Component({
   selector: 'lmb-admin-page',
-  imports: [LocalDateTimePipe, NumberPipe, StatusBadgeComponent, ConfirmDialogComponent],
+  imports: [LocalDateTimePipe, NumberPipe, StatusBadgeComponent, ConfirmDialogComponent, TokenTableComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './admin.page.html',
 })

@@ -3,7 +3,6 @@ import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
 import type { CreatedToken, NewToken, Token } from '@lmarena-bridge/contracts';
 import { firstValueFrom } from 'rxjs';
-import { LocalDateTimePipe } from '../../core/format.pipes';
 import { describeHttpError } from '../../core/http-error';
 import { PROXY_BASE_URL } from '../../core/proxy-url';
 import { Remote } from '../../core/remote';
@@ -11,7 +10,7 @@ import { TokensApi } from '../../core/tokens.api';
 import { ConfirmDialogComponent } from '../../shared/confirm-dialog.component';
 import { CopyButtonComponent } from '../../shared/copy-button.component';
 import { DialogComponent } from '../../shared/dialog.component';
-import { StatusBadgeComponent } from '../../shared/status-badge.component';
+import { TokenTableComponent } from '../../shared/token-table.component';
 import { TokenSnippetsComponent } from '../../shared/token-snippets.component';
 
 export const TOKEN_NAME_MAX = 100;
@@ -38,7 +37,7 @@ function futureDay(control: AbstractControl<string>): ValidationErrors | null {
 
 @Component({
   selector: 'lmb-tokens-page',
-  imports: [ReactiveFormsModule, LocalDateTimePipe, DialogComponent, ConfirmDialogComponent, CopyButtonComponent, StatusBadgeComponent, TokenSnippetsComponent],
+  imports: [ReactiveFormsModule, DialogComponent, ConfirmDialogComponent, CopyButtonComponent, TokenSnippetsComponent, TokenTableComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './tokens.page.html',
 })
