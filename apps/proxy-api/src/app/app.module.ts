@@ -25,7 +25,8 @@ export class AppModule {
         ModelsModule,
         ChatModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],
+      // A provider of its own too: the chat front door (chat-front-door.ts) calls it directly.
+      providers: [OpenAiExceptionFilter, { provide: APP_FILTER, useExisting: OpenAiExceptionFilter }],
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Who a request is billed to: set by the proxy's bearer guard for dashboard tokens only. */
 export interface UsageOwner {
@@ -21,19 +21,19 @@ export interface RequestUsage {
 const OWNER = Symbol('lmb.usageOwner');
 const USAGE = Symbol('lmb.requestUsage');
 
-type WithOwner = Request & { [OWNER]?: UsageOwner };
-type WithUsage = Response & { [USAGE]?: RequestUsage };
+type WithOwner = IncomingMessage & { [OWNER]?: UsageOwner };
+type WithUsage = ServerResponse & { [USAGE]?: RequestUsage };
 
-export function setUsageOwner(req: Request, owner: UsageOwner): void {
+export function setUsageOwner(req: IncomingMessage, owner: UsageOwner): void {
   (req as WithOwner)[OWNER] = owner;
 }
 
-export function usageOwner(req: Request): UsageOwner | undefined {
+export function usageOwner(req: IncomingMessage): UsageOwner | undefined {
   return (req as WithOwner)[OWNER];
 }
 
 /** The mutable usage record of a response, created on first use. */
-export function requestUsage(res: Response): RequestUsage {
+export function requestUsage(res: ServerResponse): RequestUsage {
   const r = res as WithUsage;
   return (r[USAGE] ??= {
     model: '',
@@ -44,4 +44,14 @@ export function requestUsage(res: Response): RequestUsage {
     statusCode: null,
     errorMessage: null,
   });
+}
+
+/**
+ * The path a usage row names: the URL without its query string. Works on Node's request as
+ * on Express's (the proxy answers chat completions without Express, see chat-front-door.ts).
+ */
+export function requestPath(req: IncomingMessage): string {
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }

@@ -1,8 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { from, Observable, switchMap } from 'rxjs';
 import { UsageRecorder } from './recorder/usage-recorder.service';
-import { requestUsage, usageOwner } from './request-usage';
+import { requestPath, requestUsage, usageOwner } from './request-usage';
 
 /** Status recorded for a request whose client went away before the answer ended (nginx's 499). */
 export const CLIENT_CLOSED_REQUEST = 499;
@@ -19,10 +19,10 @@ export class UsageInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const req = http.getRequest<Request>();
+    const req = http.getRequest<IncomingMessage>();
     const owner = usageOwner(req);
     if (!owner) return next.handle();
-    const res = http.getResponse<Response>();
+    const res = http.getResponse<ServerResponse>();
     const createdAt = Date.now();
     const started = process.hrtime.bigint();
     res.once('close', () => {
@@ -34,7 +34,7 @@ export class UsageInterceptor implements NestInterceptor {
         userId: owner.userId,
         tokenId: owner.tokenId,
         model: usage.model,
-        endpoint: req.path,
+        endpoint: requestPath(req),
         stream: usage.stream,
         statusCode: finished ? usage.statusCode ?? res.statusCode : CLIENT_CLOSED_REQUEST,
         // Sub-millisecond answers count as 1 ms: a recorded request always took some time.

@@ -3,7 +3,7 @@ import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
 import { setUsageOwner } from '@lmarena-bridge/usage';
 import { Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { Strategy } from 'passport-http-bearer';
 import { ProxyError } from '../errors/proxy-error';
 import { TokenCache } from './token-cache.service';
@@ -27,7 +27,7 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
     super({ passReqToCallback: true });
   }
 
-  async validate(req: Request, bearer: string): Promise<ProxyCaller> {
+  async validate(req: IncomingMessage, bearer: string): Promise<ProxyCaller> {
     const apiKey = this.config.api_key;
     if (this.config.use_dashboard_tokens) {
       const result = await this.cache.verify(bearer);

@@ -1,7 +1,7 @@
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { ProxyError } from '../errors/proxy-error';
 import type { ProxyCaller } from './bearer.strategy';
 
@@ -16,7 +16,7 @@ export class ProxyAuthGuard extends AuthGuard('bearer') {
   }
 
   override canActivate(context: ExecutionContext) {
-    const req = context.switchToHttp().getRequest<Request & { user?: ProxyCaller }>();
+    const req = context.switchToHttp().getRequest<IncomingMessage & { user?: ProxyCaller }>();
     if (!this.config.use_dashboard_tokens && this.config.api_key === '') {
       req.user = { kind: 'open' };
       return true;

@@ -1,7 +1,7 @@
 import { UsageInterceptor } from '@lmarena-bridge/usage';
 import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyCaller } from '../auth/bearer.strategy';
 import { ProxyAuthGuard } from '../auth/proxy-auth.guard';
 import { ChatService } from './chat.service';
@@ -44,7 +44,9 @@ export class ChatController {
   @ApiResponse({ status: 502, description: 'upstream_error', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 503, description: 'upstream_unavailable', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 504, description: 'upstream_timeout', schema: ERROR_SCHEMA })
-  complete(@Req() req: Request & { user: ProxyCaller }, @Res() res: Response): Promise<void> {
+  // Served by the chat front door (chat-front-door.ts) with these same guard, interceptor and
+  // filter; the Express route stays for Swagger and for other spellings of the path.
+  complete(@Req() req: IncomingMessage & { body?: unknown; user: ProxyCaller }, @Res() res: ServerResponse): Promise<void> {
     return this.chat.handle(req, res, req.user);
   }
 }

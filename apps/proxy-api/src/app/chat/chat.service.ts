@@ -1,7 +1,7 @@
 import { requestUsage } from '@lmarena-bridge/usage';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyCaller } from '../auth/bearer.strategy';
 import { ProxyError } from '../errors/proxy-error';
 import { ModelsService } from '../models/models.service';
@@ -32,7 +32,7 @@ export class ChatService {
     private readonly providers: ProvidersService,
   ) {}
 
-  async handle(req: Request, res: Response, caller: ProxyCaller): Promise<void> {
+  async handle(req: IncomingMessage & { body?: unknown }, res: ServerResponse, caller: ProxyCaller): Promise<void> {
     const started = process.hrtime.bigint();
     const usage = requestUsage(res);
     const raw = req.body as Record<string, unknown> | undefined;
@@ -65,7 +65,7 @@ export class ChatService {
     await this.pipeStream(res, answer.events, clientWantsUsage, started);
   }
 
-  private sendJson(res: Response, answer: Extract<ChatAnswer, { kind: 'json' }>): void {
+  private sendJson(res: ServerResponse, answer: Extract<ChatAnswer, { kind: 'json' }>): void {
     const usage = requestUsage(res);
     const body = answer.body as { usage?: UsageFields; error?: { message?: unknown } };
     usage.promptTokens = tokens(body.usage?.prompt_tokens);
@@ -73,12 +73,14 @@ export class ChatService {
     if (answer.status >= 400) {
       usage.errorMessage = typeof body.error?.message === 'string' ? body.error.message : `upstream answered ${answer.status}`;
     }
-    res.status(answer.status);
+    // Node's response API: the chat front door answers without Express.
+    res.statusCode = answer.status;
     if (answer.raw) {
       res.setHeader('content-type', 'application/json');
       res.end(answer.raw);
     } else {
-      res.json(answer.body);
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(JSON.stringify(answer.body));
     }
   }
 
@@ -87,7 +89,7 @@ export class ChatService {
    * upstream's usage chunk is read for the record and removed unless the client asked for
    * it; an error after the stream started ends it with an SSE error event and [DONE].
    */
-  private async pipeStream(res: Response, events: AsyncIterable<string>, clientWantsUsage: boolean, started: bigint): Promise<void> {
+  private async pipeStream(res: ServerResponse, events: AsyncIterable<string>, clientWantsUsage: boolean, started: bigint): Promise<void> {
     const usage = requestUsage(res);
     const write = async (text: string) => {
       if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
@@ -96,7 +98,7 @@ export class ChatService {
     const startStream = () => {
       if (headersSent) return;
       headersSent = true;
-      res.status(200);
+      res.statusCode = 200;
       res.setHeader('content-type', 'text/event-stream; charset=utf-8');
       res.setHeader('cache-control', 'no-cache');
       res.setHeader('x-accel-buffering', 'no');

@@ -1,7 +1,7 @@
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
-import { requestUsage } from '@lmarena-bridge/usage';
+import { requestPath, requestUsage } from '@lmarena-bridge/usage';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bodyParserError } from './body-parser-error';
 import { ProxyError } from './proxy-error';
 
@@ -17,8 +17,8 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   constructor(@InjectConfig() private readonly config: AppConfig) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<ServerResponse>();
+    const req = host.switchToHttp().getRequest<IncomingMessage>();
     // The client is gone: nothing to answer, and an abort is not a server error. That
     // includes a body whose upload the client broke off (body-parser's request.aborted),
     // which used to be logged as an unexpected error.
@@ -36,22 +36,25 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     }
     if (res.destroyed) return;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    res.status(error.status).json(error.body());
+    // Node's response API: the chat front door's requests are not Express requests.
+    res.statusCode = error.status;
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(error.body()));
   }
 
-  private toProxyError(exception: unknown, req: Request): ProxyError {
+  private toProxyError(exception: unknown, req: IncomingMessage): ProxyError {
     if (exception instanceof ProxyError) return exception;
     const parsed = bodyParserError(exception, this.config.proxy.max_body_bytes);
     if (parsed instanceof ProxyError) return parsed;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      if (status === 404) return new ProxyError(404, 'invalid_request_error', 'not_found', `Unknown path: ${req.method} ${req.path}`);
+      if (status === 404) return new ProxyError(404, 'invalid_request_error', 'not_found', `Unknown path: ${req.method} ${requestPath(req)}`);
       if (status === 401) return ProxyError.unauthorized('The API key is not recognised.');
       if (status === 413) return ProxyError.payloadTooLarge(this.config.proxy.max_body_bytes);
       if (status === 400) return ProxyError.invalidRequest(exception.message);
       return new ProxyError(status, status >= 500 ? 'server_error' : 'invalid_request_error', `http_${status}`, exception.message);
     }
-    this.logger.error(`unexpected error on ${req.method} ${req.path}: ${exception instanceof Error ? exception.stack ?? exception.message : String(exception)}`);
+    this.logger.error(`unexpected error on ${req.method} ${requestPath(req)}: ${exception instanceof Error ? exception.stack ?? exception.message : String(exception)}`);
     return new ProxyError(500, 'server_error', 'internal_error', 'The proxy failed to handle this request.');
   }
 }
