@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyCaller } from '../auth/bearer.strategy';
 import { ProxyError } from '../errors/proxy-error';
 import { ModelsService } from '../models/models.service';
-import { ChatAnswer } from '../providers/chat-provider';
+import { ChatAnswer, ClientGone } from '../providers/chat-provider';
 import { ProvidersService } from '../providers/providers.service';
 import { parseChatBody } from './chat-body';
 
@@ -49,16 +49,16 @@ export class ChatService {
     const clientWantsUsage = body.stream_options?.include_usage === true;
 
     // Client gone before the answer ended: stop the upstream work.
-    const abort = new AbortController();
+    const abort = new ClientGone();
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
 
     let answer: ChatAnswer;
     try {
-      answer = await this.providers.forRoute(route).complete({ route, body, stream, signal: abort.signal });
+      answer = await this.providers.forRoute(route).complete({ route, body, stream, signal: abort });
     } catch (err) {
-      if (abort.signal.aborted) return; // the client left; nobody is waiting for an answer
+      if (abort.aborted) return; // the client left; nobody is waiting for an answer
       throw err;
     }
     if (answer.kind === 'json') return this.sendJson(res, answer);

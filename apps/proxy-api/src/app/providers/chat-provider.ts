@@ -1,4 +1,5 @@
 import type { ModelRoute } from '@lmarena-bridge/config';
+import { EventEmitter } from 'node:events';
 
 /** A chat completion request body: validated essentials, everything else passed through. */
 export interface ChatBody {
@@ -15,7 +16,22 @@ export interface ChatCall {
   body: ChatBody;
   stream: boolean;
   /** Aborted when the client goes away: providers stop their upstream work. */
-  signal: AbortSignal;
+  signal: ClientGone;
+}
+
+/**
+ * The abort signal of one request: `aborted` and an 'abort' event, which is all undici and the
+ * providers read. An EventEmitter, not an AbortController: undici takes either, and on Node 20
+ * an AbortController (an EventTarget) per request was ~4 % of the proxy's CPU at 64 clients.
+ */
+export class ClientGone extends EventEmitter {
+  aborted = false;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit('abort');
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ModelRoute } from '@lmarena-bridge/config';
-import { ChatAnswer, ChatBody, ChatCall } from '../chat-provider';
+import { ChatAnswer, ChatBody, ChatCall, ClientGone } from '../chat-provider';
 import { countWords, echoReply, EchoProvider, messageText } from './echo.provider';
 
 const ROUTE: ModelRoute = { name: 'echo-public', provider: 'echo', type: 'echo', upstream_model: 'echo' };
@@ -8,7 +8,7 @@ function aBody(overrides: Partial<ChatBody> = {}): ChatBody {
   return { model: ROUTE.name, messages: [{ role: 'user', content: 'Hello there, general Kenobi' }], ...overrides };
 }
 
-function aCall(body: ChatBody, stream: boolean, signal = new AbortController().signal): ChatCall {
+function aCall(body: ChatBody, stream: boolean, signal = new ClientGone()): ChatCall {
   return { route: ROUTE, body, stream, signal };
 }
 
@@ -139,9 +139,9 @@ describe('EchoProvider', () => {
   });
 
   it('stops streaming when the request is aborted: no more words, no finish or usage chunk', async () => {
-    const controller = new AbortController();
+    const controller = new ClientGone();
     const words = Array.from({ length: 50 }, (_, i) => `w${i}`).join(' ');
-    const answer = await provider.complete(aCall(aBody({ messages: [{ role: 'user', content: words }] }), true, controller.signal));
+    const answer = await provider.complete(aCall(aBody({ messages: [{ role: 'user', content: words }] }), true, controller));
     if (answer.kind !== 'stream') throw new Error('expected a stream');
     const chunks: Chunk[] = [];
     for await (const payload of answer.events) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { ChatAnswer, ChatBody, ChatCall, ChatProvider } from '../chat-provider';
+import { ChatAnswer, ChatBody, ChatCall, ChatProvider, ClientGone } from '../chat-provider';
 
 /** The text of a message: a string, or the text parts of a content array. */
 export function messageText(message: Record<string, unknown>): string {
@@ -70,7 +70,7 @@ export class EchoProvider implements ChatProvider {
     return { kind: 'stream', events: this.stream(id, created, model, reply, usage, call.signal) };
   }
 
-  private async *stream(id: string, created: number, model: string, reply: EchoReply, usage: object, signal: AbortSignal): AsyncIterable<string> {
+  private async *stream(id: string, created: number, model: string, reply: EchoReply, usage: object, signal: ClientGone): AsyncIterable<string> {
     const chunk = (choices: unknown[], extra: object = {}) => JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra });
     yield chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
     // Words with their surrounding spaces (a reply of only spaces is one piece), so the
