@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 
 // autocannon ships no types; this is the part of its result we read.
 interface AutocannonResult {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   non2xx: number;
   errors: number;
@@ -13,6 +13,8 @@ const autocannon = require('autocannon') as (opts: object) => Promise<Autocannon
 
 export interface Figures {
   rps: number;
+  /** Requests sent in the run, warm-up included: what the server's CPU time is divided by. */
+  requests: number;
   p50: number;
   p99: number;
   failures: number;
@@ -21,7 +23,7 @@ export interface Figures {
 /** Throughput and latency under `connections` concurrent keep-alive clients. */
 export async function load(url: string, body: string, headers: Record<string, string>, connections: number, seconds: number): Promise<Figures> {
   const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, connections, duration: seconds });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
+  return { rps: result.requests.average, requests: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
 }
 
 /**
@@ -53,5 +55,5 @@ export async function sequential(url: string, body: string, headers: Record<stri
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
   const total = times.reduce((s, t) => s + t, 0);
-  return { rps: (times.length / total) * 1000, p50: at(0.5), p99: at(0.99), failures };
+  return { rps: (times.length / total) * 1000, requests: count + WARM_UP_REQUESTS, p50: at(0.5), p99: at(0.99), failures };
 }

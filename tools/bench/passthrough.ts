@@ -38,7 +38,7 @@ function serve(upstreamBase: string): Promise<Server> {
 }
 
 /** Starts the passthrough in a child process; resolves with its URL once it listens. */
-export function startPassthrough(upstreamBase: string): Promise<{ url: string; close(): Promise<void> }> {
+export function startPassthrough(upstreamBase: string): Promise<{ url: string; pid: number | undefined; close(): Promise<void> }> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, upstreamBase], {
     env: { ...process.env, TS_NODE_PROJECT: `${__dirname}/tsconfig.json` },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -49,6 +49,7 @@ export function startPassthrough(upstreamBase: string): Promise<{ url: string; c
     child.stdout.once('data', (line: Buffer) => {
       resolve({
         url: line.toString().trim(),
+        pid: child.pid,
         close: async () => {
           child.kill('SIGTERM');
           await exited;

@@ -8,6 +8,7 @@ import { tempSqliteDatabase } from '@lmarena-bridge/database/testing';
 import { DashboardClient } from '../../apps/e2e/src/support/dashboard-client';
 import { startFakeUpstream } from '../../apps/e2e/src/support/fake-openai';
 import { startServer, writeTestConfig } from '../../apps/e2e/src/support/servers';
+import { cpuMicros, pinToCpu } from './cpu';
 import { Figures, load, sequential } from './measure';
 import { startPassthrough } from './passthrough';
 
@@ -27,9 +28,12 @@ function median(values: number[]): number {
 }
 
 /** Median of each figure over the rounds; failures are summed, never hidden. */
-function medianFigures(rounds: Figures[]): Figures {
+function medianFigures(rounds: Measured[]): Measured {
+  const cpu = rounds.map((f) => f.cpuMicros);
   return {
     rps: median(rounds.map((f) => f.rps)),
+    requests: rounds.reduce((sum, f) => sum + f.requests, 0),
+    cpuMicros: cpu.every((c): c is number => c !== null) ? median(cpu) : null,
     p50: median(rounds.map((f) => f.p50)),
     p99: median(rounds.map((f) => f.p99)),
     failures: rounds.reduce((sum, f) => sum + f.failures, 0),
@@ -43,8 +47,20 @@ const direct = (s: string) => s.replace('"up"', '"normal"');
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(9);
 const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`.padStart(6);
 
-function row(label: string, f: Figures): string {
-  return `  ${label.padEnd(22)}${fmt(f.rps)}${fmt(f.p50, 3)}${fmt(f.p99, 3)}${String(f.failures).padStart(9)}`;
+/** A run's figures and the CPU time the server spent per request (null: not measurable). */
+type Measured = Figures & { cpuMicros: number | null };
+
+function row(label: string, f: Measured): string {
+  const cpu = f.cpuMicros === null ? '–'.padStart(11) : f.cpuMicros.toFixed(0).padStart(11);
+  return `  ${label.padEnd(22)}${fmt(f.rps)}${fmt(f.p50, 3)}${fmt(f.p99, 3)}${cpu}${String(f.failures).padStart(7)}`;
+}
+
+/** Runs one measurement and reads the server process's CPU time around it. */
+async function measured(pid: number | undefined, run: () => Promise<Figures>): Promise<Measured> {
+  const before = cpuMicros(pid);
+  const figures = await run();
+  const after = cpuMicros(pid);
+  return { ...figures, cpuMicros: before === null || after === null ? null : (after - before) / figures.requests };
 }
 
 async function main(): Promise<void> {
@@ -57,17 +73,23 @@ async function main(): Promise<void> {
   );
   const env = { LOG_LEVEL: 'warn' };
   const [proxy, dashboard] = await Promise.all([startServer('proxy-api', dir.configPath, env), startServer('dashboard-api', dir.configPath, env)]);
+  // One core for the load generator and the upstream (this process) and the idle dashboard,
+  // the other for the server under test: passthrough and proxy get the same deal.
+  const pinned = [pinToCpu(process.pid, 0), pinToCpu(dashboard.process.pid ?? -1, 0), pinToCpu(passthrough.pid ?? -1, 1), pinToCpu(proxy.process.pid ?? -1, 1)].every(Boolean);
   try {
     const client = new DashboardClient(dashboard.url);
     await client.signUp('bench', 'correct horse battery', true);
     const token = await client.createToken('bench');
     const auth = { authorization: `Bearer ${token.token}` };
     const targets = {
-      upstream: { url: `${upstream.url}/chat/completions`, headers: {}, body: direct },
-      passthrough: { url: `${passthrough.url}/v1/chat/completions`, headers: {}, body: direct },
-      proxy: { url: `${proxy.url}/v1/chat/completions`, headers: auth, body: (s: string) => s },
+      // The upstream runs in this process: its CPU time would include autocannon's.
+      upstream: { url: `${upstream.url}/chat/completions`, headers: {}, body: direct, pid: undefined },
+      passthrough: { url: `${passthrough.url}/v1/chat/completions`, headers: {}, body: direct, pid: passthrough.pid },
+      proxy: { url: `${proxy.url}/v1/chat/completions`, headers: auth, body: (s: string) => s, pid: proxy.process.pid },
     };
     console.log(`LMArena Bridge proxy benchmark (${SECONDS} s per run, median of ${ROUNDS} rounds, Node ${process.version})`);
+    console.log(pinned ? 'Load generator and upstream pinned to CPU 0, server under test to CPU 1.' : 'Could not pin processes to CPUs (taskset): figures are noisier.');
+    console.log('"cpu µs/req": CPU time (user + system) the server process spent per request.');
     // Warm every target up (JIT, connection pools) with both request kinds before measuring.
     for (const t of Object.values(targets)) {
       for (const b of [nonStream, stream]) await load(t.url, t.body(b), t.headers, 16, 2);
@@ -79,18 +101,23 @@ async function main(): Promise<void> {
       { name: 'stream, c=16', body: stream, run: (u, b, h) => load(u, b, h, 16, SECONDS) },
     ];
     for (const scenario of scenarios) {
-      const rounds: Record<string, Figures[]> = {};
+      const rounds: Record<string, Measured[]> = {};
       for (let round = 0; round < ROUNDS; round++) {
         for (const [name, t] of Object.entries(targets)) {
-          (rounds[name] ??= []).push(await scenario.run(t.url, t.body(scenario.body), t.headers));
+          (rounds[name] ??= []).push(await measured(t.pid, () => scenario.run(t.url, t.body(scenario.body), t.headers)));
         }
       }
       const figures = Object.fromEntries(Object.entries(rounds).map(([name, r]) => [name, medianFigures(r)]));
       const ratios = rounds['proxy'].map((p, i) => Math.round((p.rps / rounds['passthrough'][i].rps) * 100));
-      console.log(`\n${scenario.name}\n  ${''.padEnd(22)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'failed'.padStart(9)}`);
+      console.log(`\n${scenario.name}\n  ${''.padEnd(22)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu µs/req'.padStart(11)}${'failed'.padStart(7)}`);
       for (const [name, f] of Object.entries(figures)) console.log(row(name, f));
       const p = figures['proxy'];
-      console.log(`  proxy / passthrough: req/s ${pct(p.rps, figures['passthrough'].rps)} (rounds: ${ratios.join(', ')} %)   proxy / upstream: req/s ${pct(p.rps, figures['upstream'].rps)}`);
+      // Rounds are paired (the targets take turns), so the ratio is the median of the rounds' ratios.
+      console.log(`  proxy / passthrough: req/s ${`${median(ratios)}%`.padStart(6)} (rounds: ${ratios.join(', ')} %)   proxy / upstream: req/s ${pct(p.rps, figures['upstream'].rps)}`);
+      const pass = figures['passthrough'];
+      if (p.cpuMicros !== null && pass.cpuMicros !== null) {
+        console.log(`  CPU per request: proxy ${p.cpuMicros.toFixed(0)} µs, passthrough ${pass.cpuMicros.toFixed(0)} µs (${(p.cpuMicros / pass.cpuMicros).toFixed(2)}x)`);
+      }
       console.log(`  added p50 latency: ${(p.p50 - figures['passthrough'].p50).toFixed(3)} ms vs passthrough, ${(p.p50 - figures['upstream'].p50).toFixed(3)} ms vs upstream`);
     }
   } finally {
