@@ -91,7 +91,20 @@ export class ChatService {
    */
   private async pipeStream(res: ServerResponse, events: AsyncIterable<string>, clientWantsUsage: boolean, started: bigint): Promise<void> {
     const usage = requestUsage(res);
+    // Events that arrive together (one upstream read) leave together: the response is corked
+    // until the current tick's events are written, then sent in one write instead of one
+    // system call per event (with the headers in the same packet as the first events).
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      res.uncork();
+    };
     const write = async (text: string) => {
+      if (!corked) {
+        corked = true;
+        res.cork();
+        process.nextTick(uncork);
+      }
       if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     };
     let headersSent = false;
@@ -102,7 +115,6 @@ export class ChatService {
       res.setHeader('content-type', 'text/event-stream; charset=utf-8');
       res.setHeader('cache-control', 'no-cache');
       res.setHeader('x-accel-buffering', 'no');
-      res.flushHeaders();
     };
     try {
       for await (const payload of events) {
