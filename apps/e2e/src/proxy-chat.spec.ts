@@ -128,6 +128,17 @@ describe('proxy chat completions through the official openai client', () => {
     expect(rows.map((r) => [r.stream, r.status_code, r.prompt_tokens, r.completion_tokens])).toEqual([[1, 200, 11, 4], [1, 200, 11, 4]]);
   });
 
+  it('keeps the upstream connection after a stream ends with [DONE]: sequential streams reuse it', async () => {
+    const { client } = await aClient('up-stream-reuse');
+    const stream = () => client.chat.completions.create({ model: 'up', messages: hello, stream: true });
+    await collect(await stream());
+    const before = upstream.connections;
+    for (let i = 0; i < 20; i++) expect((await collect(await stream())).content).toBe(FAKE_ANSWER.content);
+    // One stream at a time: the pool's idle connection serves the next one (the proxy stops
+    // parsing at [DONE] but lets the upstream response end instead of aborting it).
+    expect(upstream.connections - before).toBeLessThanOrEqual(1);
+  });
+
   it('unknown model: NotFoundError, recorded as 404', async () => {
     const { client, tokenId } = await aClient('unknown-model');
     await expect(client.chat.completions.create({ model: 'no-such-model', messages: hello })).rejects.toBeInstanceOf(OpenAI.NotFoundError);

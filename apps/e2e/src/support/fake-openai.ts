@@ -24,6 +24,8 @@ export interface FakeUpstream {
   authorizations: Array<string | undefined>;
   /** Requests whose client (the proxy) went away before the answer ended. */
   aborted: number;
+  /** TCP connections accepted so far (keep-alive reuse shows as few connections). */
+  connections: number;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,8 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     req.on('end', () => handle(req, res, Buffer.concat(parts).toString('utf8')));
   });
   server.keepAliveTimeout = 60_000;
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -165,6 +169,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     },
     get aborted() {
       return state.aborted;
+    },
+    get connections() {
+      return connections;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -4,6 +4,10 @@ import { ProxyError } from '../../errors/proxy-error';
 import { ChatAnswer, ChatCall, ChatProvider } from '../chat-provider';
 import { sseDataPayloads } from './sse-events';
 
+/** What an upstream may still send after [DONE] before its response is cut off. */
+const AFTER_DONE_MS = 1_000;
+const AFTER_DONE_BYTES = 64 * 1024;
+
 /** Largest non-streamed upstream answer read into memory. */
 const MAX_JSON_ANSWER_BYTES = 64 * 1024 * 1024;
 
@@ -87,13 +91,42 @@ export class OpenAiProvider implements ChatProvider {
   }
 
   private async *events(body: Dispatcher.ResponseData['body']): AsyncIterable<string> {
+    let done = false;
     try {
-      for await (const payload of sseDataPayloads(body)) yield payload;
+      for await (const payload of sseDataPayloads(body, (rest) => {
+        done = true;
+        void this.finish(body, rest);
+      })) yield payload;
     } catch (err) {
       throw this.translate(err);
     } finally {
       // Early exit (client gone, error): release the connection instead of draining it.
-      if (!body.readableEnded) body.destroy();
+      if (!done && !body.readableEnded) body.destroy();
+    }
+  }
+
+  /**
+   * After [DONE] the upstream normally ends its response at once: read that end (in the
+   * background, the client's answer is not held for it) and let the request complete.
+   * Destroying the body before its end aborts the request instead, and undici builds an
+   * AbortError with a stack trace for it: ~7 % of the proxy's CPU per stream (cpu profile).
+   * An upstream that goes on sending or keeps the response open is cut off.
+   */
+  private async finish(body: Dispatcher.ResponseData['body'], rest: AsyncIterator<Buffer | string>): Promise<void> {
+    const cutOff = setTimeout(() => body.destroy(), AFTER_DONE_MS);
+    try {
+      let size = 0;
+      for (let next = await rest.next(); !next.done; next = await rest.next()) {
+        size += next.value.length;
+        if (size > AFTER_DONE_BYTES) {
+          body.destroy();
+          return;
+        }
+      }
+    } catch {
+      // destroyed, reset: nothing to release any more
+    } finally {
+      clearTimeout(cutOff);
     }
   }
 

@@ -115,6 +115,43 @@ describe('sseDataPayloads', () => {
     expect(pulledAfterDone).toBe(false);
   });
 
+  it('hands the unread rest of the source to afterDone at [DONE], without closing it', async () => {
+    let closed = false;
+    async function* source() {
+      try {
+        yield 'data: {"n":1}\n\ndata: [DONE]\n\n';
+        yield 'trailing bytes';
+      } finally {
+        closed = true;
+      }
+    }
+    let rest: AsyncIterator<Buffer | string> | undefined;
+    const out: string[] = [];
+    for await (const payload of sseDataPayloads(source(), (r) => (rest = r))) out.push(payload);
+    expect(out).toEqual(['{"n":1}']);
+    expect(closed).toBe(false);
+    await expect(rest?.next()).resolves.toEqual({ value: 'trailing bytes', done: false });
+    await expect(rest?.next()).resolves.toEqual({ value: undefined, done: true });
+    expect(closed).toBe(true);
+  });
+
+  it('closes the source when the consumer stops early', async () => {
+    let closed = false;
+    async function* source() {
+      try {
+        yield 'data: one\n\ndata: two\n\n';
+        yield 'data: three\n\n';
+      } finally {
+        closed = true;
+      }
+    }
+    for await (const payload of sseDataPayloads(source(), () => undefined)) {
+      expect(payload).toBe('one');
+      break;
+    }
+    expect(closed).toBe(true);
+  });
+
   it('yields nothing for a stream of comments and an empty stream', async () => {
     await expect(collect([': ping\n\n: ping\n\n'])).resolves.toEqual([]);
     await expect(collect([])).resolves.toEqual([]);
