@@ -10,6 +10,7 @@ import type { ProxyCaller } from '../auth/bearer.strategy';
 import { OpenAiExceptionFilter } from '../errors/openai-exception.filter';
 import { ProxyError } from '../errors/proxy-error';
 import { ChatController } from './chat.controller';
+import { BodyMiddleware, jsonBodyReader } from './json-body-reader';
 
 export const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 
@@ -72,7 +73,8 @@ async function settle<T>(result: T | Promise<T> | Observable<T>): Promise<T> {
  * through Express and Nest's router the proxy spent ~500 µs of CPU per request; a bare Nest +
  * Express route doing nothing else reaches 1/5 of a bare Node server's req/s.
  *
- * What it keeps: the body is read by body-parser with the routed path's options; then the
+ * What it keeps: the body is read as body-parser reads it on the routed path (jsonBodyReader:
+ * the same result, faster for plain UTF-8 bodies, body-parser itself for the rest); then the
  * enhancers ChatController.complete declares run exactly as Nest's router runs them — every
  * guard in order (ProxyAuthGuard: passport-http-bearer), then the interceptors wrapped around
  * the handler (UsageInterceptor), then the handler — and any error goes to the global
@@ -93,7 +95,7 @@ export function installChatFrontDoor(app: INestApplication, config: AppConfig): 
   const controller = app.get(ChatController);
   const filter = app.get(OpenAiExceptionFilter);
   const { guards, interceptors } = resolveEnhancers(app);
-  const readJson = bodyParser.json(chatBodyParserOptions(config));
+  const readJson = jsonBodyReader(config.proxy.max_body_bytes, bodyParser.json(chatBodyParserOptions(config)) as BodyMiddleware);
   const handler = ChatController.prototype.complete;
 
   const fail = (err: unknown, context: ExecutionContextHost, res: ServerResponse) => {
