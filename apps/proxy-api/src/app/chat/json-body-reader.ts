@@ -78,14 +78,16 @@ export function jsonBodyReader(limit: number, fallback: BodyMiddleware): BodyMid
   };
 }
 
-const FIRST_NON_WHITESPACE = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d]|$)/;
+/** The first character that is not JSON whitespace (space, tab, LF, CR), or undefined. */
+function firstNonWhitespace(text: string): string | undefined {
+  for (const char of text) if (char !== ' ' && char !== '\t' && char !== '\n' && char !== '\r') return char;
+  return undefined;
+}
 
 /** body-parser's strict JSON: empty is {}, otherwise an object or an array at the top. */
 function parseStrict(text: string): unknown {
   if (text.length === 0) return {};
-  if (text[0] !== '{' && text[0] !== '[') {
-    const first = FIRST_NON_WHITESPACE.exec(text)?.[1];
-    if (first !== '{' && first !== '[') throw new SyntaxError('strict violation');
-  }
+  const first = text[0] === '{' || text[0] === '[' ? text[0] : firstNonWhitespace(text);
+  if (first !== '{' && first !== '[') throw new SyntaxError('strict violation');
   return JSON.parse(text);
 }
