@@ -19,7 +19,7 @@ const SEQUENTIAL_COUNT = Number(process.env['BENCH_SEQUENTIAL'] ?? 3000);
  * median round is reported: on a shared 2-core machine one run of a few seconds can be 30 %
  * off, and taking turns spreads slow spells over all three targets.
  */
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
