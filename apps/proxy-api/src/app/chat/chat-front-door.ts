@@ -1,5 +1,5 @@
 import { AppConfig } from '@lmarena-bridge/config';
-import { CallHandler, CanActivate, INestApplication, NestInterceptor } from '@nestjs/common';
+import { CallHandler, CanActivate, ForbiddenException, INestApplication, NestInterceptor } from '@nestjs/common';
 import { GUARDS_METADATA, INTERCEPTORS_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
@@ -123,8 +123,8 @@ export function installChatFrontDoor(app: INestApplication, config: AppConfig): 
 
   const serve = async (context: ExecutionContextHost, req: ChatRequest, res: ServerResponse): Promise<void> => {
     for (const guard of guards) {
-      // A guard that answers false gets Nest's verdict for it: 403.
-      if (!(await settle(guard.canActivate(context)))) throw new ProxyError(403, 'invalid_request_error', 'forbidden', 'Forbidden resource');
+      // A guard that answers false gets what Nest's router gives it: ForbiddenException.
+      if (!(await settle(guard.canActivate(context)))) throw new ForbiddenException('Forbidden resource');
     }
     await lastValueFrom(intercept(context, req, res, 0), { defaultValue: undefined });
   };
