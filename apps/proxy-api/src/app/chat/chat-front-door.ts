@@ -70,8 +70,9 @@ async function settle<T>(result: T | Promise<T> | Observable<T>): Promise<T> {
  * Why: the proxy's own work per request (token cache, validation, forwarding, usage) costs a
  * fraction of what Express's router and request/response prototypes and Nest's route
  * execution add on top. Measured on the 2-core machine at 64 connections (docs/benchmarks.md):
- * through Express and Nest's router the proxy spent ~500 µs of CPU per request; a bare Nest +
- * Express route doing nothing else reaches 1/5 of a bare Node server's req/s.
+ * through Express and Nest's router the proxy spent ~250–300 µs of CPU per request, ~100 µs
+ * through this front door; a bare Nest + Express route with only a guard and an interceptor
+ * reaches 1/5 of a bare Node server's req/s.
  *
  * What it keeps: the body is read as body-parser reads it on the routed path (jsonBodyReader:
  * the same result, faster for plain UTF-8 bodies, body-parser itself for the rest); then the
@@ -79,8 +80,9 @@ async function settle<T>(result: T | Promise<T> | Observable<T>): Promise<T> {
  * guard in order (ProxyAuthGuard: passport-http-bearer), then the interceptors wrapped around
  * the handler (UsageInterceptor), then the handler — and any error goes to the global
  * OpenAiExceptionFilter. What it drops is Nest's per-call machinery around them (rxjs defer and
- * mergeAll with an AsyncResource bound per interceptor call, which alone cost ~40 µs a request
- * on Node 20) and Express. The proxy registers no global guards, interceptors or pipes, and the
+ * mergeAll with an AsyncResource bound per interceptor call — on Node 20 each bind also builds
+ * deprecation wrappers; running the same enhancers through Nest's ExternalContextCreator cost
+ * ~100 µs a request more than this runner) and Express. The proxy registers no global guards, interceptors or pipes, and the
  * handler takes only @Req() and @Res(); a spec proves the front door and the Express route
  * answer and record alike. Every other request goes to Express unchanged.
  *
