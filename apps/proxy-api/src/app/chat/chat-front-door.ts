@@ -9,6 +9,7 @@ import { defer, from, isObservable, lastValueFrom, mergeAll, Observable } from '
 import type { ProxyCaller } from '../auth/bearer.strategy';
 import { OpenAiExceptionFilter } from '../errors/openai-exception.filter';
 import { ProxyError } from '../errors/proxy-error';
+import { endJson } from '../http/end-json';
 import { ChatController } from './chat.controller';
 import { BodyMiddleware, jsonBodyReader } from './json-body-reader';
 
@@ -105,9 +106,7 @@ export function installChatFrontDoor(app: INestApplication, config: AppConfig): 
       filter.catch(err, context);
     } catch {
       if (!res.headersSent && !res.destroyed) {
-        res.statusCode = 500;
-        res.setHeader('content-type', 'application/json; charset=utf-8');
-        res.end(JSON.stringify(new ProxyError(500, 'server_error', 'internal_error', 'The proxy failed to handle this request.').body()));
+        endJson(res, 500, new ProxyError(500, 'server_error', 'internal_error', 'The proxy failed to handle this request.').body());
       } else {
         res.destroy();
       }

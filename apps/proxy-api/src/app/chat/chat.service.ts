@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyCaller } from '../auth/bearer.strategy';
 import { ProxyError } from '../errors/proxy-error';
+import { endJson } from '../http/end-json';
 import { ModelsService } from '../models/models.service';
 import { ChatAnswer, ClientGone } from '../providers/chat-provider';
 import { ProvidersService } from '../providers/providers.service';
@@ -73,14 +74,13 @@ export class ChatService {
     if (answer.status >= 400) {
       usage.errorMessage = typeof body.error?.message === 'string' ? body.error.message : `upstream answered ${answer.status}`;
     }
-    // Node's response API: the chat front door answers without Express.
-    res.statusCode = answer.status;
     if (answer.raw) {
+      // Node's response API: the chat front door answers without Express.
+      res.statusCode = answer.status;
       res.setHeader('content-type', 'application/json');
       res.end(answer.raw);
     } else {
-      res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(JSON.stringify(answer.body));
+      endJson(res, answer.status, answer.body);
     }
   }
 

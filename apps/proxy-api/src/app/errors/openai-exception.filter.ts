@@ -2,6 +2,7 @@ import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
 import { requestPath, requestUsage } from '@lmarena-bridge/usage';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { endJson } from '../http/end-json';
 import { bodyParserError } from './body-parser-error';
 import { ProxyError } from './proxy-error';
 
@@ -36,10 +37,7 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     }
     if (res.destroyed) return;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    // Node's response API: the chat front door's requests are not Express requests.
-    res.statusCode = error.status;
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.end(JSON.stringify(error.body()));
+    endJson(res, error.status, error.body());
   }
 
   private toProxyError(exception: unknown, req: IncomingMessage): ProxyError {
