@@ -71,6 +71,7 @@ describe('jsonBodyReader', () => {
     ['trailing garbage', json('{"a":1} x'), false],
     ['charset=utf-8, quoted and in capitals', json('{"a":1}', { 'content-type': 'application/json; charset="UTF-8"' }), false],
     ['no content type', { body: '{"a":1}', headers: { 'content-length': '7' } }, false],
+    ['a quoted charset=utf-8 beside the real charset=latin1', json('{"a":"\u00e9"}', { 'content-type': 'application/json; x="charset=utf-8"; charset=latin1' }), true],
     ['exactly the limit', json(`{"a":"${'x'.repeat(LIMIT - 8)}"}`), false],
     ['over the limit', json(`{"a":"${'x'.repeat(LIMIT)}"}`), true],
     ['a gzip body', json(gzipSync('{"a":1}'), { 'content-encoding': 'gzip' }), true],

@@ -8,13 +8,18 @@ function bodyError(status: number, type: string, message: string): Error {
   return Object.assign(new Error(message), { status, statusCode: status, type, expose: true });
 }
 
-/** True for a Content-Type without a charset or with charset=utf-8 (any case, quoted or not). */
+/**
+ * True for a Content-Type without a charset or with one charset=utf-8 (any case, quoted or
+ * not). Anything less plain (two mentions of "charset", say) is left to body-parser, whose
+ * content-type parser decides; taking the fallback is always safe, only slower.
+ */
 function utf8OrNoCharset(contentType: string | undefined): boolean {
   if (contentType === undefined) return true;
-  const at = contentType.toLowerCase().indexOf('charset=');
+  const lower = contentType.toLowerCase();
+  const at = lower.indexOf('charset');
   if (at === -1) return true;
-  const charset = contentType.slice(at + 8).split(';', 1)[0].trim().replace(/^"|"$/g, '').toLowerCase();
-  return charset === 'utf-8';
+  if (lower.indexOf('charset', at + 1) !== -1 || lower.slice(at + 7, at + 8) !== '=') return false;
+  return lower.slice(at + 8).split(';', 1)[0].trim().replace(/^"|"$/g, '') === 'utf-8';
 }
 
 /**
