@@ -41,10 +41,12 @@ export class ClientGone extends EventEmitter {
  * - `stream`: the SSE data payloads (JSON text, without `[DONE]`), always ending with a usage
  *   chunk when the upstream reports usage; the proxy hides it from clients that did not ask.
  *   An error thrown while iterating becomes the final SSE error event.
+ * `usageEstimated`: the token counts were computed by the proxy (a tokenizer), not reported by
+ * the upstream (the LMArena site reports none); the usage row is marked so.
  */
 export type ChatAnswer =
-  | { kind: 'json'; status: number; body: unknown; raw?: Buffer }
-  | { kind: 'stream'; events: AsyncIterable<string> };
+  | { kind: 'json'; status: number; body: unknown; raw?: Buffer; usageEstimated?: boolean }
+  | { kind: 'stream'; events: AsyncIterable<string>; usageEstimated?: boolean };
 
 export interface ChatProvider {
   complete(call: ChatCall): Promise<ChatAnswer>;
