@@ -68,5 +68,5 @@ export function aSummary(overrides: Partial<UsageSummary> = {}, days = 3): Usage
 }
 
 export function aStatus(overrides: Partial<DashboardStatus> = {}): DashboardStatus {
-  return { status: 'ok', database: 'ok', database_latency_ms: 2, proxy: 'ok', proxy_latency_ms: 1, database_type: 'sqlite', uptime_s: 60, version: '0.1.0', ...overrides };
+  return { status: 'ok', database: 'ok', database_latency_ms: 2, proxy: 'ok', proxy_latency_ms: 1, database_type: 'sqlite', bridge: { browsers: 0, models: 0 }, uptime_s: 60, version: '0.1.0', ...overrides };
 }
