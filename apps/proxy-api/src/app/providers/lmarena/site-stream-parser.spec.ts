@@ -85,6 +85,11 @@ const FIXTURES: Fixture[] = [
     ],
   },
   {
+    name: 'a source part (ah)',
+    body: line('a0', 'Yes.') + line('ah', { sourceType: 'url', id: 's1', url: 'https://c.example/', title: 'C' }),
+    events: [{ type: 'text', text: 'Yes.' }, { type: 'sources', sources: [{ url: 'https://c.example/', title: 'C' }] }],
+  },
+  {
     name: 'model B lines (b0, bg, bd) and other step lines ignored',
     body: line('af', { messageId: 'm' }) + line('b0', 'not mine') + line('a0', 'mine') + line('bg', 'x') + line('ae', { finishReason: 'stop', isContinued: false }) + line('bd', { finishReason: 'stop' }) + line('ad', { finishReason: 'length' }),
     events: [{ type: 'text', text: 'mine' }, { type: 'finish', reason: 'length' }],
@@ -146,9 +151,9 @@ const FIXTURES: Fixture[] = [
   },
   {
     name: 'unrecognised lines counted, not shown',
-    body: `${line('a0', 'ok')}a0:not json\nhello world\n{"unexpected":true}\na0:{"not":"a string"}\n`,
+    body: `${line('a0', 'ok')}a0:not json\nhello world\n{"unexpected":true}\na0:{"not":"a string"}\nzz:{"new":1}\nax:"?"\n`,
     events: [{ type: 'text', text: 'ok' }],
-    unrecognised: 4,
+    unrecognised: 6,
   },
   { name: 'an empty body', body: '', events: [] },
   { name: 'only heartbeats', body: line('a2', [{ type: 'heartbeat' }]).repeat(3), events: [] },

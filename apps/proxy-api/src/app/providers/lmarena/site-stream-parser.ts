@@ -8,10 +8,11 @@
  * | `a0:"text"` | text |
  * | `ag:"text"` | reasoning |
  * | `ac:{toolCallId, argsTextDelta}` | sources, when `argsTextDelta` is JSON with `source` objects carrying a `url` |
+ * | `ah:{url, title?}` | sources (the AI SDK's source part) |
  * | `a2:[{"type":"image","image":url}]` | image (`heartbeat` items are keep-alives) |
  * | `a3:"message"` | error (stream) |
  * | `ad:{finishReason, usage?}` | finish |
- * | `b…:` (model B in battles), other `a…:` (steps, ids) | ignored |
+ * | `b…:` (model B in battles), other `a…:` codes of the AI SDK (steps, tool results) | ignored |
  * | `{"error": …}` | error (body) |
  * | an HTML page (a line starting with `<`) | error (cloudflare), the rest of the body ignored |
  *
@@ -193,7 +194,8 @@ export class SiteStreamParser {
   private prefixed(line: string, events: SiteEvent[]): void {
     const colon = line.indexOf(':');
     const prefix = colon > 0 ? line.slice(0, colon) : '';
-    if (!/^[a-z][0-9a-z]{1,3}$/i.test(prefix)) return this.unknown(line);
+    // `a`/`b` (model A/B) + an AI SDK data stream code (0-9, a-k); anything else is new to us.
+    if (!/^[ab][0-9a-k]$/.test(prefix)) return this.unknown(line);
     // Model B of a battle; direct mode has none, and its lines are not ours to show.
     if (prefix[0] === 'b') return;
     let value: unknown;
@@ -227,6 +229,12 @@ export class SiteStreamParser {
         if (found.length > 0) events.push({ type: 'sources', sources: found });
         return;
       }
+      case 'ah': {
+        // An AI SDK source part: {sourceType: "url", id, url, title?}.
+        const found = sources({ source: value });
+        if (found.length > 0) events.push({ type: 'sources', sources: found });
+        return;
+      }
       case 'a2':
         if (!Array.isArray(value)) return this.unknown(line);
         for (const item of value) {
@@ -246,7 +254,8 @@ export class SiteStreamParser {
         return;
       }
       default:
-        // a1 (tool results), ae (step finish), af (step start), a8 (annotations)…: nothing to show.
+        // a1/a9/aa/ab (tool calls and results), ae/af (steps), a8 (annotations), ai/aj (redacted
+        // reasoning, signatures), ak (files): nothing to show.
         return;
     }
   }
