@@ -47,8 +47,17 @@ function short(value: unknown, max = MAX_FIELD): string | undefined {
 /** The first frame of a socket; null when it is not a well-formed hello. */
 export function parseHello(text: string): HelloFrame | null {
   const frame = parseJson(text);
-  if (!isRecord(frame) || frame['type'] !== 'hello' || typeof frame['secret'] !== 'string') return null;
-  return { secret: frame['secret'], version: short(frame['version'], 64) ?? '', origin: short(frame['origin']) ?? '' };
+  if (
+    !isRecord(frame) ||
+    frame['type'] !== 'hello' ||
+    typeof frame['secret'] !== 'string'
+  )
+    return null;
+  return {
+    secret: frame['secret'],
+    version: short(frame['version'], 64) ?? '',
+    origin: short(frame['origin']) ?? '',
+  };
 }
 
 /** Keeps what the hub and dashboard use of a reported model, with every field bounded. */
@@ -69,7 +78,8 @@ function siteModel(value: unknown): SiteModel | null {
     // Capability maps are small objects of flags; a stringified size check keeps them so.
     for (const key of ['inputCapabilities', 'outputCapabilities'] as const) {
       const part = caps[key];
-      if (isRecord(part) && JSON.stringify(part).length <= 2_000) model.capabilities[key] = part;
+      if (isRecord(part) && JSON.stringify(part).length <= 2_000)
+        model.capabilities[key] = part;
     }
   }
   return model;
@@ -81,11 +91,25 @@ export function parseBrowserFrame(text: string): BrowserFrame | null {
   const requestId = frame['request_id'];
   if (typeof requestId === 'string') {
     const data = frame['data'];
-    if (typeof data === 'string') return data === '[DONE]' ? { kind: 'done', requestId } : { kind: 'data', requestId, text: data };
+    if (typeof data === 'string')
+      return data === '[DONE]'
+        ? { kind: 'done', requestId }
+        : { kind: 'data', requestId, text: data };
     if (isRecord(data)) {
-      const status = typeof data['status'] === 'number' && Number.isInteger(data['status']) ? data['status'] : 0;
-      const error = typeof data['error'] === 'string' ? data['error'] : JSON.stringify(data['error'] ?? 'the browser reported a failure');
-      return { kind: 'failed', requestId, status, error: error.slice(0, 10_000) };
+      const status =
+        typeof data['status'] === 'number' && Number.isInteger(data['status'])
+          ? data['status']
+          : 0;
+      const error =
+        typeof data['error'] === 'string'
+          ? data['error']
+          : JSON.stringify(data['error'] ?? 'the browser reported a failure');
+      return {
+        kind: 'failed',
+        requestId,
+        status,
+        error: error.slice(0, 10_000),
+      };
     }
     return null;
   }
@@ -97,7 +121,10 @@ export function parseBrowserFrame(text: string): BrowserFrame | null {
     case 'models': {
       const list = frame['models'];
       if (!Array.isArray(list)) return null;
-      const models = list.slice(0, MAX_MODELS).map(siteModel).filter((m): m is SiteModel => m !== null);
+      const models = list
+        .slice(0, MAX_MODELS)
+        .map(siteModel)
+        .filter((m): m is SiteModel => m !== null);
       return { kind: 'models', models };
     }
     default:

@@ -29,12 +29,16 @@ export class BrowserStateSync {
   constructor(
     private readonly store: BrowserStateStore,
     private readonly instanceId: string,
-    private readonly timings: Pick<BridgeTimings, 'heartbeatMs' | 'stateCoalesceMs'>,
+    private readonly timings: Pick<
+      BridgeTimings,
+      'heartbeatMs' | 'stateCoalesceMs'
+    >,
     private readonly browsers: () => Iterable<BridgeBrowser>,
   ) {}
 
   added(browser: BridgeBrowser): void {
-    this.write(() => this.store.upsert(this.row(browser)));
+    const row = this.row(browser); // the state of now, not of when the write gets its turn
+    this.write(() => this.store.upsert(row));
     if (!this.heartbeat) {
       this.heartbeat = setInterval(() => {
         for (const b of this.browsers()) this.dirty.add(b);
@@ -47,7 +51,10 @@ export class BrowserStateSync {
   changed(browser: BridgeBrowser): void {
     this.dirty.add(browser);
     if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => this.flush(), this.timings.stateCoalesceMs);
+    this.flushTimer = setTimeout(
+      () => this.flush(),
+      this.timings.stateCoalesceMs,
+    );
     this.flushTimer.unref();
   }
 
@@ -74,7 +81,9 @@ export class BrowserStateSync {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     for (const browser of this.dirty) {
-      if (!browser.gone) this.write(() => this.store.upsert(this.row(browser)));
+      if (browser.gone) continue;
+      const row = this.row(browser);
+      this.write(() => this.store.upsert(row));
     }
     this.dirty.clear();
   }
@@ -111,7 +120,9 @@ export class BrowserStateSync {
         const now = Date.now();
         if (now - this.lastFailureLog > 10_000) {
           this.lastFailureLog = now;
-          this.logger.warn(`saving the bridge browser state failed: ${message(err)}`);
+          this.logger.warn(
+            `saving the bridge browser state failed: ${message(err)}`,
+          );
         }
       } finally {
         this.queued--;

@@ -8,7 +8,11 @@ export interface RelayLimits {
   hardLimit: number;
 }
 
-export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = { highWater: 1 << 20, lowWater: 256 << 10, hardLimit: 16 << 20 };
+export const DEFAULT_RELAY_LIMITS: Readonly<RelayLimits> = {
+  highWater: 1 << 20,
+  lowWater: 256 << 10,
+  hardLimit: 16 << 20,
+};
 
 export interface RelayHooks {
   /** The unread text crossed the high-water mark (true) or fell below the low one (false). */
@@ -17,7 +21,10 @@ export interface RelayHooks {
   onAbandon(): void;
 }
 
-type Waiter = { resolve: (r: IteratorResult<string>) => void; reject: (e: unknown) => void };
+type Waiter = {
+  resolve: (r: IteratorResult<string>) => void;
+  reject: (e: unknown) => void;
+};
 
 /**
  * The `data` of one bridge exchange: text pushed by the socket handler, read by one consumer.
@@ -104,7 +111,8 @@ export class RelayStream implements AsyncIterable<string> {
     this.iterated = true;
     return {
       next: () => {
-        if (this.chunks.length) return Promise.resolve({ value: this.take(), done: false });
+        if (this.chunks.length)
+          return Promise.resolve({ value: this.take(), done: false });
         if (this.closed) {
           if (this.failure) {
             const err = this.failure;
@@ -113,7 +121,9 @@ export class RelayStream implements AsyncIterable<string> {
           }
           return Promise.resolve({ value: undefined, done: true });
         }
-        return new Promise<IteratorResult<string>>((resolve, reject) => (this.waiter = { resolve, reject }));
+        return new Promise<IteratorResult<string>>(
+          (resolve, reject) => (this.waiter = { resolve, reject }),
+        );
       },
       return: () => {
         if (!this.closed) {
