@@ -4,6 +4,7 @@ import { BridgeHub } from '../bridge/bridge-hub.service';
 import { ChatProvider } from './chat-provider';
 import { EchoProvider } from './echo/echo.provider';
 import { LmarenaProvider } from './lmarena/lmarena.provider';
+import { noBridgeTransport } from './lmarena/no-bridge.transport';
 import { OpenAiProvider } from './openai/openai.provider';
 
 /** One provider instance per `providers` entry of config.jsonc, built at start-up. */
@@ -18,7 +19,7 @@ export class ProvidersService implements OnApplicationShutdown {
           this.byName.set(name, new EchoProvider());
           break;
         case 'lmarena':
-          this.byName.set(name, new LmarenaProvider());
+          this.byName.set(name, new LmarenaProvider(noBridgeTransport));
           break;
         case 'openai':
           this.byName.set(name, new OpenAiProvider(name, provider));
