@@ -4,7 +4,6 @@ import { BridgeHub } from '../bridge/bridge-hub.service';
 import { ChatProvider } from './chat-provider';
 import { EchoProvider } from './echo/echo.provider';
 import { LmarenaProvider } from './lmarena/lmarena.provider';
-import { noBridgeTransport } from './lmarena/no-bridge.transport';
 import { OpenAiProvider } from './openai/openai.provider';
 
 /** One provider instance per `providers` entry of config.jsonc, built at start-up. */
@@ -19,7 +18,7 @@ export class ProvidersService implements OnApplicationShutdown {
           this.byName.set(name, new EchoProvider());
           break;
         case 'lmarena':
-          this.byName.set(name, new LmarenaProvider(noBridgeTransport));
+          this.byName.set(name, new LmarenaProvider(this.bridge));
           break;
         case 'openai':
           this.byName.set(name, new OpenAiProvider(name, provider));
