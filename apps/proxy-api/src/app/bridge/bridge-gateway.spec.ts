@@ -153,17 +153,20 @@ describe('BridgeGateway on a real HTTP server', () => {
     await serve({ timeout_seconds: 0.05 });
     const client = open();
     await hello(client, 'shared-secret');
-    await until(() => hub.size === 1, 'registration');
+    await until(() => client.frames.length === 1, 'the welcome');
+    let id: unknown;
+    // In an I/O callback (the poll phase, as a request handler loading a tokenizer would be):
+    // answer, then stay busy for twice the timeout. The next loop turn starts with the due
+    // timer while the answer still waits unread in the socket.
+    client.ws.once('message', (raw) => {
+      id = (JSON.parse(raw.toString()) as { request_id: string }).request_id;
+      client.ws.send(JSON.stringify({ request_id: id, data: 'a0:"hi"\n' }));
+      const busyUntil = Date.now() + 100;
+      while (Date.now() < busyUntil) {
+        // busy
+      }
+    });
     const exchange = await hub.open(PAYLOAD, new ClientGone());
-    await until(() => client.frames.some((f) => 'payload' in f), 'the payload');
-    const id = client.frames.find((f) => 'payload' in f)?.['request_id'];
-    client.ws.send(JSON.stringify({ request_id: id, data: 'a0:"hi"\n' }));
-    // Busy for twice the timeout (as a first request loading a tokenizer can be): the frame
-    // waits unread in the socket while the timer is due.
-    const until100 = Date.now() + 100;
-    while (Date.now() < until100) {
-      // spin
-    }
     const it = exchange.data[Symbol.asyncIterator]();
     await expect(it.next()).resolves.toEqual({ value: 'a0:"hi"\n', done: false });
     client.ws.send(JSON.stringify({ request_id: id, data: '[DONE]' }));
