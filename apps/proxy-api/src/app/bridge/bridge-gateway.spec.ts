@@ -5,9 +5,20 @@ import WebSocket from 'ws';
 import { ClientGone } from '../providers/chat-provider';
 import { BridgeGateway } from './bridge-gateway';
 import { BridgeHub } from './bridge-hub.service';
-import { bridgeConfig, FakeKeys, FakeModels, FakeStates, FAST_TIMINGS, until } from './testing/bridge-fakes';
+import {
+  bridgeConfig,
+  FakeKeys,
+  FakeModels,
+  FakeStates,
+  FAST_TIMINGS,
+  until,
+} from './testing/bridge-fakes';
 
-const PAYLOAD = { method: 'POST' as const, path: '/nextjs-api/stream/create-evaluation', body: {} };
+const PAYLOAD = {
+  method: 'POST' as const,
+  path: '/nextjs-api/stream/create-evaluation',
+  body: {},
+};
 
 interface Client {
   ws: WebSocket;
@@ -22,11 +33,23 @@ describe('BridgeGateway on a real HTTP server', () => {
   let gateway: BridgeGateway;
   let url: string;
 
-  async function serve(bridge: Parameters<typeof bridgeConfig>[0] = {}): Promise<void> {
+  async function serve(
+    bridge: Parameters<typeof bridgeConfig>[0] = {},
+  ): Promise<void> {
     keys = new FakeKeys();
     keys.add('lmb-bridge-key-1', 1);
-    const config = bridgeConfig({ allowed_origins: ['https://arena.ai', 'https://lmarena.ai'], ...bridge });
-    hub = new BridgeHub(config, FAST_TIMINGS, keys, new FakeModels(), new FakeStates(), async () => 1);
+    const config = bridgeConfig({
+      allowed_origins: ['https://arena.ai', 'https://lmarena.ai'],
+      ...bridge,
+    });
+    hub = new BridgeHub(
+      config,
+      FAST_TIMINGS,
+      keys,
+      new FakeModels(),
+      new FakeStates(),
+      async () => 1,
+    );
     gateway = new BridgeGateway(config, FAST_TIMINGS, keys, hub);
     server = createServer((_req, res) => res.end('http'));
     gateway.attach(server);
@@ -48,22 +71,38 @@ describe('BridgeGateway on a real HTTP server', () => {
   function open(path = '/ws', origin = 'https://arena.ai'): Client {
     const ws = new WebSocket(`${url}${path}`, { headers: { origin } });
     const frames: Array<Record<string, unknown>> = [];
-    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    ws.on('message', (data) =>
+      frames.push(JSON.parse(data.toString()) as Record<string, unknown>),
+    );
     ws.on('error', () => undefined);
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.on('close', (code, reason) =>
+        resolve({ code, reason: reason.toString() }),
+      ),
+    );
     return { ws, frames, closed };
   }
 
   async function hello(client: Client, secret: string): Promise<void> {
     await once(client.ws, 'open');
-    client.ws.send(JSON.stringify({ type: 'hello', secret, version: '1.2.3', origin: 'https://arena.ai' }));
+    client.ws.send(
+      JSON.stringify({
+        type: 'hello',
+        secret,
+        version: '1.2.3',
+        origin: 'https://arena.ai',
+      }),
+    );
   }
 
   it('welcomes a browser presenting the configured secret', async () => {
     const client = open();
     await hello(client, 'shared-secret');
     await until(() => client.frames.length > 0, 'the welcome');
-    expect(client.frames[0]).toMatchObject({ type: 'welcome', browser_id: expect.any(String) });
+    expect(client.frames[0]).toMatchObject({
+      type: 'welcome',
+      browser_id: expect.any(String),
+    });
     expect(hub.size).toBe(1);
   });
 
@@ -77,19 +116,61 @@ describe('BridgeGateway on a real HTTP server', () => {
   });
 
   it.each([
-    ['a wrong secret', JSON.stringify({ type: 'hello', secret: 'nope', version: '1', origin: 'x' })],
-    ['an empty secret', JSON.stringify({ type: 'hello', secret: '', version: '1', origin: 'x' })],
-    ['a frame that is not a hello', JSON.stringify({ request_id: 'r', data: 'x' })],
+    [
+      'a wrong secret',
+      JSON.stringify({
+        type: 'hello',
+        secret: 'nope',
+        version: '1',
+        origin: 'x',
+      }),
+    ],
+    [
+      'an empty secret',
+      JSON.stringify({ type: 'hello', secret: '', version: '1', origin: 'x' }),
+    ],
+    [
+      'a frame that is not a hello',
+      JSON.stringify({ request_id: 'r', data: 'x' }),
+    ],
     ['garbage', 'not json at all'],
-    ['an oversized hello', JSON.stringify({ type: 'hello', secret: 'shared-secret', version: 'x'.repeat(5000), origin: 'x' })],
-  ])('closes with 4401 on %s and never registers the socket', async (_what, frame) => {
+    [
+      'an oversized hello',
+      JSON.stringify({
+        type: 'hello',
+        secret: 'shared-secret',
+        version: 'x'.repeat(5000),
+        origin: 'x',
+      }),
+    ],
+  ])(
+    'closes with 4401 on %s and never registers the socket',
+    async (_what, frame) => {
+      const client = open();
+      await once(client.ws, 'open');
+      client.ws.send(frame);
+      expect((await client.closed).code).toBe(4401);
+      expect(client.frames).toEqual([]);
+      expect(hub.size).toBe(0);
+      await expect(hub.open(PAYLOAD, new ClientGone())).rejects.toMatchObject({
+        status: 503,
+      });
+    },
+  );
+
+  it('drops a socket streaming a huge first frame before ws has buffered it', async () => {
     const client = open();
     await once(client.ws, 'open');
-    client.ws.send(frame);
-    expect((await client.closed).code).toBe(4401);
-    expect(client.frames).toEqual([]);
+    client.ws.send(
+      JSON.stringify({
+        type: 'hello',
+        secret: 'shared-secret',
+        version: 'x'.repeat(1 << 20),
+        origin: 'x',
+      }),
+    );
+    expect((await client.closed).code).toBe(1006); // terminated: no close frame for this one
     expect(hub.size).toBe(0);
-    await expect(hub.open(PAYLOAD, new ClientGone())).rejects.toMatchObject({ status: 503 });
   });
 
   it('closes with 4401 when no hello arrives in time', async () => {
@@ -99,9 +180,22 @@ describe('BridgeGateway on a real HTTP server', () => {
   });
 
   it('closes with 4403 a socket from another origin, before any hello', async () => {
-    for (const origin of ['https://evil.example', 'https://arena.ai.evil.example', '']) {
+    for (const origin of [
+      'https://evil.example',
+      'https://arena.ai.evil.example',
+      '',
+    ]) {
       const client = open('/ws', origin);
-      client.ws.on('open', () => client.ws.send(JSON.stringify({ type: 'hello', secret: 'shared-secret', version: '1', origin: 'https://arena.ai' })));
+      client.ws.on('open', () =>
+        client.ws.send(
+          JSON.stringify({
+            type: 'hello',
+            secret: 'shared-secret',
+            version: '1',
+            origin: 'https://arena.ai',
+          }),
+        ),
+      );
       expect((await client.closed).code).toBe(4403);
       expect(client.frames).toEqual([]);
     }
@@ -117,9 +211,14 @@ describe('BridgeGateway on a real HTTP server', () => {
 
   it('answers 404 to upgrades on other paths', async () => {
     for (const path of ['/', '/ws/', '/wsx', '/v1/ws']) {
-      const ws = new WebSocket(`${url}${path}`, { headers: { origin: 'https://arena.ai' } });
+      const ws = new WebSocket(`${url}${path}`, {
+        headers: { origin: 'https://arena.ai' },
+      });
       ws.on('error', () => undefined); // terminate() below, before the handshake ended
-      const [, res] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number }];
+      const [, res] = (await once(ws, 'unexpected-response')) as [
+        unknown,
+        { statusCode: number },
+      ];
       expect(res.statusCode).toBe(404);
       ws.terminate();
     }
@@ -134,9 +233,15 @@ describe('BridgeGateway on a real HTTP server', () => {
     const id = client.frames.find((f) => 'payload' in f)?.['request_id'];
     client.ws.send(JSON.stringify({ request_id: id, data: 'a0:"hi"\n' }));
     const it = exchange.data[Symbol.asyncIterator]();
-    await expect(it.next()).resolves.toEqual({ value: 'a0:"hi"\n', done: false });
+    await expect(it.next()).resolves.toEqual({
+      value: 'a0:"hi"\n',
+      done: false,
+    });
     client.ws.close();
-    await expect(it.next()).rejects.toMatchObject({ status: 503, code: 'upstream_unavailable' });
+    await expect(it.next()).rejects.toMatchObject({
+      status: 503,
+      code: 'upstream_unavailable',
+    });
     await until(() => hub.size === 0, 'the browser dropped');
   });
 
@@ -168,7 +273,10 @@ describe('BridgeGateway on a real HTTP server', () => {
     });
     const exchange = await hub.open(PAYLOAD, new ClientGone());
     const it = exchange.data[Symbol.asyncIterator]();
-    await expect(it.next()).resolves.toEqual({ value: 'a0:"hi"\n', done: false });
+    await expect(it.next()).resolves.toEqual({
+      value: 'a0:"hi"\n',
+      done: false,
+    });
     client.ws.send(JSON.stringify({ request_id: id, data: '[DONE]' }));
     await expect(it.next()).resolves.toEqual({ value: undefined, done: true });
   });

@@ -25,6 +25,12 @@ export const BRIDGE_PATH = '/ws';
 export const MAX_FRAME_BYTES = 16 << 20;
 /** Sockets upgraded but not yet authenticated; more are closed at once (a page opening many). */
 const MAX_PENDING_HELLOS = 64;
+/**
+ * Raw bytes a socket may send before it is authenticated: a hello with frame headers. `ws`
+ * would buffer a first message up to maxPayload (16 MiB) before we could look at it; counting
+ * the socket's bytes stops a page that streams a huge first frame at a few KiB.
+ */
+const MAX_PRE_AUTH_BYTES = 2 * MAX_HELLO_BYTES;
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -95,10 +101,12 @@ export class BridgeGateway implements OnApplicationShutdown {
     const path = (req.url ?? '').split('?')[0];
     if (path !== BRIDGE_PATH) return refuse(socket, '404 Not Found');
     if (this.hub.isClosing) return refuse(socket, '503 Service Unavailable');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.handshake(ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.handshake(ws, req, socket),
+    );
   }
 
-  private handshake(ws: WebSocket, req: IncomingMessage): void {
+  private handshake(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
     ws.on('error', (err) =>
       this.logger.debug(`bridge socket error: ${err.message}`),
     );
@@ -120,8 +128,20 @@ export class BridgeGateway implements OnApplicationShutdown {
       () => ws.close(CLOSE_UNAUTHORIZED, 'no hello'),
       this.timings.helloMs,
     );
+    let received = 0;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > MAX_PRE_AUTH_BYTES) {
+        this.logger.warn(
+          'dropped a bridge socket that sent more than a hello before authenticating',
+        );
+        ws.terminate();
+      }
+    };
+    socket.on('data', count);
     const done = () => {
       clearTimeout(timer);
+      socket.off('data', count);
       this.handshakes.delete(ws);
     };
     ws.once('close', done);

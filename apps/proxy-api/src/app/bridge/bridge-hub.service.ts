@@ -73,6 +73,10 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
   private pingTimer: NodeJS.Timeout | null = null;
   private assignments = 0;
   private closing = false;
+  /** The model list last saved, and the newest one waiting for the save in progress. */
+  private savedModels = '';
+  private queuedModels: { json: string; models: SiteModel[] } | null = null;
+  private savingModels = false;
   private readonly timeoutMs: number;
 
   constructor(
@@ -222,13 +226,29 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
       this.models.set(model.id, model);
     }
     if (!models.length) return;
-    this.modelStore
-      .saveReported(models, Date.now())
-      .catch((err: unknown) =>
+    // Every tab reports the same list at each load: save a list only when it changed, one
+    // save at a time, the newest list waiting (a browser sending lists in a loop costs no DB).
+    const json = JSON.stringify(models);
+    if (json === this.savedModels || json === this.queuedModels?.json) return;
+    this.queuedModels = { json, models };
+    if (!this.savingModels) void this.saveModels();
+  }
+
+  private async saveModels(): Promise<void> {
+    this.savingModels = true;
+    while (this.queuedModels) {
+      const { json, models } = this.queuedModels;
+      this.queuedModels = null;
+      try {
+        await this.modelStore.saveReported(models, Date.now());
+        this.savedModels = json;
+      } catch (err) {
         this.logger.warn(
           `saving the reported LMArena models failed: ${message(err)}`,
-        ),
-      );
+        );
+      }
+    }
+    this.savingModels = false;
   }
 
   siteModel(id: string): SiteModel | undefined {
@@ -331,11 +351,16 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
       const quiet = Date.now() - request.lastFrame;
       // A reader that is behind is not a silent browser either: wait until it has caught up.
       if (request.stream.pending > 0 || quiet < this.timeoutMs) {
-        request.timer = setTimeout(() => this.timedOut(browser, request), request.stream.pending > 0 ? this.timeoutMs : this.timeoutMs - quiet);
+        request.timer = setTimeout(
+          () => this.timedOut(browser, request),
+          request.stream.pending > 0 ? this.timeoutMs : this.timeoutMs - quiet,
+        );
         return;
       }
       request.stream.fail(
-        ProxyError.timeout(`The LMArena browser sent nothing for ${this.config.bridge.timeout_seconds} s (bridge.timeout_seconds); the request was cancelled.`),
+        ProxyError.timeout(
+          `The LMArena browser sent nothing for ${this.config.bridge.timeout_seconds} s (bridge.timeout_seconds); the request was cancelled.`,
+        ),
       );
       this.cancel(browser, request);
     });

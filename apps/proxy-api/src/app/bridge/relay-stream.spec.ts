@@ -2,7 +2,13 @@ import { RelayStream } from './relay-stream';
 
 function stream(limits = { highWater: 10, lowWater: 4, hardLimit: 30 }) {
   const events: string[] = [];
-  const relay = new RelayStream({ onPressure: (full) => events.push(full ? 'full' : 'drained'), onAbandon: () => events.push('abandoned') }, limits);
+  const relay = new RelayStream(
+    {
+      onPressure: (full) => events.push(full ? 'full' : 'drained'),
+      onAbandon: () => events.push('abandoned'),
+    },
+    limits,
+  );
   return { relay, events };
 }
 

@@ -1,18 +1,39 @@
 import type { AppConfig } from '@lmarena-bridge/config';
 import type { SiteModel } from '../../providers/lmarena/bridge-transport';
 import type { BridgeSocket } from '../bridge-browser';
-import type { BridgeKeyStore, BridgeModelStore, BrowserStateRow, BrowserStateStore } from '../bridge-stores';
+import type {
+  BridgeKeyStore,
+  BridgeModelStore,
+  BrowserStateRow,
+  BrowserStateStore,
+} from '../bridge-stores';
 import type { BridgeTimings } from '../bridge-timings';
 
 /** Spec helpers: fakes of the database ports and of a socket, tiny clocks. */
 
-export function bridgeConfig(bridge: Partial<AppConfig['bridge']> = {}): AppConfig {
+export function bridgeConfig(
+  bridge: Partial<AppConfig['bridge']> = {},
+): AppConfig {
   return {
-    bridge: { secret: 'shared-secret', allowed_origins: ['https://arena.ai'], timeout_seconds: 5, max_in_flight_per_browser: 2, public_url: '', ...bridge },
+    bridge: {
+      secret: 'shared-secret',
+      allowed_origins: ['https://arena.ai'],
+      timeout_seconds: 5,
+      max_in_flight_per_browser: 2,
+      public_url: '',
+      ...bridge,
+    },
   } as AppConfig;
 }
 
-export const FAST_TIMINGS: BridgeTimings = { helloMs: 200, pingMs: 20, silenceMs: 60_000, heartbeatMs: 60_000, stateCoalesceMs: 5, epochPollMs: 10 };
+export const FAST_TIMINGS: BridgeTimings = {
+  helloMs: 200,
+  pingMs: 20,
+  silenceMs: 60_000,
+  heartbeatMs: 60_000,
+  stateCoalesceMs: 5,
+  epochPollMs: 10,
+};
 
 export class FakeKeys implements BridgeKeyStore {
   readonly keys = new Map<string, { id: number; name: string }>();
@@ -69,7 +90,8 @@ export class FakeStates implements BrowserStateStore {
 
   async removeInstance(instanceId: string) {
     this.writes.push(`removeInstance ${instanceId}`);
-    for (const [id, row] of this.rows) if (row.instanceId === instanceId) this.rows.delete(id);
+    for (const [id, row] of this.rows)
+      if (row.instanceId === instanceId) this.rows.delete(id);
   }
 }
 
@@ -104,12 +126,19 @@ export class FakeSocket implements BridgeSocket {
 
   /** The payload frames (requests) this socket was sent. */
   requests(): Array<{ request_id: string; payload: Record<string, unknown> }> {
-    return this.sent.filter((f) => 'payload' in f) as Array<{ request_id: string; payload: Record<string, unknown> }>;
+    return this.sent.filter((f) => 'payload' in f) as Array<{
+      request_id: string;
+      payload: Record<string, unknown>;
+    }>;
   }
 }
 
 /** Resolves once `check` is true; checks after each turn of the event loop (bounded). */
-export async function until(check: () => boolean, what = 'condition', limitMs = 2_000): Promise<void> {
+export async function until(
+  check: () => boolean,
+  what = 'condition',
+  limitMs = 2_000,
+): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
