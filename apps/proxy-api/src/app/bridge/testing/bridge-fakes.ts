@@ -137,7 +137,7 @@ export class FakeSocket implements BridgeSocket {
 export async function until(
   check: () => boolean,
   what = 'condition',
-  limitMs = 2_000,
+  limitMs = 5_000,
 ): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!check()) {
