@@ -30,6 +30,7 @@ export interface BrowserStateRow {
   connectedAt: number;
   inFlight: number;
   lastError: string | null;
+  /** When the proxy last wrote the row (the heartbeat keeps it fresh while the socket lives). */
   seenAt: number;
 }
 

@@ -105,7 +105,10 @@ export class BrowserStateSync {
       connectedAt: browser.connectedAt,
       inFlight: browser.inFlight,
       lastError: browser.lastError,
-      seenAt: browser.lastSeen,
+      // When this proxy last vouched for the socket: the dashboard drops rows not refreshed
+      // for 30 s (a proxy that died), so this is the write time, not the browser's last frame
+      // (an idle browser speaks only every ping, 20 s).
+      seenAt: Date.now(),
     };
   }
 
