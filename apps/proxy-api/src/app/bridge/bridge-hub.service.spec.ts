@@ -374,6 +374,18 @@ describe('BridgeHub', () => {
     ]);
   });
 
+  it('rewrites an idle browser’s row at every heartbeat and removes it on disconnect', async () => {
+    makeHub({}, { heartbeatMs: 10 });
+    const { browser } = connect();
+    await until(() => states.writes.filter((w) => w.startsWith('upsert')).length >= 3, 'two heartbeats');
+    const seen = states.rows.get(browser.id)?.seenAt ?? 0;
+    expect(seen).toBeGreaterThan(browser.connectedAt - 1);
+    hub.drop(browser, 'socket closed');
+    await hub.stateSettled();
+    expect(states.rows.has(browser.id)).toBe(false);
+    expect(states.writes.at(-1)).toBe(`remove ${browser.id}`);
+  });
+
   it('keeps relaying when the database fails', async () => {
     states.failing = true;
     models.failing = true;
