@@ -5,6 +5,8 @@ import type { BridgeTimings } from './bridge-timings';
 
 /** Writes waiting behind a database that does not answer; more are dropped, not queued. */
 const MAX_QUEUED_WRITES = 200;
+/** Longest the shutdown waits for the browser rows to be removed. */
+const SHUTDOWN_WRITE_LIMIT_MS = 2_000;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -69,7 +71,14 @@ export class BrowserStateSync {
     this.stopTimers();
     this.dirty.clear();
     this.write(() => this.store.removeInstance(this.instanceId));
-    await this.chain;
+    // A database that does not answer must not hold the shutdown: its rows go stale in 30 s
+    // and the dashboard stops listing them anyway.
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>(
+      (resolve) => (timer = setTimeout(resolve, SHUTDOWN_WRITE_LIMIT_MS)),
+    );
+    await Promise.race([this.chain, limit]);
+    clearTimeout(timer);
   }
 
   /** Resolves when every write asked for so far has finished (specs). */
