@@ -7,6 +7,11 @@ import { answerClientErrors, ErrorBodyFormat, nestErrorBody } from './client-err
 export interface ListenOptions {
   /** Error body for requests Node's HTTP parser refuses (default: the NestJS shape). */
   errorBody?: ErrorBodyFormat;
+  /**
+   * Runs when a stop signal arrives, before the HTTP server drains: long-lived connections
+   * the drain would wait for (the proxy's WebSockets) are closed here.
+   */
+  beforeDrain?: () => Promise<void>;
 }
 
 /** Longest a graceful stop may take before the process exits anyway. */
@@ -50,7 +55,11 @@ export async function listen(app: INestApplication, name: string, host: string, 
       process.exit(1);
     }, SHUTDOWN_LIMIT_MS);
     force.unref();
-    drainConnections(app).then(() => app.close()).then(
+    Promise.resolve()
+      .then(() => options.beforeDrain?.())
+      .then(() => drainConnections(app))
+      .then(() => app.close())
+      .then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error(`${name}: error while shutting down: ${err instanceof Error ? err.message : String(err)}`);

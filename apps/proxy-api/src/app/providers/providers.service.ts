@@ -1,9 +1,9 @@
 import { AppConfig, InjectConfig, ModelRoute } from '@lmarena-bridge/config';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BridgeHub } from '../bridge/bridge-hub.service';
 import { ChatProvider } from './chat-provider';
 import { EchoProvider } from './echo/echo.provider';
 import { LmarenaProvider } from './lmarena/lmarena.provider';
-import { noBridgeTransport } from './lmarena/no-bridge.transport';
 import { OpenAiProvider } from './openai/openai.provider';
 
 /** One provider instance per `providers` entry of config.jsonc, built at start-up. */
@@ -11,14 +11,14 @@ import { OpenAiProvider } from './openai/openai.provider';
 export class ProvidersService implements OnApplicationShutdown {
   private readonly byName = new Map<string, ChatProvider>();
 
-  constructor(@InjectConfig() config: AppConfig) {
+  constructor(@InjectConfig() config: AppConfig, private readonly bridge: BridgeHub) {
     for (const [name, provider] of Object.entries(config.providers)) {
       switch (provider.type) {
         case 'echo':
           this.byName.set(name, new EchoProvider());
           break;
         case 'lmarena':
-          this.byName.set(name, new LmarenaProvider(noBridgeTransport));
+          this.byName.set(name, new LmarenaProvider(this.bridge));
           break;
         case 'openai':
           this.byName.set(name, new OpenAiProvider(name, provider));
