@@ -92,14 +92,14 @@ describe('RequestRunner against a real HTTP server', () => {
     expect(frames).toEqual([{ request_id: 'r2', data: { error: '{"error":"recaptcha validation failed"}', status: 403 } }]);
   });
 
-  it('uses the status text when an error answer has no body', async () => {
+  it('uses the status text when an error answer has no body, and keeps a 429\'s Retry-After', async () => {
     handler = (_req, res) => {
       res.writeHead(429, 'Too Many Requests', { 'retry-after': '7' });
       res.end();
     };
     const { runner, frames } = aRunner();
     await runner.run('r3', PAYLOAD);
-    expect(frames).toEqual([{ request_id: 'r3', data: { error: 'Too Many Requests', status: 429 } }]);
+    expect(frames).toEqual([{ request_id: 'r3', data: { error: 'Too Many Requests (Retry-After: 7)', status: 429 } }]);
   });
 
   it('reports status 0 when the fetch itself fails or no token can be minted', async () => {

@@ -47,8 +47,10 @@ export class RequestRunner {
         signal: controller.signal,
       });
       if (!res.ok) {
-        const text = await res.text().catch(() => '');
-        send({ request_id: requestId, data: { error: text || res.statusText || `HTTP ${res.status}`, status: res.status } });
+        const text = (await res.text().catch(() => '')) || res.statusText || `HTTP ${res.status}`;
+        // The protocol carries no headers: keep the site's wait time in the message, where the proxy reads it.
+        const retryAfter = res.status === 429 ? res.headers.get('retry-after') : null;
+        send({ request_id: requestId, data: { error: retryAfter ? `${text} (Retry-After: ${retryAfter})` : text, status: res.status } });
         return;
       }
       await this.relay(res, requestId, send);
