@@ -1,5 +1,6 @@
 import { loadConfigOrExit } from '@lmarena-bridge/config';
 import { listen } from '@lmarena-bridge/server';
+import { BridgeGateway } from './app/bridge/bridge-gateway';
 import { createProxyApp } from './app/create-app';
 import { ProxyError } from './app/errors/proxy-error';
 
@@ -9,6 +10,8 @@ async function bootstrap(): Promise<void> {
   // Requests Node's HTTP parser refuses are answered in the OpenAI error shape too.
   await listen(app, 'proxy-api', config.proxy.host, config.proxy.port, {
     errorBody: (status, message) => new ProxyError(status, 'invalid_request_error', 'invalid_request', message).body(),
+    // Bridge requests in flight wait on their browsers: fail them (503) and close the sockets first.
+    beforeDrain: () => app.get(BridgeGateway).onApplicationShutdown(),
   });
 }
 

@@ -1,4 +1,5 @@
 import { authEntities } from '@lmarena-bridge/auth';
+import { bridgeEntities } from '@lmarena-bridge/bridge';
 import { AppConfig, ConfigModule } from '@lmarena-bridge/config';
 import { DatabaseModule } from '@lmarena-bridge/database';
 import { loggerModule } from '@lmarena-bridge/server';
@@ -18,7 +19,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         loggerModule('dashboard-api', logStream),
-        DatabaseModule.forRoot([...authEntities, ...usageEntities]),
+        DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]),
         DashboardAuthModule,
         TokensModule,
         AdminModule,

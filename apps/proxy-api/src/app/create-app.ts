@@ -6,6 +6,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { BridgeGateway } from './bridge/bridge-gateway';
 import { chatBodyParserOptions, installChatFrontDoor } from './chat/chat-front-door';
 import { bodyParserError } from './errors/body-parser-error';
 
@@ -29,5 +30,7 @@ export async function createProxyApp(config: AppConfig, opts: { logStream?: Node
   });
   await app.init();
   installChatFrontDoor(app, config);
+  // The LMArena userscripts connect to /ws on this same server and port.
+  app.get(BridgeGateway).attach(app.getHttpServer());
   return app;
 }

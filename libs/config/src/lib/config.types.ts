@@ -65,6 +65,28 @@ export interface ModelRoute {
   type: ProviderType;
   /** Model id sent upstream. */
   upstream_model: string;
+  /** LMArena only: `"<uuid>:image"` in models.json (the original format) forces image output. */
+  modality?: 'image';
+}
+
+/** The LMArena browser bridge (WebSocket /ws on the proxy port). */
+export interface BridgeConfig {
+  /**
+   * Optional shared secret a userscript may present instead of a bridge key (scripted
+   * setups). Empty: only bridge keys made in the dashboard are accepted.
+   */
+  secret: string;
+  /** Page origins allowed to open /ws (exact match, e.g. "https://arena.ai"). */
+  allowed_origins: readonly string[];
+  /** A request whose browser stays silent this long answers 504. */
+  timeout_seconds: number;
+  /** Requests one browser relays at once; when every browser is full the proxy answers 503. */
+  max_in_flight_per_browser: number;
+  /**
+   * The WebSocket URL written into downloaded userscripts. Empty: derived from proxy.host and
+   * proxy.port (`ws://127.0.0.1:5102/ws` by default).
+   */
+  public_url: string;
 }
 
 export interface AppConfig {
@@ -79,6 +101,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   redis: { url: string };
   usage: UsageConfig;
+  bridge: BridgeConfig;
   providers: Readonly<Record<string, ProviderConfig>>;
   models: readonly ModelRoute[];
 }

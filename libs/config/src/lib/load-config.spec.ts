@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './config-error';
+import { bridgeWebSocketUrl } from './bridge-url';
 import { loadConfig } from './load-config';
 
 describe('loadConfig', () => {
@@ -44,7 +45,40 @@ describe('loadConfig', () => {
     });
     expect(config.database.target).toEqual({ type: 'sqlite', path: join(dir, 'dashboard.db') });
     expect(config.usage.retention_days).toBe(90);
+    expect(config.bridge).toEqual({
+      secret: '', allowed_origins: ['https://arena.ai', 'https://lmarena.ai'], timeout_seconds: 360, max_in_flight_per_browser: 4, public_url: '',
+    });
     expect(config.models).toEqual([{ name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' }]);
+  });
+
+  it('reads the bridge section, with BRIDGE_SECRET winning over the file', () => {
+    write('{"bridge": {"secret": "from-file", "allowed_origins": ["https://arena.ai:8443"], "timeout_seconds": 0.5, "max_in_flight_per_browser": 2, "public_url": "wss://bridge.example/ws"}}');
+    expect(load().bridge).toEqual({
+      secret: 'from-file', allowed_origins: ['https://arena.ai:8443'], timeout_seconds: 0.5, max_in_flight_per_browser: 2, public_url: 'wss://bridge.example/ws',
+    });
+    expect(load({ BRIDGE_SECRET: 'from-env' }).bridge.secret).toBe('from-env');
+  });
+
+  it('refuses bad bridge values, naming the key', () => {
+    write('{"bridge": {"allowed_origins": ["https://arena.ai/"]}}');
+    expectError(() => load(), 'bridge.allowed_origins[0]', /expected an origin such as "https:\/\/arena.ai"/);
+    write('{"bridge": {"allowed_origins": "https://arena.ai"}}');
+    expectError(() => load(), 'bridge.allowed_origins', /expected an array of strings/);
+    write('{"bridge": {"timeout_seconds": 0}}');
+    expectError(() => load(), 'bridge.timeout_seconds', /expected a number from 0.1 to 86400/);
+    write('{"bridge": {"public_url": "http://x/ws"}}');
+    expectError(() => load(), 'bridge.public_url', /expected a ws:\/\/ or wss:\/\/ URL/);
+    write('{"bridge": {"secrets": ""}}');
+    expectError(() => load(), 'bridge.secrets', /unknown key/);
+  });
+
+  it('derives the userscript URL from the proxy address unless bridge.public_url is set', () => {
+    write('{"proxy": {"host": "0.0.0.0", "port": 6000}}');
+    expect(bridgeWebSocketUrl(load())).toBe('ws://127.0.0.1:6000/ws');
+    write('{"proxy": {"host": "::1"}}');
+    expect(bridgeWebSocketUrl(load())).toBe('ws://[::1]:5102/ws');
+    write('{"bridge": {"public_url": "wss://bridge.example/ws"}}');
+    expect(bridgeWebSocketUrl(load())).toBe('wss://bridge.example/ws');
   });
 
   it('accepts comments and trailing commas', () => {
@@ -138,11 +172,12 @@ describe('loadConfig', () => {
   it('routes string entries to the lmarena bridge and objects to their provider', () => {
     write(
       '{"providers": {"local": {"type": "openai", "base_url": "http://127.0.0.1:11434/v1/", "api_key_env": ""}}}',
-      '{"arena-model": "claude-x", "llama": {"provider": "local", "model": "llama3:8b"}, "echo": {"provider": "echo"}}',
+      '{"arena-model": "claude-x", "arena-image": "0199-uuid:image", "llama": {"provider": "local", "model": "llama3:8b"}, "echo": {"provider": "echo"}}',
     );
     const config = load();
     expect(config.models).toEqual([
       { name: 'arena-model', provider: 'lmarena', type: 'lmarena', upstream_model: 'claude-x' },
+      { name: 'arena-image', provider: 'lmarena', type: 'lmarena', upstream_model: '0199-uuid', modality: 'image' },
       { name: 'llama', provider: 'local', type: 'openai', upstream_model: 'llama3:8b' },
       { name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' },
     ]);

@@ -95,6 +95,14 @@ function readProviders(root: ObjectReader): Record<string, ProviderConfig> {
   return providers;
 }
 
+/** The LMArena site's origins (lmarena.ai answers with a redirect to arena.ai). */
+export const DEFAULT_BRIDGE_ORIGINS = ['https://arena.ai', 'https://lmarena.ai'] as const;
+
+/** An origin as browsers send it: scheme://host[:port], no path, no trailing slash. */
+function checkOrigin(origin: string): string | null {
+  return /^https?:\/\/[^/\s]+$/.test(origin) ? null : `expected an origin such as "https://arena.ai", found ${JSON.stringify(origin)}`;
+}
+
 /** Reads models.json: public name -> `{provider, model?}` or a string (an LMArena model id). */
 export function readModels(file: string, providers: Record<string, ProviderConfig>): ModelRoute[] {
   const root = ObjectReader.root(file, readJsoncFile(file), null);
@@ -104,7 +112,10 @@ export function readModels(file: string, providers: Record<string, ProviderConfi
     const value = root.raw(name);
     if (typeof value === 'string') {
       if (value.trim() === '') root.fail(name, 'expected an LMArena model id, found an empty string');
-      models.push({ name, provider: LMARENA_PROVIDER, type: 'lmarena', upstream_model: value });
+      // The original format: "<uuid>" or "<uuid>:image" (a model whose output is images).
+      const image = /^(.+):image$/.exec(value);
+      if (image) models.push({ name, provider: LMARENA_PROVIDER, type: 'lmarena', upstream_model: image[1], modality: 'image' });
+      else models.push({ name, provider: LMARENA_PROVIDER, type: 'lmarena', upstream_model: value });
       continue;
     }
     if (!isPlainObject(value)) root.fail(name, 'expected {"provider": "<providers key>", "model": "<upstream id>"} or an LMArena model id string');
@@ -131,7 +142,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const baseDir = dirname(configPath);
 
   const root = ObjectReader.root(configPath, readJsoncFile(configPath), [
-    'use_dashboard_tokens', 'api_key', 'proxy', 'dashboard', 'database', 'redis', 'usage', 'providers', 'models_file',
+    'use_dashboard_tokens', 'api_key', 'proxy', 'dashboard', 'database', 'redis', 'usage', 'bridge', 'providers', 'models_file',
   ]);
   const proxy = root.section('proxy', ['host', 'port', 'max_body_mb']);
   const dashboard = root.section('dashboard', [
@@ -140,6 +151,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const database = root.section('database', ['url']);
   const redis = root.section('redis', ['url']);
   const usage = root.section('usage', ['retention_days', 'batch_size', 'flush_interval_ms', 'max_queue']);
+  const bridge = root.section('bridge', ['secret', 'allowed_origins', 'timeout_seconds', 'max_in_flight_per_browser', 'public_url']);
+  const bridgePublicUrl = bridge.string('public_url', '');
+  if (bridgePublicUrl !== '' && !/^wss?:\/\/[^/]+/.test(bridgePublicUrl)) {
+    bridge.fail('public_url', `expected a ws:// or wss:// URL or an empty string, found ${JSON.stringify(bridgePublicUrl)}`);
+  }
 
   const fileDbUrl = database.string('url', 'sqlite:dashboard.db', { nonEmpty: true });
   const dbUrl = envString(env, 'DATABASE_URL', fileDbUrl);
@@ -180,6 +196,13 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       batch_size: usage.int('batch_size', 500, 1, 10_000),
       flush_interval_ms: usage.int('flush_interval_ms', 250, 10, 60_000),
       max_queue: usage.int('max_queue', 50_000, 100, 10_000_000),
+    },
+    bridge: {
+      secret: envString(env, 'BRIDGE_SECRET', bridge.string('secret', '')),
+      allowed_origins: bridge.stringList('allowed_origins', DEFAULT_BRIDGE_ORIGINS, checkOrigin),
+      timeout_seconds: bridge.number('timeout_seconds', 360, 0.1, 86_400),
+      max_in_flight_per_browser: bridge.int('max_in_flight_per_browser', 4, 1, 1000),
+      public_url: bridgePublicUrl,
     },
     providers,
     models: readModels(modelsPath, providers),

@@ -92,6 +92,29 @@ export class ObjectReader {
     return value;
   }
 
+  /** A number (fractions allowed) from min to max. */
+  number(key: string, fallback: number, min: number, max: number): number {
+    const value = this.value[key];
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      this.fail(key, `expected a number from ${min} to ${max}, found ${describe(value)}`);
+    }
+    return value;
+  }
+
+  /** An array of strings, each checked by `check` (which returns a problem or null). */
+  stringList(key: string, fallback: readonly string[], check: (item: string) => string | null = () => null): string[] {
+    const value = this.value[key];
+    if (value === undefined) return [...fallback];
+    if (!Array.isArray(value)) this.fail(key, `expected an array of strings, found ${describe(value)}`);
+    return value.map((item: unknown, i) => {
+      if (typeof item !== 'string') this.fail(`${key}[${i}]`, `expected a string, found ${describe(item)}`);
+      const problem = check(item);
+      if (problem) this.fail(`${key}[${i}]`, problem);
+      return item;
+    });
+  }
+
   oneOf<T extends string>(key: string, allowed: readonly T[]): T {
     const value = this.value[key];
     if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {

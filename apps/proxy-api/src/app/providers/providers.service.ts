@@ -1,5 +1,6 @@
 import { AppConfig, InjectConfig, ModelRoute } from '@lmarena-bridge/config';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { BridgeHub } from '../bridge/bridge-hub.service';
 import { ChatProvider } from './chat-provider';
 import { EchoProvider } from './echo/echo.provider';
 import { LmarenaProvider } from './lmarena/lmarena.provider';
@@ -10,14 +11,14 @@ import { OpenAiProvider } from './openai/openai.provider';
 export class ProvidersService implements OnApplicationShutdown {
   private readonly byName = new Map<string, ChatProvider>();
 
-  constructor(@InjectConfig() config: AppConfig) {
+  constructor(@InjectConfig() config: AppConfig, private readonly bridge: BridgeHub) {
     for (const [name, provider] of Object.entries(config.providers)) {
       switch (provider.type) {
         case 'echo':
           this.byName.set(name, new EchoProvider());
           break;
         case 'lmarena':
-          this.byName.set(name, new LmarenaProvider());
+          this.byName.set(name, new LmarenaProvider(this.bridge));
           break;
         case 'openai':
           this.byName.set(name, new OpenAiProvider(name, provider));
