@@ -25,6 +25,7 @@ const header = [
   '// @match        https://lmarena.ai/*',
   '// @match        https://www.lmarena.ai/*',
   '// @run-at       document-idle',
+  '// @noframes',
   '// @grant        none',
   '// ==/UserScript==',
   '',

@@ -31,6 +31,7 @@ describe('the built userscript', () => {
     );
     expect(header).toMatch(/^\/\/ @grant\s+none$/m);
     expect(header).toMatch(/^\/\/ @run-at\s+document-idle$/m);
+    expect(header).toMatch(/^\/\/ @noframes$/m);
   });
 
   it('holds each placeholder literal exactly once', () => {

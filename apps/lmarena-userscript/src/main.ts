@@ -66,6 +66,9 @@ function main(): void {
   connection.start();
 }
 
-// The model list and the site key are in the HTML: wait for it, whatever @run-at the manager used.
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main, { once: true });
-else main();
+// One connection per tab: never from frames (managers that ignore @noframes run us there too).
+if (window.top === window.self) {
+  // The model list and the site key are in the HTML: wait for it, whatever @run-at the manager used.
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main, { once: true });
+  else main();
+}

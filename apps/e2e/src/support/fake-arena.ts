@@ -223,7 +223,7 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
     if (path === CREATE_PATH) {
       if (body['mode'] !== 'direct') return { status: 400, error: 'mode must be "direct"' };
       if (usedIds.has(body['id'] as string)) return { status: 400, error: 'Evaluation id already exists' };
-    } else if (evaluation !== body['id'] || !evaluations.has(evaluation)) return { status: 400, error: 'Unknown evaluation' };
+    } else if (!evaluation || evaluation !== body['id'] || !evaluations.has(evaluation)) return { status: 400, error: 'Unknown evaluation' };
     const model = models.find((m) => m.id === body['modelAId']);
     if (!model) return { status: 400, error: 'Unknown model' };
     const message = body['userMessage'] as Record<string, unknown> | undefined;

@@ -70,11 +70,11 @@ describe('BridgeConnection against a real WebSocket server', () => {
     await hub.close();
   });
 
-  function connect(extra: { onDisconnect?: () => void } = {}) {
+  function connect(extra: { onDisconnect?: () => void; url?: string } = {}) {
     const received: ServerFrame[] = [];
     const log = recordingLogger(() => hub.changed());
     connection = new BridgeConnection({
-      url: hub.url, secret: 'bk-secret', version: '9.9.9', origin: 'https://arena.ai',
+      url: extra.url ?? hub.url, secret: 'bk-secret', version: '9.9.9', origin: 'https://arena.ai',
       openSocket: (url) => new WebSocket(url) as unknown as SocketLike,
       log, onFrame: (f) => received.push(f), random: () => 0, ...extra,
     });
@@ -117,7 +117,19 @@ describe('BridgeConnection against a real WebSocket server', () => {
     const second = await hub.until(() => hub.frames.find((f) => f.socket === 1));
     expect(second.frame['type']).toBe('hello');
     expect(disconnects).toBe(1);
-    expect(log.lines.find((l) => l.startsWith('warn'))).toMatch(/close 1011: restarting\); reconnecting in 0\.8 s/);
+    expect(log.lines.find((l) => l.startsWith('warn'))).toBe(`warn disconnected from ${hub.url} (close 1011: restarting); reconnecting in 0.8 s.`);
+  });
+
+  it('when the proxy cannot be reached, says so with a hint and keeps trying', async () => {
+    const url = hub.url;
+    await hub.close();
+    const { log } = connect({ url });
+    await hub.until(() => log.lines.some((l) => l.startsWith('warn')));
+    const warning = log.lines.find((l) => l.startsWith('warn')) ?? '';
+    expect(warning.startsWith(`warn cannot reach ${url} (close `)).toBe(true);
+    expect(warning.endsWith('); reconnecting in 0.8 s. Is the proxy running? If the browser asked to let this site access devices on your local network, allow it.')).toBe(true);
+    hub = new TinyHub();
+    await once(hub.server, 'listening');
   });
 
   it.each([

@@ -48,6 +48,7 @@ export class BridgeConnection {
   private silenceTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private welcomed = false;
+  private opened = false;
 
   constructor(private readonly options: ConnectionOptions) {}
 
@@ -82,8 +83,9 @@ export class BridgeConnection {
       return;
     }
     this.socket = socket;
-    this.welcomed = false;
+    this.welcomed = this.opened = false;
     socket.onopen = () => {
+      this.opened = true;
       this.send({ type: 'hello', secret: this.options.secret, version: this.options.version, origin: this.options.origin });
       this.heard();
     };
@@ -110,8 +112,9 @@ export class BridgeConnection {
   private closed(socket: SocketLike, code: number, reason: string): void {
     if (socket !== this.socket) return;
     this.socket = null;
-    const wasWelcomed = this.welcomed;
+    const wasOpened = this.opened;
     this.welcomed = false;
+    this.opened = false;
     this.clearTimers();
     this.options.onDisconnect?.();
     if (this.stopped) return;
@@ -125,7 +128,10 @@ export class BridgeConnection {
       return;
     }
     const delay = backoffDelay(this.attempt++, this.random());
-    log.warn(`${wasWelcomed ? 'disconnected from' : 'cannot reach'} ${url} (close ${code}${reason ? `: ${reason}` : ''}); reconnecting in ${(delay / 1000).toFixed(1)} s`);
+    // A socket that never opened: the proxy is down, or the browser blocked it (Chrome's
+    // "access other apps and services on this device" / local network access permission).
+    const hint = wasOpened ? '' : ' Is the proxy running? If the browser asked to let this site access devices on your local network, allow it.';
+    log.warn(`${wasOpened ? 'disconnected from' : 'cannot reach'} ${url} (close ${code}${reason ? `: ${reason}` : ''}); reconnecting in ${(delay / 1000).toFixed(1)} s.${hint}`);
     this.scheduleReconnect(delay);
   }
 

@@ -1,0 +1,255 @@
+import { bridgeEntities, BridgeModelsService } from '@lmarena-bridge/bridge';
+import { createDataSource, openDatabase } from '@lmarena-bridge/database';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { DataSource } from 'typeorm';
+import { CHROMIUM_ARGS, ConsoleWatch, ensureChromium, eventually } from '../support/browser';
+import { FAKE_MODELS, FAKE_SITE_KEY, FakeArena, RecordedRequest, SESSION_COOKIE, siteLine, startFakeArena } from '../support/fake-arena';
+import { WORKSPACE_ROOT } from '../support/servers';
+import { Stack, startStack } from '../support/stack';
+
+/**
+ * The LMArena bridge in a real browser: Debian Chromium opens the fake arena.ai (HTTPS,
+ * self-signed, the host name mapped to 127.0.0.1, so the page's origin really is
+ * https://arena.ai:<port>), the BUILT userscript runs in it as a userscript manager would run
+ * it, and the official openai client's requests go proxy → /ws → userscript → fake site → back.
+ */
+const SECRET = 'browser-e2e-bridge-secret';
+const CHAT_MODEL = FAKE_MODELS[0];
+const IMAGE_MODEL = FAKE_MODELS[2];
+const USERSCRIPT = join(WORKSPACE_ROOT, 'dist', 'apps', 'lmarena-userscript', 'lmarena-bridge.user.js');
+const CREATE_PATH = '/nextjs-api/stream/create-evaluation';
+
+/** The launch flags that make arena.ai resolve to the fake site and accept its certificate. */
+export const ARENA_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP arena.ai 127.0.0.1,MAP lmarena.ai 127.0.0.1', '--ignore-certificate-errors'];
+
+/** The built script with the proxy URL and key filled in the way the dashboard's download does it. */
+function filledUserscript(proxyUrl: string, key: string): string {
+  if (!existsSync(USERSCRIPT)) throw new Error(`${USERSCRIPT} is missing: build first (npx nx build lmarena-userscript)`);
+  return readFileSync(USERSCRIPT, 'utf8').replace('"__LMB_PROXY_URL__"', JSON.stringify(proxyUrl)).replace('"__LMB_BRIDGE_KEY__"', JSON.stringify(key));
+}
+
+describe('browser: the LMArena bridge through the userscript in Chromium', () => {
+  let arena: FakeArena;
+  let stack: Stack;
+  let dataSource: DataSource;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const watch = new ConsoleWatch();
+  /** The page's console lines from the userscript, across reloads. */
+  const bridgeLog: string[] = [];
+
+  const connections = () => bridgeLog.filter((line) => line.includes('[LMArena Bridge] connected to')).length;
+
+  beforeAll(async () => {
+    arena = await startFakeArena();
+    stack = await startStack(
+      { usage: { flush_interval_ms: 20 }, bridge: { secret: SECRET, allowed_origins: [arena.origin] } },
+      { 'arena-model': CHAT_MODEL.id, 'arena-image': IMAGE_MODEL.id },
+    );
+    dataSource = await openDatabase(createDataSource(stack.db.target, bridgeEntities));
+    // The fake site is on loopback, but must count as a public site, as arena.ai does: Chromium's
+    // Local Network Access rules then treat its WebSocket to the proxy as a user's browser would.
+    const args = [...ARENA_CHROMIUM_ARGS, `--ip-address-space-overrides=127.0.0.1:${arena.port}=public`];
+    browser = await chromium.launch({ executablePath: ensureChromium(), headless: true, args, timeout: 60_000 });
+    context = await browser.newContext();
+    // What the user clicks "Allow" for when Chromium asks (see the test without it below).
+    await context.grantPermissions(['local-network-access'], { origin: arena.origin });
+    await installUserscript(context);
+    page = watch.attach(await context.newPage(), 'arena');
+    page.on('console', (msg) => {
+      if (msg.text().startsWith('[LMArena Bridge]')) bridgeLog.push(msg.text());
+    });
+    await page.goto(`${arena.origin}/`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await dataSource?.destroy();
+    await stack?.stop();
+    await arena?.close();
+  });
+
+  afterEach(() => watch.assertClean());
+
+  /**
+   * As Tampermonkey/Violentmonkey do: the script runs on every load of a matching page, reloads
+   * included, and only there (not on a new tab's about:blank, whose origin is "null").
+   */
+  async function installUserscript(target: BrowserContext): Promise<void> {
+    const script = filledUserscript(`ws://127.0.0.1:${stack.proxy.port}/ws`, SECRET);
+    await target.addInitScript({ content: `if (location.origin === ${JSON.stringify(arena.origin)}) {\n${script}\n}` });
+  }
+
+  async function aClient(name: string): Promise<{ client: OpenAI; tokenId: number }> {
+    const token = await stack.admin.createToken(name);
+    return { client: new OpenAI({ apiKey: token.token, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0, timeout: 20_000 }), tokenId: token.id };
+  }
+
+  async function failure(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
+    try {
+      await promise;
+    } catch (err) {
+      if (err instanceof OpenAI.APIError) return err;
+      throw err;
+    }
+    throw new Error('expected the request to fail');
+  }
+
+  /** The request the fake site gets next (call before sending). */
+  function nextSiteRequest(): Promise<RecordedRequest> {
+    return arena.request(arena.requests.length);
+  }
+
+  /** What a real site request from the page looks like: same origin, cookies, one fresh token. */
+  function expectFromThePage(request: RecordedRequest, modelId: string): void {
+    expect(request.problem).toBeNull();
+    expect(request.path).toBe(CREATE_PATH);
+    expect(request.headers['origin']).toBe(arena.origin);
+    expect(request.headers['sec-fetch-site']).toBe('same-origin');
+    expect(request.headers['content-type']).toBe('text/plain;charset=UTF-8');
+    expect(request.headers['cookie']).toContain(`${SESSION_COOKIE}=`);
+    expect(request.body).toMatchObject({ mode: 'direct', modelAId: modelId });
+    const token = arena.tokens.find((t) => t.token === request.body?.['recaptchaV3Token']);
+    expect(token).toMatchObject({ siteKey: FAKE_SITE_KEY, action: 'chat_submit', used: true });
+  }
+
+  /**
+   * Chromium logs "Failed to load resource: … status of N" for a site error the test provokes:
+   * allow it, and resolve once it was seen (it can reach us after the proxy's answer).
+   */
+  function expectFailedLoad(status: number): Promise<unknown> {
+    watch.allow(status, CREATE_PATH);
+    return page.waitForEvent('console', (msg) => msg.type() === 'error' && msg.text().includes(`status of ${status}`));
+  }
+
+  const hello = [{ role: 'user' as const, content: 'Say hello' }];
+
+  it('connects from https://arena.ai:<port> and reports the page’s model list', async () => {
+    await eventually('the userscript connected', async () => connections() === 1, 20_000);
+    const models = new BridgeModelsService(dataSource);
+    const listed = await eventually('the reported models stored', async () => {
+      const list = await models.list();
+      return list.length === FAKE_MODELS.length && list;
+    });
+    expect(listed.map((m) => [m.id, m.public_name]).sort()).toEqual(FAKE_MODELS.map((m) => [m.id, m.publicName]).sort());
+    expect(bridgeLog.join('\n')).not.toContain(SECRET);
+  }, 30_000);
+
+  it('without the local network access permission, Chromium blocks the socket and the script says what to allow', async () => {
+    const denied = await browser.newContext();
+    try {
+      await installUserscript(denied);
+      const tab = await denied.newPage();
+      const blocked = tab.waitForEvent('console', (msg) => msg.type() === 'error' && msg.text().includes('ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS'));
+      const hint = tab.waitForEvent('console', (msg) => msg.text().includes('If the browser asked to let this site access devices on your local network, allow it.'));
+      await tab.goto(`${arena.origin}/`);
+      expect((await blocked).text()).toContain(`WebSocket connection to 'ws://127.0.0.1:${stack.proxy.port}/ws' failed`);
+      expect((await hint).text()).toMatch(/^\[LMArena Bridge\] cannot reach ws:\/\/127\.0\.0\.1:\d+\/ws/);
+    } finally {
+      await denied.close();
+    }
+  });
+
+  it('streams an answer: proxy → WebSocket → userscript in Chromium → fake site → back', async () => {
+    const { client, tokenId } = await aClient('stream');
+    arena.answer({ kind: 'stream', lines: [siteLine.text('Hel'), siteLine.text('lo'), siteLine.text(' from the tab'), siteLine.finish('stop')] });
+    const siteRequest = nextSiteRequest();
+    const stream = await client.chat.completions.create({ model: 'arena-model', messages: hello, stream: true });
+    const deltas: string[] = [];
+    let finish: string | null = null;
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta?.content) deltas.push(chunk.choices[0].delta.content);
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(deltas.join('')).toBe('Hello from the tab');
+    expect(finish).toBe('stop');
+    const request = await siteRequest;
+    expectFromThePage(request, CHAT_MODEL.id);
+    expect(await request.settled).toBe('completed');
+    const [row] = await stack.usage.waitForRows(tokenId, 1);
+    expect(row).toMatchObject({ status_code: 200, stream: 1, model: 'arena-model', error_message: null });
+  });
+
+  it('answers without streaming, with reasoning, and an image model’s picture as Markdown', async () => {
+    const { client } = await aClient('json');
+    arena.answer({ kind: 'stream', lines: [siteLine.reasoning('Thinking…'), siteLine.heartbeat(), siteLine.text('Done.'), siteLine.finish('stop')] });
+    const answer = await client.chat.completions.create({ model: 'arena-model', messages: hello });
+    expect(answer.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'Done.', reasoning_content: 'Thinking…' }, finish_reason: 'stop' });
+    expect(answer.usage?.completion_tokens).toBeGreaterThan(0);
+
+    // The image model's modality comes from the capabilities the userscript reported.
+    arena.answer({ kind: 'stream', lines: [siteLine.image('https://images.arena.test/cat.png'), siteLine.finish('stop')] });
+    const siteRequest = nextSiteRequest();
+    const image = await client.chat.completions.create({ model: 'arena-image', messages: [{ role: 'user', content: 'Draw a cat' }] });
+    expect(image.choices[0].message.content).toContain('![Image](https://images.arena.test/cat.png)');
+    const request = await siteRequest;
+    expectFromThePage(request, IMAGE_MODEL.id);
+    expect(request.body?.['modality']).toBe('image');
+  });
+
+  it('aborts the page’s fetch when the client goes away (the site sees the request end)', async () => {
+    const { client } = await aClient('cancel');
+    arena.answer({ kind: 'hang', lines: [siteLine.text('first words')] });
+    const siteRequest = nextSiteRequest();
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: 'arena-model', messages: hello, stream: true }, { signal: controller.signal });
+    let content = '';
+    // The openai client either ends the iteration or throws on abort: both mean "client gone".
+    await (async () => {
+      for await (const chunk of stream) {
+        content += chunk.choices[0]?.delta?.content ?? '';
+        if (content) controller.abort();
+      }
+    })().catch(() => undefined);
+    expect(content).toBe('first words');
+    const request = await siteRequest;
+    expect(await request.settled).toBe('aborted');
+    expect(request.aborted).toBe(true);
+  });
+
+  it('passes a site rate limit on as 429 with the site’s Retry-After', async () => {
+    const { client } = await aClient('limited');
+    arena.answer({ kind: 'status', status: 429, body: '{"error":"Too Many Requests"}', headers: { 'retry-after': '12' } });
+    const logged = expectFailedLoad(429);
+    const limited = await failure(client.chat.completions.create({ model: 'arena-model', messages: hello }));
+    expect(limited.status).toBe(429);
+    expect(limited.headers?.get('retry-after')).toBe('12');
+    await logged;
+  });
+
+  it('answers 502 with what to do when the site rejects the reCAPTCHA token', async () => {
+    const { client, tokenId } = await aClient('captcha');
+    arena.answer({ kind: 'captcha-reject' });
+    const logged = expectFailedLoad(403);
+    const siteRequest = nextSiteRequest();
+    const err = await failure(client.chat.completions.create({ model: 'arena-model', messages: hello }));
+    await logged;
+    expect(err.status).toBe(502);
+    expect(err.message).toMatch(/reCAPTCHA.*arena\.ai tab.*challenge/);
+    expect((await siteRequest).answeredWith).toBe('captcha-reject');
+    const [row] = await stack.usage.waitForRows(tokenId, 1);
+    expect(row.status_code).toBe(502);
+  });
+
+  it('on a Cloudflare page answers 503, the tab reloads, the script reconnects and serves again', async () => {
+    const { client } = await aClient('cloudflare');
+    const loadsBefore = arena.pageLoads();
+    const connectionsBefore = connections();
+    arena.answer({ kind: 'cloudflare' });
+    const logged = expectFailedLoad(403);
+    const err = await failure(client.chat.completions.create({ model: 'arena-model', messages: hello }));
+    await logged;
+    expect(err.status).toBe(503);
+    expect(err.message).toMatch(/Cloudflare/);
+    await arena.waitForPageLoads(loadsBefore + 1);
+    await eventually('the reloaded tab reconnected', async () => connections() === connectionsBefore + 1, 20_000);
+
+    arena.answer({ kind: 'stream', lines: [siteLine.text('Back again.'), siteLine.finish('stop')] });
+    const answer = await client.chat.completions.create({ model: 'arena-model', messages: hello });
+    expect(answer.choices[0].message.content).toBe('Back again.');
+  }, 60_000);
+});
