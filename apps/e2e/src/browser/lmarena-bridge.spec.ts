@@ -1,6 +1,9 @@
 import { bridgeEntities, BridgeModelsService } from '@lmarena-bridge/bridge';
 import { createDataSource, openDatabase } from '@lmarena-bridge/database';
+import type { BridgeState } from '@lmarena-bridge/contracts';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -28,7 +31,20 @@ export const ARENA_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP
 /** The built script with the proxy URL and key filled in the way the dashboard's download does it. */
 function filledUserscript(proxyUrl: string, key: string): string {
   if (!existsSync(USERSCRIPT)) throw new Error(`${USERSCRIPT} is missing: build first (npx nx build lmarena-userscript)`);
-  return readFileSync(USERSCRIPT, 'utf8').replace('"__LMB_PROXY_URL__"', JSON.stringify(proxyUrl)).replace('"__LMB_BRIDGE_KEY__"', JSON.stringify(key));
+  return readFileSync(USERSCRIPT, 'utf8').split('"__LMB_PROXY_URL__"').join(JSON.stringify(proxyUrl)).split('"__LMB_BRIDGE_KEY__"').join(JSON.stringify(key));
+}
+
+/**
+ * A port free right now. The proxy gets a known port (not 0) because the dashboard writes the
+ * proxy's URL (`bridge.public_url`) into the userscripts it hands out.
+ */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 describe('browser: the LMArena bridge through the userscript in Chromium', () => {
@@ -46,9 +62,11 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
 
   beforeAll(async () => {
     arena = await startFakeArena();
+    const proxyPort = await freePort();
     stack = await startStack(
-      { usage: { flush_interval_ms: 20 }, bridge: { secret: SECRET, allowed_origins: [arena.origin] } },
+      { usage: { flush_interval_ms: 20 }, bridge: { secret: SECRET, allowed_origins: [arena.origin], public_url: `ws://127.0.0.1:${proxyPort}/ws` } },
       { 'arena-model': CHAT_MODEL.id, 'arena-image': IMAGE_MODEL.id },
+      { PROXY_PORT: String(proxyPort) },
     );
     dataSource = await openDatabase(createDataSource(stack.db.target, bridgeEntities));
     // The fake site is on loopback, but must count as a public site, as arena.ai does: Chromium's
@@ -79,8 +97,7 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
    * As Tampermonkey/Violentmonkey do: the script runs on every load of a matching page, reloads
    * included, and only there (not on a new tab's about:blank, whose origin is "null").
    */
-  async function installUserscript(target: BrowserContext): Promise<void> {
-    const script = filledUserscript(`ws://127.0.0.1:${stack.proxy.port}/ws`, SECRET);
+  async function installUserscript(target: BrowserContext, script = filledUserscript(`ws://127.0.0.1:${stack.proxy.port}/ws`, SECRET)): Promise<void> {
     await target.addInitScript({ content: `if (location.origin === ${JSON.stringify(arena.origin)}) {\n${script}\n}` });
   }
 
@@ -251,5 +268,39 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
     arena.answer({ kind: 'stream', lines: [siteLine.text('Back again.'), siteLine.finish('stop')] });
     const answer = await client.chat.completions.create({ model: 'arena-model', messages: hello });
     expect(answer.choices[0].message.content).toBe('Back again.');
+  }, 60_000);
+  it('installs from the dashboard: the downloaded script connects with its own bridge key, is listed, and stops on revoke', async () => {
+    const download = await stack.admin.requestText('POST', '/api/bridge/userscript', { name: 'e2e laptop' });
+    expect(download.status).toBe(201);
+    expect(download.text).toMatch(/^\/\/ ==UserScript==/);
+    expect(download.text).not.toContain('"__LMB_PROXY_URL__"');
+    expect(download.text).not.toContain('"__LMB_BRIDGE_KEY__"');
+    expect(download.text).toContain(JSON.stringify(`ws://127.0.0.1:${stack.proxy.port}/ws`));
+
+    const installed = await browser.newContext();
+    try {
+      await installed.grantPermissions(['local-network-access'], { origin: arena.origin });
+      await installUserscript(installed, download.text);
+      const tab = await installed.newPage();
+      const connected = tab.waitForEvent('console', (msg) => msg.text().startsWith('[LMArena Bridge] connected to'));
+      await tab.goto(`${arena.origin}/`);
+      await connected;
+
+      const state = await eventually('the dashboard lists the new browser', async () => {
+        const res = await stack.admin.request<BridgeState>('GET', '/api/bridge');
+        return res.body.browsers.some((b) => b.key_id !== null) && res.body;
+      });
+      const key = state.keys.find((k) => k.name === 'e2e laptop');
+      expect(key).toBeDefined();
+      expect(state.browsers.find((b) => b.key_id === key?.id)).toMatchObject({ origin: arena.origin, version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+      // The shared-secret tab of the other tests is listed too, without a key.
+      expect(state.browsers.some((b) => b.key_id === null && b.origin === arena.origin)).toBe(true);
+
+      const refused = tab.waitForEvent('console', (msg) => msg.type() === 'error' && msg.text().includes('refused the bridge key'));
+      expect((await stack.admin.request('DELETE', `/api/bridge/keys/${key?.id}`)).status).toBe(204);
+      expect((await refused).text()).toMatch(/download the userscript again.*retrying in 60 s/);
+    } finally {
+      await installed.close();
+    }
   }, 60_000);
 });
