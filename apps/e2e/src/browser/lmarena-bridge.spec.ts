@@ -125,6 +125,7 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
   function expectFromThePage(request: RecordedRequest, modelId: string): void {
     expect(request.problem).toBeNull();
     expect(request.path).toBe(CREATE_PATH);
+    expect(request.httpVersion).toBe('2.0');
     expect(request.headers['origin']).toBe(arena.origin);
     expect(request.headers['sec-fetch-site']).toBe('same-origin');
     expect(request.headers['content-type']).toBe('text/plain;charset=UTF-8');

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, Server } from 'node:https';
+import { createSecureServer, Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,10 +12,14 @@ import { join } from 'node:path';
  * A local stand-in for arena.ai (docs/lmarena.md, "Site: …"): the HTML page with the embedded
  * model list and the reCAPTCHA script, a fake `grecaptcha.enterprise`, and the chat endpoints,
  * which check what the real site checks (login cookie, single-use captcha token, UUIDv7 ids,
- * known model, modality) and answer from a queue the test scripts. Served over HTTPS with a
- * self-signed certificate for arena.ai / lmarena.ai, so a browser mapped there sees the real
- * origin.
+ * known model, modality) and answer from a queue the test scripts. Served over HTTPS (HTTP/2,
+ * as the real site, so a tab is not held to six requests at a time; HTTP/1.1 for other
+ * clients) with a self-signed certificate for arena.ai / lmarena.ai, so a browser mapped there
+ * sees the real origin.
  */
+
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
 
 export const FAKE_SITE_KEY = '6LfakeArenaSiteKeyForTheBridgeTests00000';
 export const SESSION_COOKIE = 'arena-auth-session';
@@ -76,6 +80,8 @@ export const DEFAULT_ANSWER: ScriptedAnswer = { kind: 'stream', lines: [siteLine
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** '2.0' from a browser (ALPN), '1.1' from clients without HTTP/2. */
+  httpVersion: string;
   headers: IncomingMessage['headers'];
   /** The parsed JSON body (null if it did not parse). */
   body: Record<string, unknown> | null;
@@ -83,6 +89,8 @@ export interface RecordedRequest {
   problem: string | null;
   /** What it was answered with: a scripted kind, or the status of a refusal. */
   answeredWith: ScriptedAnswer['kind'] | number;
+  /** Date.now() at each answer line written. */
+  writtenAt: number[];
   /** True once the client went away before the answer ended. */
   aborted: boolean;
   /** Resolves when the exchange is over: the answer was sent, or the client aborted. */
@@ -170,7 +178,15 @@ const ENTERPRISE_JS = `(() => {
   setTimeout(() => { loaded = true; waiting.splice(0).forEach((cb) => cb()); }, 30);
 })();`;
 
-function readBody(req: IncomingMessage): Promise<string> {
+/** Writes one answer line and notes when (for the bridge's per-chunk latency). */
+function writeLine(record: RecordedRequest, res: Response, line: string): void {
+  record.writtenAt.push(Date.now());
+  // The two response classes share write(), but not one signature TypeScript can call.
+  if (res instanceof Http2ServerResponse) res.write(`${line}\n`);
+  else res.write(`${line}\n`);
+}
+
+function readBody(req: Request): Promise<string> {
   return new Promise((resolve, reject) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -180,7 +196,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function cookieOf(req: IncomingMessage, name: string): string | null {
+function cookieOf(req: Request, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
     if (key === name) return value.join('=');
@@ -196,7 +212,8 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
   const sessions = new Set<string>();
   const evaluations = new Set<string>();
   const usedIds = new Set<string>();
-  const open = new Set<ServerResponse>();
+  const open = new Set<Response>();
+  const connections = new Set<Http2Session | import('node:net').Socket>();
   let pageLoads = 0;
   const waiters = new Set<() => void>();
   const changed = () => waiters.forEach((w) => w());
@@ -236,7 +253,7 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
     return null;
   }
 
-  async function chat(req: IncomingMessage, res: ServerResponse, path: string, evaluation: string | null): Promise<void> {
+  async function chat(req: Request, res: Response, path: string, evaluation: string | null): Promise<void> {
     const raw = await readBody(req);
     let body: Record<string, unknown> | null = null;
     try {
@@ -247,12 +264,12 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
     }
     let settle: (how: 'completed' | 'aborted') => void = () => undefined;
     const record: RecordedRequest = {
-      method: req.method ?? '', path, headers: req.headers, body, problem: null, answeredWith: 0, aborted: false,
+      method: req.method ?? '', path, httpVersion: req.httpVersion, headers: req.headers, body, problem: null, answeredWith: 0, writtenAt: [], aborted: false,
       settled: new Promise((resolve) => (settle = resolve)),
     };
     res.on('close', () => {
       open.delete(res);
-      if (!res.writableFinished) record.aborted = true;
+      if (!res.writableEnded) record.aborted = true;
       settle(record.aborted ? 'aborted' : 'completed');
       changed();
     });
@@ -286,14 +303,14 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
         return;
       case 'hang':
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        for (const line of answer.lines) res.write(`${line}\n`);
+        for (const line of answer.lines) writeLine(record, res, line);
         return;
       case 'stream': {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
         for (const line of answer.lines) {
           await new Promise((resolve) => setTimeout(resolve, answer.delayMs ?? 15));
           if (record.aborted) return;
-          res.write(`${line}\n`);
+          writeLine(record, res, line);
         }
         res.end();
         return;
@@ -301,7 +318,7 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
     }
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  function handle(req: Request, res: Response): void {
     const url = new URL(req.url ?? '/', 'https://arena.ai');
     const path = url.pathname;
     if (req.method === 'GET' && path === '/') {
@@ -343,7 +360,15 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
   }
 
-  const server: Server = createServer(makeCertificate(), handle);
+  const server = createSecureServer({ ...makeCertificate(), allowHTTP1: true }, handle);
+  server.on('session', (session) => {
+    connections.add(session);
+    session.on('close', () => connections.delete(session));
+  });
+  server.on('secureConnection', (socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
@@ -363,7 +388,7 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
     tokens,
     close: () => {
       for (const res of open) res.destroy();
-      server.closeAllConnections();
+      for (const connection of connections) connection.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
