@@ -1,16 +1,12 @@
 import { bridgeEntities, BridgeModelsService } from '@lmarena-bridge/bridge';
 import { createDataSource, openDatabase } from '@lmarena-bridge/database';
 import type { BridgeState } from '@lmarena-bridge/contracts';
-import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
-import { join } from 'node:path';
 import OpenAI from 'openai';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
-import { CHROMIUM_ARGS, ConsoleWatch, ensureChromium, eventually } from '../support/browser';
+import { allowLocalNetwork, filledUserscript, freePort, installUserscript, launchArenaChromium, openConnectedTab } from '../support/arena-browser';
+import { ConsoleWatch, eventually } from '../support/browser';
 import { FAKE_MODELS, FAKE_SITE_KEY, FakeArena, RecordedRequest, SESSION_COOKIE, siteLine, startFakeArena } from '../support/fake-arena';
-import { WORKSPACE_ROOT } from '../support/servers';
 import { Stack, startStack } from '../support/stack';
 
 /**
@@ -22,30 +18,7 @@ import { Stack, startStack } from '../support/stack';
 const SECRET = 'browser-e2e-bridge-secret';
 const CHAT_MODEL = FAKE_MODELS[0];
 const IMAGE_MODEL = FAKE_MODELS[2];
-const USERSCRIPT = join(WORKSPACE_ROOT, 'dist', 'apps', 'lmarena-userscript', 'lmarena-bridge.user.js');
 const CREATE_PATH = '/nextjs-api/stream/create-evaluation';
-
-/** The launch flags that make arena.ai resolve to the fake site and accept its certificate. */
-export const ARENA_CHROMIUM_ARGS = [...CHROMIUM_ARGS, '--host-resolver-rules=MAP arena.ai 127.0.0.1,MAP lmarena.ai 127.0.0.1', '--ignore-certificate-errors'];
-
-/** The built script with the proxy URL and key filled in the way the dashboard's download does it. */
-function filledUserscript(proxyUrl: string, key: string): string {
-  if (!existsSync(USERSCRIPT)) throw new Error(`${USERSCRIPT} is missing: build first (npx nx build lmarena-userscript)`);
-  return readFileSync(USERSCRIPT, 'utf8').split('"__LMB_PROXY_URL__"').join(JSON.stringify(proxyUrl)).split('"__LMB_BRIDGE_KEY__"').join(JSON.stringify(key));
-}
-
-/**
- * A port free right now. The proxy gets a known port (not 0) because the dashboard writes the
- * proxy's URL (`bridge.public_url`) into the userscripts it hands out.
- */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('browser: the LMArena bridge through the userscript in Chromium', () => {
   let arena: FakeArena;
@@ -69,14 +42,11 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
       { PROXY_PORT: String(proxyPort) },
     );
     dataSource = await openDatabase(createDataSource(stack.db.target, bridgeEntities));
-    // The fake site is on loopback, but must count as a public site, as arena.ai does: Chromium's
-    // Local Network Access rules then treat its WebSocket to the proxy as a user's browser would.
-    const args = [...ARENA_CHROMIUM_ARGS, `--ip-address-space-overrides=127.0.0.1:${arena.port}=public`];
-    browser = await chromium.launch({ executablePath: ensureChromium(), headless: true, args, timeout: 60_000 });
+    browser = await launchArenaChromium(arena);
     context = await browser.newContext();
     // What the user clicks "Allow" for when Chromium asks (see the test without it below).
-    await context.grantPermissions(['local-network-access'], { origin: arena.origin });
-    await installUserscript(context);
+    await allowLocalNetwork(context, arena);
+    await installUserscript(context, arena, sharedSecretScript());
     page = watch.attach(await context.newPage(), 'arena');
     page.on('console', (msg) => {
       if (msg.text().startsWith('[LMArena Bridge]')) bridgeLog.push(msg.text());
@@ -93,13 +63,8 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
 
   afterEach(() => watch.assertClean());
 
-  /**
-   * As Tampermonkey/Violentmonkey do: the script runs on every load of a matching page, reloads
-   * included, and only there (not on a new tab's about:blank, whose origin is "null").
-   */
-  async function installUserscript(target: BrowserContext, script = filledUserscript(`ws://127.0.0.1:${stack.proxy.port}/ws`, SECRET)): Promise<void> {
-    await target.addInitScript({ content: `if (location.origin === ${JSON.stringify(arena.origin)}) {\n${script}\n}` });
-  }
+  /** The built script filled in with the configured shared secret (a scripted setup). */
+  const sharedSecretScript = () => filledUserscript(`ws://127.0.0.1:${stack.proxy.port}/ws`, SECRET);
 
   async function aClient(name: string): Promise<{ client: OpenAI; tokenId: number }> {
     const token = await stack.admin.createToken(name);
@@ -160,7 +125,7 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
   it('without the local network access permission, Chromium blocks the socket and the script says what to allow', async () => {
     const denied = await browser.newContext();
     try {
-      await installUserscript(denied);
+      await installUserscript(denied, arena, sharedSecretScript());
       const tab = await denied.newPage();
       const blocked = tab.waitForEvent('console', (msg) => msg.type() === 'error' && msg.text().includes('ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS'));
       const hint = tab.waitForEvent('console', (msg) => msg.text().includes('If the browser asked to let this site access devices on your local network, allow it.'));
@@ -280,12 +245,9 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
 
     const installed = await browser.newContext();
     try {
-      await installed.grantPermissions(['local-network-access'], { origin: arena.origin });
-      await installUserscript(installed, download.text);
-      const tab = await installed.newPage();
-      const connected = tab.waitForEvent('console', (msg) => msg.text().startsWith('[LMArena Bridge] connected to'));
-      await tab.goto(`${arena.origin}/`);
-      await connected;
+      await allowLocalNetwork(installed, arena);
+      await installUserscript(installed, arena, download.text);
+      const tab = await openConnectedTab(installed, arena);
 
       const state = await eventually('the dashboard lists the new browser', async () => {
         const res = await stack.admin.request<BridgeState>('GET', '/api/bridge');
