@@ -52,6 +52,25 @@ describe('mintCaptchaToken', () => {
     expect(execute).toHaveBeenCalledWith(KEY, { action: 'chat_submit' });
   });
 
+  it('in Firefox\'s sandbox, hands the page objects and callbacks made in the page\'s realm', async () => {
+    const pageRealm = { grecaptcha: { enterprise: { ready: (cb: () => void) => cb(), execute: jest.fn(async () => 'page-token') } } };
+    const sandbox = globalThis as unknown as { cloneInto?: unknown; exportFunction?: unknown };
+    const cloneInto = jest.fn(<T>(value: T, _target: object) => ({ ...value, cloned: true }));
+    const exportFunction = jest.fn(<T>(fn: T, _target: object) => fn);
+    sandbox.cloneInto = cloneInto;
+    sandbox.exportFunction = exportFunction;
+    try {
+      const xrayWindow = { wrappedJSObject: pageRealm } as unknown as Window;
+      await expect(mintCaptchaToken(xrayWindow, KEY)).resolves.toBe('page-token');
+      expect(pageRealm.grecaptcha.enterprise.execute).toHaveBeenCalledWith(KEY, { action: 'chat_submit', cloned: true });
+      expect(cloneInto.mock.calls[0][1]).toBe(pageRealm);
+      expect(exportFunction.mock.calls[0][1]).toBe(pageRealm);
+    } finally {
+      delete sandbox.cloneInto;
+      delete sandbox.exportFunction;
+    }
+  });
+
   it('fails clearly when grecaptcha never loads or answers no token', async () => {
     await expect(mintCaptchaToken(window, KEY, { timeoutMs: 0 })).rejects.toThrow(/not loaded on this page/);
     (window as unknown as { grecaptcha: unknown }).grecaptcha = { enterprise: { ready: (cb: () => void) => cb(), execute: async () => '' } };

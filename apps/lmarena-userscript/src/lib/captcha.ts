@@ -40,9 +40,11 @@ interface Enterprise {
   execute(siteKey: string, options: { action: string }): PromiseLike<string>;
 }
 
-/** Firefox's userscript sandbox (Xray vision): absent in Chromium and with @grant none in page mode. */
+/**
+ * Firefox's userscript sandbox (Xray vision): `window.wrappedJSObject` is the page's window,
+ * `cloneInto`/`exportFunction` are sandbox globals. All absent in Chromium and in page mode.
+ */
 interface FirefoxSandbox {
-  wrappedJSObject?: Window;
   cloneInto?: <T>(value: T, target: object) => T;
   exportFunction?: <T>(fn: T, target: object) => T;
 }
@@ -59,9 +61,10 @@ export interface CaptchaOptions {
  */
 export async function mintCaptchaToken(win: Window, siteKey: string, options: CaptchaOptions = {}): Promise<string> {
   const sandbox = globalThis as unknown as FirefoxSandbox;
-  const pageWindow = sandbox.wrappedJSObject ?? win;
-  const toPage = <T extends object>(value: T): T => (sandbox.cloneInto && sandbox.wrappedJSObject ? sandbox.cloneInto(value, pageWindow) : value);
-  const fnToPage = <T>(fn: T): T => (sandbox.exportFunction && sandbox.wrappedJSObject ? sandbox.exportFunction(fn, pageWindow) : fn);
+  const wrapped = (win as Window & { wrappedJSObject?: Window }).wrappedJSObject;
+  const pageWindow = wrapped ?? win;
+  const toPage = <T extends object>(value: T): T => (wrapped && sandbox.cloneInto ? sandbox.cloneInto(value, wrapped) : value);
+  const fnToPage = <T>(fn: T): T => (wrapped && sandbox.exportFunction ? sandbox.exportFunction(fn, wrapped) : fn);
 
   const enterprise = await waitForEnterprise(pageWindow, options.timeoutMs ?? 15_000);
   await new Promise<void>((resolve) => enterprise.ready(fnToPage(() => resolve())));
