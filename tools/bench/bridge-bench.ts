@@ -1,34 +1,77 @@
 /**
- * `npm run bench:bridge`: what the LMArena bridge adds, measured with the real parts. The fake
- * arena site (HTTP/2, in this process), the built proxy and dashboard, Debian Chromium running
- * the built userscript in a tab of the fake site. Each round the same answer (CHUNKS lines) is
- * fetched two ways:
- *   direct  — in the tab, exactly what the userscript does (mint a token, fetch, read the stream);
- *   bridged — the openai client → proxy → /ws → userscript → site → back.
- * Added ms per request = median bridged − median direct time to the last line; added ms per
- * chunk = median over lines of (received − written by the site) bridged − the same direct.
- * Site and client share this process's clock; the tab's Date.now() is the same system clock.
+ * `npm run bench:bridge`: what the LMArena bridge adds to a request. A request goes client →
+ * built proxy → WebSocket → a fake browser (in this process) that generates the site's answer
+ * lines → back through the proxy's parser as OpenAI SSE. The baseline is the same fake browser
+ * answering the same lines directly over HTTP. Two answer sizes (1 and 64 text deltas) separate
+ * the fixed cost per request from the cost per chunk; at 1 and 16 concurrent streams. The
+ * proxy's echo provider (no bridge) is measured alongside: the proxy's own cost on this machine
+ * at this moment, so a loaded machine shows in the figures instead of hiding in them.
  */
-import { randomBytes } from 'node:crypto';
-import OpenAI from 'openai';
-import type { Page } from 'playwright-core';
-import { allowLocalNetwork, filledUserscript, freePort, installUserscript, launchArenaChromium, openConnectedTab } from '../../apps/e2e/src/support/arena-browser';
-import { FAKE_MODELS, FakeArena, RecordedRequest, siteLine, startFakeArena } from '../../apps/e2e/src/support/fake-arena';
-import { startStack } from '../../apps/e2e/src/support/stack';
+import { tempSqliteDatabase } from '@lmarena-bridge/database/testing';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { FakeBrowser, RequestFrame, Step } from '../../apps/e2e/src/support/fake-browser';
+import { startServer, writeTestConfig } from '../../apps/e2e/src/support/servers';
+import { pinToCpu } from './cpu';
 
-const CHUNKS = Number(process.env['BENCH_CHUNKS'] ?? 20);
-const CHUNK_DELAY_MS = Number(process.env['BENCH_CHUNK_DELAY_MS'] ?? 5);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 10);
-const CONCURRENCY = [1, 16];
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const SIZES = [1, 64] as const;
+const SCENARIOS = [
+  { concurrency: 1, requests: Number(process.env['BENCH_BRIDGE_C1'] ?? 150) },
+  { concurrency: 16, requests: Number(process.env['BENCH_BRIDGE_C16'] ?? 640) },
+];
+const API_KEY = 'bench-bridge-key';
 const SECRET = 'bench-bridge-secret';
-const MODEL = FAKE_MODELS[0];
-const PATH = '/nextjs-api/stream/create-evaluation';
 
-/** One fetched answer: when it was started and when each line arrived (Date.now()). */
-interface Timing {
-  marker: string;
-  startedAt: number;
-  receivedAt: number[];
+/** The site's answer with n text deltas, one WebSocket frame (or HTTP write) each. */
+function siteLines(n: number): string[] {
+  return [...Array.from({ length: n }, (_, i) => `a0:${JSON.stringify(`tok${i} `)}\n`), 'ad:{"finishReason":"stop"}\n'];
+}
+const LINES = new Map(SIZES.map((n) => [n, siteLines(n)]));
+
+function browserScript(request: RequestFrame): Step[] {
+  const n = Number(String(request.payload.body['modelAId']).replace('bench-uuid-', ''));
+  return [...(LINES.get(n as (typeof SIZES)[number]) ?? []).map((data) => ({ data })), { data: '[DONE]' }];
+}
+
+/** The fake browser answering over plain HTTP: the same lines, no proxy in between. */
+function startDirect(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    req.on('end', () => {
+      const lines = LINES.get(Number(req.url?.split('/').pop()) as (typeof SIZES)[number]) ?? [];
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      for (const line of lines) res.write(line);
+      res.end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  })));
+}
+
+/** Time to the last byte of one request, in ms. */
+async function timed(url: string, body: string, headers: Record<string, string>): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${text.slice(0, 300)}`);
+  return performance.now() - started;
+}
+
+/** `total` requests with `concurrency` in flight; every latency. */
+async function run(concurrency: number, total: number, one: () => Promise<number>): Promise<number[]> {
+  const latencies: number[] = [];
+  let started = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (started < total) {
+      started++;
+      latencies.push(await one());
+    }
+  }));
+  return latencies;
 }
 
 function median(values: number[]): number {
@@ -37,137 +80,60 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** A UUIDv7: 48-bit ms timestamp, version 7, variant 10. */
-function uuidv7(): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Date.now(), 0, 6);
-  bytes[6] = (bytes[6] & 0x0f) | 0x70;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** Line i of every answer carries "w<i> ", so its arrival can be told in any chunking. */
-const WORDS = Array.from({ length: CHUNKS }, (_, i) => `w${i} `);
-
-function queueAnswers(arena: FakeArena, count: number): void {
-  for (let i = 0; i < count; i++) {
-    arena.answer({ kind: 'stream', delayMs: CHUNK_DELAY_MS, lines: [...WORDS.map((w) => siteLine.text(w)), siteLine.finish('stop')] });
-  }
-}
-
-/** `count` answers fetched in the tab at once, the way the userscript fetches them. */
-function directBatch(page: Page, markers: string[]): Promise<Timing[]> {
-  const bodies = markers.map((marker) => ({
-    marker,
-    body: {
-      id: uuidv7(), mode: 'direct', modelAId: MODEL.id, userMessageId: uuidv7(), modelAMessageId: uuidv7(), modelBMessageId: uuidv7(),
-      userMessage: { content: `user: ${marker}`, experimental_attachments: [], metadata: {} }, modality: 'chat',
-    },
-  }));
-  return page.evaluate(async ({ bodies, words, path }) => {
-    const enterprise = (window as unknown as { grecaptcha: { enterprise: { execute(k: string, o: { action: string }): Promise<string> } } }).grecaptcha.enterprise;
-    const key = /render=([\w-]+)/.exec(document.querySelector<HTMLScriptElement>('script[src*="enterprise.js"]')?.src ?? '')?.[1] ?? '';
-    return Promise.all(bodies.map(async ({ marker, body }) => {
-      const startedAt = Date.now();
-      const token = await enterprise.execute(key, { action: 'chat_submit' });
-      const res = await fetch(path, { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'text/plain;charset=UTF-8' }, body: JSON.stringify({ ...body, recaptchaV3Token: token }) });
-      if (!res.ok || !res.body) throw new Error(`direct fetch answered ${res.status}`);
-      const reader = res.body.getReader();
-      const decoder = new TextDecoder();
-      const receivedAt: number[] = [];
-      let text = '';
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-        while (receivedAt.length < words.length && text.includes(`a0:"${words[receivedAt.length]}"`)) receivedAt.push(Date.now());
-      }
-      return { marker, startedAt, receivedAt };
-    }));
-  }, { bodies, words: WORDS, path: PATH });
-}
-
-async function bridgedOne(client: OpenAI, marker: string): Promise<Timing> {
-  const startedAt = Date.now();
-  const stream = await client.chat.completions.create({ model: 'arena-model', messages: [{ role: 'user', content: marker }], stream: true });
-  const receivedAt: number[] = [];
-  let text = '';
-  for await (const chunk of stream) {
-    text += chunk.choices[0]?.delta?.content ?? '';
-    while (receivedAt.length < WORDS.length && text.includes(WORDS.slice(0, receivedAt.length + 1).join(''))) receivedAt.push(Date.now());
-  }
-  return { marker, startedAt, receivedAt };
-}
-
-/** The site's record of the request that carried `marker` in its prompt. */
-function siteRecord(arena: FakeArena, marker: string): RecordedRequest {
-  const found = arena.requests.find((r) => JSON.stringify(r.body?.['userMessage'] ?? '').includes(marker));
-  if (!found) throw new Error(`the site saw no request for ${marker}`);
-  return found;
-}
-
-interface Figures {
-  total: number;
-  chunkLatency: number;
-}
-
-function figuresOf(arena: FakeArena, timings: Timing[]): Figures {
-  const totals: number[] = [];
-  const latencies: number[] = [];
-  for (const t of timings) {
-    if (t.receivedAt.length !== CHUNKS) throw new Error(`${t.marker}: ${t.receivedAt.length} of ${CHUNKS} lines arrived`);
-    const written = siteRecord(arena, t.marker).writtenAt;
-    totals.push(t.receivedAt[CHUNKS - 1] - t.startedAt);
-    t.receivedAt.forEach((at, i) => latencies.push(at - written[i]));
-  }
-  return { total: median(totals), chunkLatency: median(latencies) };
-}
-
 async function main(): Promise<void> {
-  const arena = await startFakeArena();
-  const proxyPort = await freePort();
-  const stack = await startStack(
-    { usage: { flush_interval_ms: 200 }, bridge: { secret: SECRET, allowed_origins: [arena.origin], max_in_flight_per_browser: 32 } },
-    { 'arena-model': MODEL.id },
-    { PROXY_PORT: String(proxyPort), LOG_LEVEL: 'warn' },
+  const db = tempSqliteDatabase();
+  const models: Record<string, unknown> = { ...Object.fromEntries(SIZES.map((n) => [`bench-${n}`, `bench-uuid-${n}`])), echo: { provider: 'echo' } };
+  const dir = writeTestConfig(
+    {
+      database: { url: db.url },
+      use_dashboard_tokens: false,
+      api_key: API_KEY,
+      bridge: { secret: SECRET, max_in_flight_per_browser: 64, timeout_seconds: 60 },
+    },
+    models,
   );
-  const browser = await launchArenaChromium(arena);
+  const proxy = await startServer('proxy-api', dir.configPath, { LOG_LEVEL: 'warn' });
+  const direct = await startDirect();
+  const pinned = pinToCpu(process.pid, 0) && pinToCpu(proxy.process.pid ?? -1, 1);
+  const browser = await FakeBrowser.connect({ url: `ws://127.0.0.1:${proxy.port}/ws`, secret: SECRET, script: browserScript });
+  // The fake browser keeps every frame it receives; a benchmark's worth is a few MB at most.
   try {
-    const context = await browser.newContext();
-    await allowLocalNetwork(context, arena);
-    await installUserscript(context, arena, filledUserscript(`ws://127.0.0.1:${stack.proxy.port}/ws`, SECRET));
-    const page = await openConnectedTab(context, arena);
-    const token = await stack.admin.createToken('bench');
-    const client = new OpenAI({ apiKey: token.token, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0, timeout: 60_000 });
-    let n = 0;
-    const markers = (count: number) => Array.from({ length: count }, () => `bench-${++n}-${randomBytes(3).toString('hex')}`);
-
-    // Warm-up: JIT, the tokenizer's first load, HTTP/2 and WebSocket set-up.
-    queueAnswers(arena, 8);
-    await directBatch(page, markers(4));
-    await Promise.all(markers(4).map((m) => bridgedOne(client, m)));
-
-    console.log(`LMArena bridge overhead (Chromium ${browser.version()}, Node ${process.version}; ${CHUNKS} lines per answer, ${CHUNK_DELAY_MS} ms apart; median of ${ROUNDS} rounds)`);
-    console.log(`  ${'streams'.padEnd(9)}${'direct ms'.padStart(11)}${'bridged ms'.padStart(12)}${'added/request'.padStart(15)}${'chunk direct'.padStart(14)}${'chunk bridged'.padStart(15)}${'added/chunk'.padStart(13)}`);
-    for (const concurrency of CONCURRENCY) {
-      const direct: Timing[] = [];
-      const bridged: Timing[] = [];
+    const auth = { authorization: `Bearer ${API_KEY}` };
+    const viaBridge = (n: number) => () => timed(`${proxy.url}/v1/chat/completions`, JSON.stringify({ model: `bench-${n}`, stream: true, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] }), auth);
+    const viaDirect = (n: number) => () => timed(`${direct.url}/site/${n}`, '{}', {});
+    const viaEcho = () => timed(`${proxy.url}/v1/chat/completions`, JSON.stringify({ model: 'echo', stream: true, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] }), auth);
+    // Warm-up: JIT, the proxy's tokenizer (loaded on first use), connection pools.
+    for (const n of SIZES) {
+      await run(16, 200, viaBridge(n));
+      await run(16, 200, viaDirect(n));
+    }
+    await run(16, 200, viaEcho);
+    console.log(`LMArena bridge overhead (Node ${process.version}, median of ${ROUNDS} rounds; p50 time to the last byte)`);
+    console.log(pinned ? 'Client and fake browser pinned to CPU 0, proxy to CPU 1.' : 'Could not pin processes to CPUs (taskset): figures are noisier.');
+    for (const { concurrency, requests } of SCENARIOS) {
+      const p50: Record<string, number[]> = {};
       for (let round = 0; round < ROUNDS; round++) {
-        queueAnswers(arena, concurrency);
-        direct.push(...(await directBatch(page, markers(concurrency))));
-        queueAnswers(arena, concurrency);
-        bridged.push(...(await Promise.all(markers(concurrency).map((m) => bridgedOne(client, m)))));
+        for (const n of SIZES) {
+          (p50[`bridge ${n}`] ??= []).push(median(await run(concurrency, requests, viaBridge(n))));
+          (p50[`direct ${n}`] ??= []).push(median(await run(concurrency, requests, viaDirect(n))));
+        }
+        (p50['echo'] ??= []).push(median(await run(concurrency, requests, viaEcho)));
       }
-      const d = figuresOf(arena, direct);
-      const b = figuresOf(arena, bridged);
-      const f = (x: number, w: number) => x.toFixed(1).padStart(w);
-      console.log(`  ${String(concurrency).padEnd(9)}${f(d.total, 11)}${f(b.total, 12)}${f(b.total - d.total, 15)}${f(d.chunkLatency, 14)}${f(b.chunkLatency, 15)}${f(b.chunkLatency - d.chunkLatency, 13)}`);
+      const m = Object.fromEntries(Object.entries(p50).map(([k, v]) => [k, median(v)]));
+      const [small, large] = SIZES;
+      const perRequest = m[`bridge ${small}`] - m[`direct ${small}`];
+      const perChunk = (m[`bridge ${large}`] - m[`bridge ${small}`] - (m[`direct ${large}`] - m[`direct ${small}`])) / (large - small);
+      console.log(`\n${concurrency} concurrent stream${concurrency === 1 ? '' : 's'} (${requests} requests per size and round)`);
+      for (const n of SIZES) console.log(`  ${String(n).padStart(2)} chunk${n === 1 ? ' ' : 's'}: via bridge p50 ${m[`bridge ${n}`].toFixed(3)} ms, direct p50 ${m[`direct ${n}`].toFixed(3)} ms`);
+      console.log(`  proxy alone (echo provider, stream) p50 ${m['echo'].toFixed(3)} ms`);
+      console.log(`  added per request: ${perRequest.toFixed(3)} ms (of which beyond the proxy's own cost: ${(m[`bridge ${small}`] - m['echo']).toFixed(3)} ms); added per chunk: ${(perChunk * 1000).toFixed(1)} µs`);
     }
   } finally {
     await browser.close();
-    await stack.stop();
-    await arena.close();
+    await proxy.stop();
+    await direct.close();
+    await db.drop();
+    dir.cleanup();
   }
 }
 

@@ -1,6 +1,7 @@
 import { authEntities } from '@lmarena-bridge/auth';
-import { bridgeEntities, BridgeKeysService, BridgeModelsService } from '@lmarena-bridge/bridge';
+import { BridgeBrowsersService, bridgeEntities, BridgeKeysService, BridgeModelsService } from '@lmarena-bridge/bridge';
 import { createDataSource, openDatabase } from '@lmarena-bridge/database';
+import type { BridgeState } from '@lmarena-bridge/contracts';
 import OpenAI from 'openai';
 import type { DataSource } from 'typeorm';
 import { FakeBrowser, FakeBrowserOptions, Script, Step, textAnswer } from './support/fake-browser';
@@ -223,7 +224,7 @@ describe('LMArena bridge through the built proxy', () => {
     expect([...w.frames, ...f.frames]).toEqual([]);
   });
 
-  it('accepts a bridge key, keeps the reported models, and closes the socket within 1 s of the revocation', async () => {
+  it('accepts a bridge key, keeps the reported models, and closes the socket within 1 s of its revocation in the dashboard', async () => {
     const keys = new BridgeKeysService(dataSource);
     const { key, secret } = await keys.create('e2e browser', null);
     const browser = await aBrowser({ secret });
@@ -233,13 +234,31 @@ describe('LMArena bridge through the built proxy', () => {
     expect(answer.choices[0].message.content).toBe('Hello');
     const models = new BridgeModelsService(dataSource);
     expect(await models.list()).toEqual([expect.objectContaining({ id: 'uuid-text', public_name: 'Text Model' })]);
+    // The dashboard lists the browser from the row the proxy keeps.
+    const state = await stack.admin.request<BridgeState>('GET', '/api/bridge');
+    expect(state.body.browsers).toEqual([expect.objectContaining({ browser_id: browser.browserId, key_id: key.id, origin: 'https://arena.ai', in_flight: 0 })]);
     const revokedAt = Date.now();
-    expect(await keys.revoke(key.id)).toBe(true);
+    expect((await stack.admin.request('DELETE', `/api/bridge/keys/${key.id}`)).status).toBe(204);
     const closed = await browser.closed;
     const elapsed = Date.now() - revokedAt;
     expect(closed.code).toBe(4401);
     expect(elapsed).toBeLessThan(1_000);
     process.stdout.write(`bridge key revocation closed the socket after ${elapsed} ms\n`);
     await expect(FakeBrowser.connect({ url: wsUrl, secret })).rejects.toThrow('4401');
+    expect((await stack.admin.request<BridgeState>('GET', '/api/bridge')).body.browsers).toEqual([]);
+  });
+
+  // Last: it stops the shared proxy.
+  it('on SIGTERM fails pending requests with 503, closes the sockets with 1001 and exits 0', async () => {
+    const browser = await aBrowser();
+    const { client, tokenId } = await aClient('shutdown');
+    const pending = failure(client.chat.completions.create({ model: 'arena-stall', messages: hello }));
+    await browser.waitFor(() => browser.requests().length === 1, 'the request');
+    const exit = stack.proxy.stop('SIGTERM');
+    expect((await pending).status).toBe(503);
+    expect((await browser.closed).code).toBe(1001);
+    expect(await exit).toBe(0);
+    expect(await oneRow(tokenId)).toMatchObject({ status_code: 503 });
+    expect(await new BridgeBrowsersService(dataSource).listLive(Date.now())).toEqual([]);
   });
 });

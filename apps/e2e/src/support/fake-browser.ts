@@ -107,6 +107,7 @@ export class FakeBrowser {
         this.listeners.delete(listener);
         reject(new Error(`fake browser: timed out waiting for ${what}`));
       }, limitMs);
+      timer.unref(); // a wait that lost a race must not keep the test process alive
       const listener = () => {
         if (!check()) return;
         clearTimeout(timer);

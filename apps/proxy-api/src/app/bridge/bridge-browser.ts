@@ -27,6 +27,8 @@ export interface RelayedRequest {
   readonly stream: RelayStream;
   /** Silence timer: refreshed on every frame of this request. */
   timer: NodeJS.Timeout | null;
+  /** When the browser last sent a frame for it (or when it was sent). */
+  lastFrame: number;
   /** Removes the listener on the client's abort signal. */
   detach: () => void;
 }

@@ -22,10 +22,10 @@ describe('BridgeGateway on a real HTTP server', () => {
   let gateway: BridgeGateway;
   let url: string;
 
-  beforeEach(async () => {
+  async function serve(bridge: Parameters<typeof bridgeConfig>[0] = {}): Promise<void> {
     keys = new FakeKeys();
     keys.add('lmb-bridge-key-1', 1);
-    const config = bridgeConfig({ allowed_origins: ['https://arena.ai', 'https://lmarena.ai'] });
+    const config = bridgeConfig({ allowed_origins: ['https://arena.ai', 'https://lmarena.ai'], ...bridge });
     hub = new BridgeHub(config, FAST_TIMINGS, keys, new FakeModels(), new FakeStates(), async () => 1);
     gateway = new BridgeGateway(config, FAST_TIMINGS, keys, hub);
     server = createServer((_req, res) => res.end('http'));
@@ -33,13 +33,17 @@ describe('BridgeGateway on a real HTTP server', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
+  }
 
-  afterEach(async () => {
+  async function stop(): Promise<void> {
     await gateway.onApplicationShutdown();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
-  });
+  }
+
+  beforeEach(() => serve());
+
+  afterEach(() => stop());
 
   function open(path = '/ws', origin = 'https://arena.ai'): Client {
     const ws = new WebSocket(`${url}${path}`, { headers: { origin } });
@@ -142,5 +146,30 @@ describe('BridgeGateway on a real HTTP server', () => {
     await until(() => hub.size === 1, 'registration');
     await gateway.onApplicationShutdown();
     expect((await client.closed).code).toBe(1001);
+  });
+
+  it('does not time out a request whose frame arrived while the event loop was blocked', async () => {
+    await stop();
+    await serve({ timeout_seconds: 0.05 });
+    const client = open();
+    await hello(client, 'shared-secret');
+    await until(() => client.frames.length === 1, 'the welcome');
+    let id: unknown;
+    // In an I/O callback (the poll phase, as a request handler loading a tokenizer would be):
+    // answer, then stay busy for twice the timeout. The next loop turn starts with the due
+    // timer while the answer still waits unread in the socket.
+    client.ws.once('message', (raw) => {
+      id = (JSON.parse(raw.toString()) as { request_id: string }).request_id;
+      client.ws.send(JSON.stringify({ request_id: id, data: 'a0:"hi"\n' }));
+      const busyUntil = Date.now() + 100;
+      while (Date.now() < busyUntil) {
+        // busy
+      }
+    });
+    const exchange = await hub.open(PAYLOAD, new ClientGone());
+    const it = exchange.data[Symbol.asyncIterator]();
+    await expect(it.next()).resolves.toEqual({ value: 'a0:"hi"\n', done: false });
+    client.ws.send(JSON.stringify({ request_id: id, data: '[DONE]' }));
+    await expect(it.next()).resolves.toEqual({ value: undefined, done: true });
   });
 });

@@ -191,6 +191,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
     }
     const request = browser.requests.get(frame.requestId);
     if (!request) return; // finished, cancelled or never ours
+    request.lastFrame = Date.now();
     request.timer?.refresh();
     switch (frame.kind) {
       case 'data':
@@ -249,6 +250,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
         onAbandon: () => this.cancel(browser, request),
       }),
       timer: null,
+      lastFrame: Date.now(),
       detach: () => undefined,
     };
     const exchange: BridgeExchange = {
@@ -321,17 +323,22 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
   }
 
   private timedOut(browser: BridgeBrowser, request: RelayedRequest): void {
-    // A reader that is behind is not a silent browser: wait until it has caught up.
-    if (request.stream.pending > 0) {
-      request.timer?.refresh();
-      return;
-    }
-    request.stream.fail(
-      ProxyError.timeout(
-        `The LMArena browser sent nothing for ${this.config.bridge.timeout_seconds} s (bridge.timeout_seconds); the request was cancelled.`,
-      ),
-    );
-    this.cancel(browser, request);
+    // Decide after the next poll phase: when the event loop was blocked (a first request
+    // loading the tokenizer on a busy machine), frames that arrived meanwhile are still unread
+    // and would refresh the timer. Only a browser that really stayed silent times out.
+    setImmediate(() => {
+      if (!browser.requests.has(request.id)) return;
+      const quiet = Date.now() - request.lastFrame;
+      // A reader that is behind is not a silent browser either: wait until it has caught up.
+      if (request.stream.pending > 0 || quiet < this.timeoutMs) {
+        request.timer = setTimeout(() => this.timedOut(browser, request), request.stream.pending > 0 ? this.timeoutMs : this.timeoutMs - quiet);
+        return;
+      }
+      request.stream.fail(
+        ProxyError.timeout(`The LMArena browser sent nothing for ${this.config.bridge.timeout_seconds} s (bridge.timeout_seconds); the request was cancelled.`),
+      );
+      this.cancel(browser, request);
+    });
   }
 
   /** Tells the browser to stop this request and forgets it. */

@@ -1,4 +1,4 @@
-import { SiteEvent, SiteStreamParser } from './site-stream-parser';
+import { MAX_LINE, SiteEvent, SiteStreamParser } from './site-stream-parser';
 
 /** The whole body in one piece. */
 function parseWhole(body: string): SiteEvent[] {
@@ -192,5 +192,19 @@ describe('SiteStreamParser', () => {
     expect(parser.push('a0:"x"\n<html>\n')).toEqual([{ type: 'text', text: 'x' }]);
     expect(parser.push('a0:"y"\n')).toEqual([]);
     expect(parser.end()).toEqual([{ type: 'error', kind: 'cloudflare', message: 'LMArena answered with a web page instead of the answer stream' }]);
+  });
+
+  it('drops a line longer than any answer line, however it arrives, and goes on after it', () => {
+    const long = `a0:"${'x'.repeat(MAX_LINE)}"`;
+    const body = `${line('a0', 'before')}${long}\n${line('a0', 'after')}`;
+    const cuts = [1, 10, 20, MAX_LINE - 5, MAX_LINE + 3, body.length - 20];
+    const ways = [[body], ...cuts.map((cut) => [body.slice(0, cut), body.slice(cut)]), [body.slice(0, 20), body.slice(20, MAX_LINE + 1), body.slice(MAX_LINE + 1, MAX_LINE + 30), body.slice(MAX_LINE + 30)]];
+    for (const pieces of ways) {
+      const parser = new SiteStreamParser();
+      const events = [...pieces.flatMap((piece) => parser.push(piece)), ...parser.end()];
+      expect(events).toEqual([{ type: 'text', text: 'before' }, { type: 'text', text: 'after' }]);
+      expect(parser.unrecognised).toBe(1);
+      expect(parser.firstUnrecognised).toBe(`a0:"${'x'.repeat(196)}…`);
+    }
   });
 });

@@ -42,6 +42,8 @@ export type SiteEvent =
 
 /** Bodies larger than this are not kept for the end-of-body checks (HTML, pretty JSON). */
 const HEAD_LIMIT = 64 * 1024;
+/** No site line comes near this (images are URLs); a longer one is dropped. */
+export const MAX_LINE = 4 * 1024 * 1024;
 const CLOUDFLARE_MARKERS = [/<title>\s*just a moment/i, /attention required!/i, /enable javascript and cookies/i, /cloudflare/i, /cf-ray/i, /challenge-platform/i];
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -98,6 +100,7 @@ function sources(args: unknown): SiteSource[] {
 
 export class SiteStreamParser {
   private pending = '';
+  private skipping = false;
   private html = false;
   private head = '';
   private headFull = false;
@@ -110,22 +113,48 @@ export class SiteStreamParser {
   push(chunk: string): SiteEvent[] {
     this.keepHead(chunk);
     if (this.html) return [];
-    this.pending += chunk;
     const events: SiteEvent[] = [];
+    let nl = chunk.indexOf('\n');
+    if (nl === -1) {
+      // Most pieces end inside a line: only the new text is searched for its end.
+      this.pending += chunk;
+      if (this.pending.length > MAX_LINE) this.skipOverlong();
+      return events;
+    }
     let start = 0;
-    for (let nl = this.pending.indexOf('\n', start); nl !== -1 && !this.html; nl = this.pending.indexOf('\n', start)) {
-      this.line(this.pending.slice(start, nl), events);
+    for (; nl !== -1 && !this.html; nl = chunk.indexOf('\n', start)) {
+      const text = this.pending + chunk.slice(start, nl);
+      this.pending = '';
+      if (this.skipping) {
+        this.skipping = false;
+      } else {
+        this.line(text, events);
+      }
       start = nl + 1;
     }
-    this.pending = this.html ? '' : this.pending.slice(start);
+    if (!this.html) {
+      this.pending = chunk.slice(start);
+      if (this.pending.length > MAX_LINE) this.skipOverlong();
+    }
     return events;
+  }
+
+  /**
+   * A line longer than any answer line can be (no newline in megabytes) is dropped as
+   * unrecognised up to its end, so a runaway body cannot grow the buffer without bound.
+   */
+  private skipOverlong(): void {
+    if (!this.skipping) this.unknown(this.pending.slice(0, 201));
+    this.skipping = true;
+    this.pending = '';
   }
 
   /** The body ended: the last unterminated line, and the checks that need the whole body. */
   end(): SiteEvent[] {
     const events: SiteEvent[] = [];
-    if (!this.html && this.pending !== '') this.line(this.pending, events);
+    if (!this.html && !this.skipping && this.pending !== '') this.line(this.pending, events);
     this.pending = '';
+    this.skipping = false;
     if (this.html) {
       const message = looksLikeCloudflare(this.head)
         ? 'LMArena answered with a Cloudflare check page instead of the answer'
@@ -160,6 +189,7 @@ export class SiteStreamParser {
   }
 
   private line(raw: string, events: SiteEvent[]): void {
+    if (raw.length > MAX_LINE) return this.unknown(raw.slice(0, 201));
     let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
     if (line.startsWith('data:')) line = line.slice(line.startsWith('data: ') ? 6 : 5);
