@@ -7,6 +7,12 @@ export class DashboardClient {
   constructor(readonly baseUrl: string) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const { status, text } = await this.requestText(method, path, body);
+    return { status, body: (text ? JSON.parse(text) : null) as T };
+  }
+
+  /** The same, answering the body as text (downloads such as the userscript). */
+  async requestText(method: string, path: string, body?: unknown): Promise<{ status: number; text: string; headers: Headers }> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(this.cookie ? { cookie: this.cookie } : {}) },
@@ -14,8 +20,7 @@ export class DashboardClient {
     });
     const setCookie = res.headers.get('set-cookie');
     if (setCookie) this.cookie = setCookie.split(';')[0];
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    return { status: res.status, text: await res.text(), headers: res.headers };
   }
 
   private async expect<T>(status: number, method: string, path: string, body?: unknown): Promise<T> {
