@@ -15,6 +15,7 @@ import {
   SitePayload,
   SiteModel,
 } from '../providers/lmarena/bridge-transport';
+import { loadTokenCounter } from '../providers/lmarena/token-count';
 import {
   BridgeBrowser,
   BridgeSocket,
@@ -134,6 +135,9 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
     );
     this.sync.added(browser);
     this.startPings();
+    // The tokenizer's tables block the event loop for ~0.3-1 s while they load: do it once a
+    // browser is there to serve, not inside the first request (whose timers it would stall).
+    void loadTokenCounter();
     if (identity.keyId !== null) {
       const keyId = identity.keyId;
       this.keys

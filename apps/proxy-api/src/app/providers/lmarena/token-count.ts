@@ -3,8 +3,8 @@
  * a real BPE tokenizer (o200k_base, the encoding of current OpenAI models; other vendors'
  * tokenizers differ by some percent, which is why the rows are marked estimated).
  *
- * The encoding's tables take ~0.3 s to load: they are loaded on the first LMArena request,
- * not at start-up, and only once.
+ * The encoding's tables take ~0.3 s to load: they are loaded once, when the first browser
+ * connects to the bridge (bridge-hub.service.ts), not at start-up of a proxy without one.
  */
 export type TokenCounter = (text: string) => number;
 
