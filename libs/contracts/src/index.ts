@@ -5,3 +5,4 @@ export * from './lib/token';
 export * from './lib/usage';
 export * from './lib/status';
 export * from './lib/errors';
+export * from './lib/account-security';

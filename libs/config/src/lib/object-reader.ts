@@ -92,6 +92,19 @@ export class ObjectReader {
     return value;
   }
 
+  /** An array of strings; each one non-empty. */
+  strings(key: string, fallback: readonly string[]): string[] {
+    const value = this.value[key];
+    if (value === undefined) return [...fallback];
+    if (!Array.isArray(value)) this.fail(key, `expected an array of strings, found ${describe(value)}`);
+    return value.map((item: unknown, i) => {
+      if (typeof item !== 'string' || item.trim() === '') {
+        throw new ConfigError(this.file, `${this.keyPath(key)}[${i}]`, `expected a non-empty string, found ${describe(item)}`);
+      }
+      return item;
+    });
+  }
+
   oneOf<T extends string>(key: string, allowed: readonly T[]): T {
     const value = this.value[key];
     if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
