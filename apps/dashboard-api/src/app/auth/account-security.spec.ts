@@ -143,7 +143,7 @@ describe.each(testDatabaseKinds())('password and session management on $kind', (
       const other = await h.login(input);
       h.track('not-the-password', 'another-new-password');
       const res = await s.agent.post('/api/auth/password').send({ current_password: 'not-the-password', new_password: 'another-new-password' }).expect(400);
-      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['current_password is not right'] });
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['The current password is not right.'] });
       await other.agent.get('/api/auth/me').expect(200);
       await h.login(input);
     });

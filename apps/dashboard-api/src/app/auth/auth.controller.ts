@@ -132,7 +132,7 @@ export class AuthController {
     await this.limiter.hitAccount(account, ip, res);
     const changed = await this.users.changePassword(user.id, body.current_password, body.new_password, req.sessionId ?? '', auditActor(req));
     // 400, not 401: the session is fine, and a 401 would sign the dashboard out.
-    if (!changed) throw new BadRequestException(['current_password is not right']);
+    if (!changed) throw new BadRequestException(['The current password is not right.']);
     await this.limiter.clearAccount(account, ip);
   }
 
