@@ -20,8 +20,9 @@ export async function createDashboardApp(config: AppConfig, opts: { logStream?: 
   app.disable('x-powered-by');
   // The client address of throttles and audit: the socket peer unless proxies are trusted.
   if (config.dashboard.trust_proxy_hops > 0) app.set('trust proxy', config.dashboard.trust_proxy_hops);
-  app.use(requestRules(config.dashboard));
+  // Security headers first: the refusals of the request rules carry them too.
   app.use(securityHeaders());
+  app.use(requestRules(config.dashboard));
   app.use(cookieParser());
   app.useBodyParser('json', { limit: '100kb' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -24,6 +24,7 @@ describe.each(testDatabaseKinds())('host, content-type and caching rules on $kin
         .set('Host', `evil.example:${port}`).set('Origin', `http://evil.example:${port}`)
         .send(aToken()).expect(421);
       expect(res.body).toEqual({ statusCode: 421, error: 'Misdirected Request', message: expect.stringMatching(/allowed_hosts/) });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.text).not.toMatch(/sk-lmarena-/);
       expect(await tokenCount()).toBe(before);
     });
@@ -60,6 +61,7 @@ describe.each(testDatabaseKinds())('host, content-type and caching rules on $kin
       const before = await tokenCount();
       const res = await admin.agent.post('/api/tokens').type('form').send('name=csrf').expect(415);
       expect(res.body).toEqual({ statusCode: 415, error: 'Unsupported Media Type', message: expect.stringMatching(/application\/json/) });
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(await tokenCount()).toBe(before);
     });
 
