@@ -65,6 +65,13 @@ describe.each(testDatabaseKinds())('host, content-type and caching rules on $kin
       expect(await tokenCount()).toBe(before);
     });
 
+    it('applies to the API path in any letter case (Express routes it case-insensitively)', async () => {
+      const before = await tokenCount();
+      const res = await admin.agent.post('/API/Tokens').type('form').send('name=csrf').expect(415);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(await tokenCount()).toBe(before);
+    });
+
     it.each(['text/plain', 'multipart/form-data; boundary=x', 'application/jsonx'])('answers 415 to Content-Type %p', async (type) => {
       await admin.agent.post('/api/tokens').set('Content-Type', type).send('{"name":"x"}').expect(415);
       await h.http().post('/api/auth/login').set('Content-Type', type).send('{"username":"a","password":"b"}').expect(415);

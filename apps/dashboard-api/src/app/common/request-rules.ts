@@ -34,7 +34,9 @@ export function requestRules(dashboard: Pick<DashboardConfig, 'allowed_hosts'>):
       refuse(res, 421, 'This host name is not served here: add it to dashboard.allowed_hosts.');
       return;
     }
-    const api = req.path === '/api' || req.path.startsWith('/api/');
+    // Express matches routes case-insensitively: /API/tokens reaches the tokens controller.
+    const path = req.path.toLowerCase();
+    const api = path === '/api' || path.startsWith('/api/');
     if (!api) {
       next();
       return;
