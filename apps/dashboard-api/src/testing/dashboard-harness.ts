@@ -18,7 +18,7 @@ import { aToken, aUser, TokenInput, UserInput } from './builders';
 export type DashboardSettings = Partial<
   Pick<DashboardConfig,
     | 'allow_registration' | 'session_ttl_hours' | 'secure_cookies' | 'login_attempts_per_minute' | 'auth_requests_per_minute'
-    | 'public_url' | 'allowed_hosts'>
+    | 'public_url' | 'allowed_hosts' | 'trust_proxy_hops'>
 >;
 
 /** Other sections of config.jsonc a suite may set. */
