@@ -9,4 +9,5 @@ export * from './lib/sessions/sessions.service';
 export * from './lib/tokens/tokens.service';
 export * from './lib/tokens/token.mapper';
 export * from './lib/tokens/token-verifier.service';
+export * from './lib/audit/audit.service';
 export * from './lib/auth.module';

@@ -6,3 +6,4 @@ export * from './lib/usage';
 export * from './lib/status';
 export * from './lib/bridge';
 export * from './lib/errors';
+export * from './lib/account-security';

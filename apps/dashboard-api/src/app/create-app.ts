@@ -6,6 +6,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { requestRules } from './common/request-rules';
 import { securityHeaders } from './security-headers';
 import { serveSpa } from './spa/serve-spa';
 
@@ -17,7 +18,11 @@ export async function createDashboardApp(config: AppConfig, opts: { logStream?: 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // The client address of throttles and audit: the socket peer unless proxies are trusted.
+  if (config.dashboard.trust_proxy_hops > 0) app.set('trust proxy', config.dashboard.trust_proxy_hops);
+  // Security headers first: the refusals of the request rules carry them too.
   app.use(securityHeaders());
+  app.use(requestRules(config.dashboard));
   app.use(cookieParser());
   app.useBodyParser('json', { limit: '100kb' });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -16,8 +16,15 @@ import { createDashboardApp } from '../app/create-app';
 import { aToken, aUser, TokenInput, UserInput } from './builders';
 
 export type DashboardSettings = Partial<
-  Pick<DashboardConfig, 'allow_registration' | 'session_ttl_hours' | 'secure_cookies' | 'login_attempts_per_minute' | 'auth_requests_per_minute'>
+  Pick<DashboardConfig,
+    | 'allow_registration' | 'session_ttl_hours' | 'secure_cookies' | 'login_attempts_per_minute' | 'auth_requests_per_minute'
+    | 'public_url' | 'allowed_hosts' | 'trust_proxy_hops'>
 >;
+
+/** Other sections of config.jsonc a suite may set. */
+export interface HarnessOptions {
+  redis?: { url: string; key_prefix: string };
+}
 
 /** Limits no ordinary suite reaches; the throttling suite sets its own. */
 const UNTHROTTLED: DashboardSettings = { login_attempts_per_minute: 100_000, auth_requests_per_minute: 1_000_000 };
@@ -71,13 +78,13 @@ export class DashboardHarness {
     readonly logs: string[],
   ) {}
 
-  static async start(database: () => Promise<TestDatabase>, dashboard: DashboardSettings = {}): Promise<DashboardHarness> {
+  static async start(database: () => Promise<TestDatabase>, dashboard: DashboardSettings = {}, options: HarnessOptions = {}): Promise<DashboardHarness> {
     const db = await database();
     const configDir = mkdtempSync(join(tmpdir(), 'lmb-dashboard-'));
     const logs: string[] = [];
     let app: NestExpressApplication | undefined;
     try {
-      writeFileSync(join(configDir, 'config.jsonc'), JSON.stringify({ dashboard: { ...UNTHROTTLED, ...dashboard } }, null, 2));
+      writeFileSync(join(configDir, 'config.jsonc'), JSON.stringify({ dashboard: { ...UNTHROTTLED, ...dashboard }, ...(options.redis ? { redis: options.redis } : {}) }, null, 2));
       writeFileSync(join(configDir, 'models.json'), '{"echo":{"provider":"echo"}}');
       const config = loadConfig({ cwd: configDir, env: { DATABASE_URL: db.url } });
       const logStream = new Writable({

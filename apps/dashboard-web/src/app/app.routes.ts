@@ -30,6 +30,12 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./pages/analytics/analytics.page').then((m) => m.AnalyticsPage),
   },
   {
+    path: 'account',
+    title: 'Account · LMArena Bridge',
+    canActivate: [authGuard],
+    loadComponent: () => import('./pages/account/account.page').then((m) => m.AccountPage),
+  },
+  {
     path: 'admin',
     title: 'Admin · LMArena Bridge',
     canActivate: [adminGuard],

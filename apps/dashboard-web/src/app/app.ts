@@ -25,7 +25,7 @@ import { StatusApi } from './core/status.api';
             <a routerLink="/bridge" routerLinkActive="active" ariaCurrentWhenActive="page">Bridge</a>
           }
         </nav>
-        <span class="who" data-testid="current-user">{{ user.username }}@if (session.isAdmin()) { <span class="badge badge-info">admin</span>}</span>
+        <a class="who" routerLink="/account" title="Your account: password and sessions" data-testid="current-user">{{ user.username }}@if (session.isAdmin()) { <span class="badge badge-info">admin</span>}</a>
         <button type="button" class="btn btn-small btn-on-dark" (click)="logout()" [disabled]="signingOut()">Sign out</button>
       } @else {
         <span class="spacer"></span>
@@ -43,7 +43,8 @@ import { StatusApi } from './core/status.api';
     nav, .spacer { display: flex; gap: 0.25rem 0.75rem; flex: 1; flex-wrap: wrap; }
     nav a { color: #d1d5db; text-decoration: none; padding: 0.25rem 0.5rem; border-radius: 0.375rem; }
     nav a.active, nav a:hover, nav a:focus-visible { color: #fff; background: #374151; }
-    .who { font-size: 0.9rem; color: #e5e7eb; }
+    .who { font-size: 0.9rem; color: #e5e7eb; text-decoration: none; }
+    .who:hover, .who:focus-visible { text-decoration: underline; }
     .who .badge { margin-left: 0.35rem; }
     .server-status { font-size: 0.8rem; color: #86efac; }
     .server-status.down { color: #fca5a5; }

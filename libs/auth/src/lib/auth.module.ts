@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditService } from './audit/audit.service';
 import { SessionsService } from './sessions/sessions.service';
 import { TokenVerifier } from './tokens/token-verifier.service';
 import { TokensService } from './tokens/tokens.service';
@@ -6,7 +7,7 @@ import { UsersService } from './users/users.service';
 
 /** Account, session and token rules; needs DatabaseModule and ConfigModule in the app. */
 @Module({
-  providers: [UsersService, SessionsService, TokensService, TokenVerifier],
-  exports: [UsersService, SessionsService, TokensService, TokenVerifier],
+  providers: [UsersService, SessionsService, TokensService, TokenVerifier, AuditService],
+  exports: [UsersService, SessionsService, TokensService, TokenVerifier, AuditService],
 })
 export class AuthModule {}

@@ -11,11 +11,25 @@ export interface ProxyConfig extends ListenConfig {
 export interface DashboardConfig extends ListenConfig {
   allow_registration: boolean;
   session_ttl_hours: number;
+  /** `Secure` session cookie; defaults to true when public_url is https. */
   secure_cookies: boolean;
-  /** Login, register and admin-init attempts per minute for one username. */
+  /**
+   * Failed sign-ins (and password checks) per minute for one account from one client
+   * address. The account is the user id when the login name exists (username and email
+   * are one account), else the lower-cased name.
+   */
   login_attempts_per_minute: number;
-  /** Login, register and admin-init requests per minute from one IP address. */
+  /** Login, register, admin-init and password-check requests per minute from one client address. */
   auth_requests_per_minute: number;
+  /** Where browsers reach the dashboard, e.g. https://dash.example.com; empty: not set. */
+  public_url: string;
+  /**
+   * Host names (lower case, any port) the dashboard answers to; any other Host → 421.
+   * `*` allows every host. IPv6 literals in brackets: `[::1]`.
+   */
+  allowed_hosts: readonly string[];
+  /** Reverse-proxy hops whose X-Forwarded-For is trusted for the client address (0: none). */
+  trust_proxy_hops: number;
 }
 
 export type DatabaseTarget =
@@ -99,7 +113,11 @@ export interface AppConfig {
   proxy: ProxyConfig;
   dashboard: DashboardConfig;
   database: DatabaseConfig;
-  redis: { url: string };
+  redis: {
+    url: string;
+    /** Prefix of every key this installation writes to Redis. */
+    key_prefix: string;
+  };
   usage: UsageConfig;
   bridge: BridgeConfig;
   providers: Readonly<Record<string, ProviderConfig>>;

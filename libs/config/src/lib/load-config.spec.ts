@@ -42,7 +42,9 @@ describe('loadConfig', () => {
     expect(config.dashboard).toEqual({
       host: '127.0.0.1', port: 5105, allow_registration: true, session_ttl_hours: 168, secure_cookies: false,
       login_attempts_per_minute: 10, auth_requests_per_minute: 60,
+      public_url: '', allowed_hosts: ['localhost', '127.0.0.1', '[::1]'], trust_proxy_hops: 0,
     });
+    expect(config.redis).toEqual({ url: '', key_prefix: 'lmb:' });
     expect(config.database.target).toEqual({ type: 'sqlite', path: join(dir, 'dashboard.db') });
     expect(config.usage.retention_days).toBe(90);
     expect(config.bridge).toEqual({
@@ -81,6 +83,38 @@ describe('loadConfig', () => {
     expect(bridgeWebSocketUrl(load())).toBe('wss://bridge.example/ws');
   });
 
+  describe('dashboard host rules', () => {
+    it('allows the configured host next to loopback, but not a wildcard bind address', () => {
+      write('{"dashboard": {"host": "Dash.LAN"}}');
+      expect(load().dashboard.allowed_hosts).toEqual(['localhost', '127.0.0.1', '[::1]', 'dash.lan']);
+      write('{"dashboard": {"host": "0.0.0.0"}}');
+      expect(load().dashboard.allowed_hosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
+      write('{"dashboard": {"host": "::1"}}');
+      expect(load().dashboard.allowed_hosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
+    });
+
+    it('adds the public_url host, turns Secure cookies on for https, and keeps an explicit secure_cookies', () => {
+      write('{"dashboard": {"public_url": "https://Dash.Example.com/", "allowed_hosts": ["intra"]}}');
+      const config = load();
+      expect(config.dashboard.public_url).toBe('https://dash.example.com');
+      expect(config.dashboard.allowed_hosts).toEqual(['intra', 'dash.example.com']);
+      expect(config.dashboard.secure_cookies).toBe(true);
+      write('{"dashboard": {"public_url": "http://dash.lan:8080"}}');
+      expect(load().dashboard.secure_cookies).toBe(false);
+      write('{"dashboard": {"public_url": "https://dash.example.com", "secure_cookies": false}}');
+      expect(load().dashboard.secure_cookies).toBe(false);
+    });
+
+    it('reads DASHBOARD_PUBLIC_URL and a comma-separated DASHBOARD_ALLOWED_HOSTS', () => {
+      write('{"dashboard": {"allowed_hosts": ["from-file"]}}');
+      const config = load({ DASHBOARD_PUBLIC_URL: 'https://env.example', DASHBOARD_ALLOWED_HOSTS: 'a.example, B.example,*' });
+      expect(config.dashboard.allowed_hosts).toEqual(['a.example', 'b.example', '*', 'env.example']);
+      expect(config.dashboard.secure_cookies).toBe(true);
+      expectError(() => load({ DASHBOARD_ALLOWED_HOSTS: 'a.example:1' }), 'DASHBOARD_ALLOWED_HOSTS', /without scheme or port/);
+      expectError(() => load({ DASHBOARD_PUBLIC_URL: 'nope' }), 'DASHBOARD_PUBLIC_URL', /http\(s\) URL/);
+    });
+  });
+
   it('accepts comments and trailing commas', () => {
     write(`{
       // line comment
@@ -116,6 +150,14 @@ describe('loadConfig', () => {
     ['{"database": {"url": 1}}', 'database.url', /expected a string/],
     ['{"redis": {"url": "http://x"}}', 'redis.url', /redis:\/\//],
     ['{"dashboard": {"login_attempts_per_minute": 0}}', 'dashboard.login_attempts_per_minute', /whole number/],
+    ['{"dashboard": {"public_url": "ftp://x"}}', 'dashboard.public_url', /http\(s\) URL/],
+    ['{"dashboard": {"public_url": "https://x.example/dash"}}', 'dashboard.public_url', /only scheme, host and port/],
+    ['{"dashboard": {"allowed_hosts": "localhost"}}', 'dashboard.allowed_hosts', /array of strings/],
+    ['{"dashboard": {"allowed_hosts": ["ok", ""]}}', 'dashboard.allowed_hosts[1]', /non-empty string/],
+    ['{"dashboard": {"allowed_hosts": ["example.com:8080"]}}', 'dashboard.allowed_hosts', /without scheme or port/],
+    ['{"dashboard": {"allowed_hosts": ["https://example.com"]}}', 'dashboard.allowed_hosts', /without scheme or port/],
+    ['{"dashboard": {"trust_proxy_hops": 11}}', 'dashboard.trust_proxy_hops', /from 0 to 10/],
+    ['{"redis": {"key_prefix": ""}}', 'redis.key_prefix', /non-empty/],
     ['{"usage": {"retention_days": -1}}', 'usage.retention_days', /whole number/],
     ['{"providers": {"x": {"type": "nope"}}}', 'providers.x.type', /one of "openai", "echo", "lmarena"/],
     ['{"providers": {"x": {"type": "openai"}}}', 'providers.x.base_url', /required/],

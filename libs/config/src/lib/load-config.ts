@@ -44,6 +44,50 @@ function envString(env: NodeJS.ProcessEnv, name: string, fallback: string): stri
   return raw === undefined || raw === '' ? fallback : raw;
 }
 
+const WILDCARD_BINDS = new Set(['0.0.0.0', '::', '[::]']);
+const DEFAULT_ALLOWED_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+
+/** A host name as browsers put it in Host: lower case, IPv6 literals in brackets. */
+function hostName(host: string): string {
+  const lower = host.trim().toLowerCase();
+  return lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower;
+}
+
+/** `http(s)://host[:port]` without a path, as an origin; '' stays ''. */
+function readPublicUrl(raw: string, source: { file: string; key: string }): string {
+  if (raw === '') return '';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(source.file, source.key, `expected an http(s) URL such as "https://dash.example.com", found ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(source.file, source.key, `expected an http(s) URL, found ${JSON.stringify(raw)}`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(source.file, source.key, 'expected only scheme, host and port (the dashboard is served at the root)');
+  }
+  return url.origin;
+}
+
+/**
+ * The host names the dashboard answers to: the list given (file or DASHBOARD_ALLOWED_HOSTS,
+ * comma-separated) or loopback plus dashboard.host; the public_url's host always.
+ */
+function readAllowedHosts(given: string[] | null, bindHost: string, publicUrl: string, source: { file: string; key: string }): string[] {
+  const hosts = given ?? [...DEFAULT_ALLOWED_HOSTS, ...(WILDCARD_BINDS.has(bindHost.trim()) ? [] : [bindHost])];
+  if (publicUrl) hosts.push(new URL(publicUrl).hostname);
+  const names = hosts.map((h) => {
+    const name = hostName(h);
+    if (name !== '*' && !/^[a-z0-9._-]+$/.test(name) && !/^\[[0-9a-f:.]+\]$/.test(name)) {
+      throw new ConfigError(source.file, source.key, `expected host names without scheme or port (or "*"), found ${JSON.stringify(h)}`);
+    }
+    return name;
+  });
+  return [...new Set(names)];
+}
+
 /** `sqlite:<path>` (relative to the config folder) or `postgres://…`. */
 export function parseDatabaseUrl(url: string, baseDir: string, source: { file: string; key: string }): DatabaseTarget {
   if (url.startsWith('sqlite:')) {
@@ -147,9 +191,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const proxy = root.section('proxy', ['host', 'port', 'max_body_mb']);
   const dashboard = root.section('dashboard', [
     'host', 'port', 'allow_registration', 'session_ttl_hours', 'secure_cookies', 'login_attempts_per_minute', 'auth_requests_per_minute',
+    'public_url', 'allowed_hosts', 'trust_proxy_hops',
   ]);
   const database = root.section('database', ['url']);
-  const redis = root.section('redis', ['url']);
+  const redis = root.section('redis', ['url', 'key_prefix']);
   const usage = root.section('usage', ['retention_days', 'batch_size', 'flush_interval_ms', 'max_queue']);
   const bridge = root.section('bridge', ['secret', 'allowed_origins', 'timeout_seconds', 'max_in_flight_per_browser', 'public_url']);
   const bridgePublicUrl = bridge.string('public_url', '');
@@ -167,6 +212,14 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     throw new ConfigError(env['REDIS_URL'] ? 'environment' : configPath, env['REDIS_URL'] ? 'REDIS_URL' : 'redis.url', 'expected a redis:// URL or an empty string');
   }
 
+  const dashboardHost = envString(env, 'DASHBOARD_HOST', dashboard.string('host', '127.0.0.1', { nonEmpty: true }));
+  const publicUrlSource = env['DASHBOARD_PUBLIC_URL'] ? { file: 'environment', key: 'DASHBOARD_PUBLIC_URL' } : { file: configPath, key: 'dashboard.public_url' };
+  const publicUrl = readPublicUrl(envString(env, 'DASHBOARD_PUBLIC_URL', dashboard.string('public_url', '')), publicUrlSource);
+  const envHosts = env['DASHBOARD_ALLOWED_HOSTS'];
+  const allowedHosts = envHosts
+    ? readAllowedHosts(envHosts.split(',').map((h) => h.trim()).filter((h) => h !== ''), dashboardHost, publicUrl, { file: 'environment', key: 'DASHBOARD_ALLOWED_HOSTS' })
+    : readAllowedHosts(dashboard.raw('allowed_hosts') === undefined ? null : dashboard.strings('allowed_hosts', []), dashboardHost, publicUrl, { file: configPath, key: 'dashboard.allowed_hosts' });
+
   const providers = readProviders(root);
   const modelsPath = resolve(baseDir, envString(env, 'LMB_MODELS', root.string('models_file', 'models.json', { nonEmpty: true })));
 
@@ -181,16 +234,19 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       max_body_bytes: proxy.int('max_body_mb', 20, 1, 1024) * MIB,
     },
     dashboard: {
-      host: envString(env, 'DASHBOARD_HOST', dashboard.string('host', '127.0.0.1', { nonEmpty: true })),
+      host: dashboardHost,
       port: envPort(env, 'DASHBOARD_PORT', dashboard.int('port', 5105, 0, 65535)),
       allow_registration: dashboard.bool('allow_registration', true),
       session_ttl_hours: dashboard.int('session_ttl_hours', 168, 1, 24 * 366),
-      secure_cookies: dashboard.bool('secure_cookies', false),
+      secure_cookies: dashboard.bool('secure_cookies', publicUrl.startsWith('https:')),
       login_attempts_per_minute: dashboard.int('login_attempts_per_minute', 10, 1, 100_000),
       auth_requests_per_minute: dashboard.int('auth_requests_per_minute', 60, 1, 1_000_000),
+      public_url: publicUrl,
+      allowed_hosts: allowedHosts,
+      trust_proxy_hops: dashboard.int('trust_proxy_hops', 0, 0, 10),
     },
     database: databaseConfig,
-    redis: { url: redisUrl },
+    redis: { url: redisUrl, key_prefix: redis.string('key_prefix', 'lmb:', { nonEmpty: true }) },
     usage: {
       retention_days: usage.int('retention_days', 90, 1, 36_500),
       batch_size: usage.int('batch_size', 500, 1, 10_000),

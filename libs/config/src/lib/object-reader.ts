@@ -115,6 +115,11 @@ export class ObjectReader {
     });
   }
 
+  /** An array of strings; each one non-empty. */
+  strings(key: string, fallback: readonly string[]): string[] {
+    return this.stringList(key, fallback, (item) => (item.trim() === '' ? `expected a non-empty string, found ${describe(item)}` : null));
+  }
+
   oneOf<T extends string>(key: string, allowed: readonly T[]): T {
     const value = this.value[key];
     if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {

@@ -4,7 +4,7 @@ import { createDataSource } from './data-source';
 import { openDatabase, pingDatabase, runMigrations } from './migrate';
 import { migrations } from './migrations';
 
-const TABLES = ['users', 'sessions', 'api_tokens', 'usage_logs', 'usage_daily', 'usage_daily_latency', 'auth_epoch'];
+const TABLES = ['users', 'sessions', 'api_tokens', 'usage_logs', 'usage_daily', 'usage_daily_latency', 'auth_epoch', 'audit_events'];
 const INDEXES: Array<[string, string]> = [
   ['users', 'UQ_users_username_lower'],
   ['users', 'UQ_users_email_lower'],
@@ -15,6 +15,8 @@ const INDEXES: Array<[string, string]> = [
   ['usage_logs', 'IDX_usage_logs_time'],
   ['usage_daily', 'IDX_usage_daily_user_day'],
   ['usage_daily_latency', 'IDX_usage_daily_latency_user_day'],
+  ['audit_events', 'IDX_audit_events_action'],
+  ['audit_events', 'IDX_audit_events_actor'],
 ];
 const FOREIGN_KEYS: Array<[string, string, string]> = [
   ['sessions', 'user_id', 'users'],
@@ -97,6 +99,10 @@ describe.each(testDatabaseKinds())('migrations on $kind', ({ create }) => {
     await ds.query(insert, ['Alice', 'alice@example.com']);
     await expect(ds.query(insert, ['alice', 'other@example.com'])).rejects.toThrow(/unique/i);
     await expect(ds.query(insert, ['bob', 'ALICE@example.com'])).rejects.toThrow(/unique/i);
+  });
+
+  it('gives sessions the columns of the sessions list', async () => {
+    await expect(ds.query('SELECT "last_seen_at", "ip", "user_agent" FROM "sessions"')).resolves.toEqual([]);
   });
 
   it('answers a ping with a measured latency', async () => {

@@ -1,15 +1,20 @@
-import { TokensService, toUser, UsersService } from '@lmarena-bridge/auth';
-import type { AdminTokenList, User } from '@lmarena-bridge/contracts';
-import { BadRequestException, Body, Controller, Get, Patch } from '@nestjs/common';
+import { AuditService, TokensService, toUser, UsersService } from '@lmarena-bridge/auth';
+import type { AdminTokenList, AuditPage, User, UserResponse } from '@lmarena-bridge/contracts';
+import { BadRequestException, Body, Controller, Get, HttpCode, Patch, Post, Query, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse,
+  ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiNoContentResponse,
+  ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { auditActor } from '../common/audit-actor';
+import type { AuthedRequest } from '../common/authed-request';
 import { Roles } from '../common/decorators';
 import { ErrorDto } from '../common/error.dto';
 import { RouteId } from '../common/parse-id.pipe';
-import { AdminUserListDto, UserDto } from '../auth/dto/user.dto';
+import { ResetPasswordDto } from '../auth/dto/password.dto';
+import { AdminUserListDto, UserDto, UserResponseDto } from '../auth/dto/user.dto';
 import { AdminTokenListDto } from '../tokens/dto/token.dto';
+import { AuditPageDto, AuditQueryDto } from './dto/audit.dto';
+import { CreateUserDto } from './dto/create-user.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 
 @ApiTags('admin')
@@ -22,6 +27,7 @@ export class AdminController {
   constructor(
     private readonly users: UsersService,
     private readonly tokens: TokensService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get('users')
@@ -31,6 +37,35 @@ export class AdminController {
     return { users: await this.users.listWithTokenCounts() };
   }
 
+  @Post('users')
+  @ApiOperation({ summary: 'Create an account (also while registration is closed)' })
+  @ApiCreatedResponse({ type: UserResponseDto })
+  @ApiBadRequestResponse({ type: ErrorDto })
+  @ApiConflictResponse({ type: ErrorDto, description: 'username or email taken' })
+  async createUser(@Body() body: CreateUserDto, @Req() req: AuthedRequest): Promise<UserResponse> {
+    const user = await this.users.create({ ...body, role: body.role ?? 'user' }, { audit: { actor: auditActor(req), via: 'admin' } });
+    return { user: toUser(user) };
+  }
+
+  @Post('users/:id/password')
+  @HttpCode(204)
+  @ApiParam({ name: 'id', type: Number, description: 'a whole number from 1 to 2147483647' })
+  @ApiOperation({ summary: "Set a user's password; every session of that user ends" })
+  @ApiNoContentResponse()
+  @ApiBadRequestResponse({ type: ErrorDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async setPassword(@RouteId('id') id: number, @Body() body: ResetPasswordDto, @Req() req: AuthedRequest): Promise<void> {
+    await this.users.setPassword(id, body.new_password, auditActor(req));
+  }
+
+  @Get('audit')
+  @ApiOperation({ summary: 'The audit log, newest first (keyset pages)' })
+  @ApiOkResponse({ type: AuditPageDto })
+  @ApiBadRequestResponse({ type: ErrorDto })
+  list(@Query() query: AuditQueryDto): Promise<AuditPage> {
+    return this.audit.list(query);
+  }
+
   @Patch('users/:id')
   @ApiParam({ name: 'id', type: Number, description: 'a whole number from 1 to 2147483647' })
   @ApiOperation({ summary: 'Disable/enable a user or change the role' })
@@ -38,11 +73,11 @@ export class AdminController {
   @ApiBadRequestResponse({ type: ErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'would leave no active admin' })
-  async updateUser(@RouteId('id') id: number, @Body() body: UpdateUserDto): Promise<User> {
+  async updateUser(@RouteId('id') id: number, @Body() body: UpdateUserDto, @Req() req: AuthedRequest): Promise<User> {
     if (body.disabled === undefined && body.role === undefined) {
       throw new BadRequestException(['give disabled and/or role']);
     }
-    return toUser(await this.users.update(id, body));
+    return toUser(await this.users.update(id, body, auditActor(req)));
   }
 
   @Get('tokens')

@@ -5,4 +5,6 @@ import type { Request } from 'express';
 export interface AuthedRequest extends Request {
   user?: UserEntity;
   sessionId?: string;
+  /** The sessions row id of that cookie (what the sessions list shows, never the cookie). */
+  sessionRowId?: number;
 }

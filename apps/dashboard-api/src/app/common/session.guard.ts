@@ -22,10 +22,12 @@ export class SessionGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const sessionId: unknown = req.cookies?.[SESSION_COOKIE];
-    const user = typeof sessionId === 'string' ? await this.sessions.resolve(sessionId) : null;
-    if (!user) throw new UnauthorizedException('Not signed in, or the session has ended.');
+    const resolved = typeof sessionId === 'string' ? await this.sessions.resolveSession(sessionId) : null;
+    if (!resolved) throw new UnauthorizedException('Not signed in, or the session has ended.');
+    const { user } = resolved;
     req.user = user;
     req.sessionId = sessionId as string;
+    req.sessionRowId = resolved.session.id;
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES, targets);
     if (roles && !roles.includes(user.role)) throw new ForbiddenException('This needs an admin account.');
     return true;

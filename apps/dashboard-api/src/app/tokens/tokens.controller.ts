@@ -1,10 +1,12 @@
 import { TokensService, UserEntity } from '@lmarena-bridge/auth';
 import type { CreatedToken, TokenList } from '@lmarena-bridge/contracts';
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
   ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { auditActor } from '../common/audit-actor';
+import type { AuthedRequest } from '../common/authed-request';
 import { CurrentUser } from '../common/decorators';
 import { ErrorDto } from '../common/error.dto';
 import { RouteId } from '../common/parse-id.pipe';
@@ -31,7 +33,7 @@ export class TokensController {
   @ApiOperation({ summary: 'Create a token; the answer holds the secret, shown this once' })
   @ApiCreatedResponse({ type: CreatedTokenDto })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'bad name, past expiry, or both expiry fields' })
-  create(@CurrentUser() user: UserEntity, @Body() body: CreateTokenDto): Promise<CreatedToken> {
+  create(@CurrentUser() user: UserEntity, @Body() body: CreateTokenDto, @Req() req: AuthedRequest): Promise<CreatedToken> {
     if (body.expires_at !== undefined && body.expires_in_days !== undefined) {
       throw new BadRequestException(['give expires_at or expires_in_days, not both']);
     }
@@ -39,7 +41,7 @@ export class TokensController {
     const expiresAt = body.expires_at !== undefined
       ? new Date(body.expires_at)
       : body.expires_in_days !== undefined ? new Date(now.getTime() + body.expires_in_days * DAY_MS) : null;
-    return this.tokens.create(user.id, { name: body.name, expiresAt }, now);
+    return this.tokens.create(user.id, { name: body.name, expiresAt }, now, auditActor(req));
   }
 
   @Delete(':id')
@@ -49,7 +51,7 @@ export class TokensController {
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorDto, description: 'the id is not an integer from 1 to 2147483647' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'no such token, or not yours' })
-  async revoke(@CurrentUser() user: UserEntity, @RouteId('id') id: number): Promise<void> {
-    await this.tokens.revoke(id, { id: user.id, role: user.role });
+  async revoke(@CurrentUser() user: UserEntity, @RouteId('id') id: number, @Req() req: AuthedRequest): Promise<void> {
+    await this.tokens.revoke(id, { id: user.id, role: user.role }, auditActor(req));
   }
 }

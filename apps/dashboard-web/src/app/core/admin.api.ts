@@ -1,7 +1,16 @@
-import { HttpClient } from '@angular/common/http';
+import { HttpClient, HttpParams } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import type { AdminToken, AdminTokenList, AdminUser, AdminUserChanges, AdminUserList, User } from '@lmarena-bridge/contracts';
+import type {
+  AdminNewAccount, AdminToken, AdminTokenList, AdminUser, AdminUserChanges, AdminUserList, AuditPage, User, UserResponse,
+} from '@lmarena-bridge/contracts';
 import { map, Observable } from 'rxjs';
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: string | null;
+  action?: string;
+  actor?: string;
+}
 
 /** Admin-only routes (403 for everybody else). */
 @Injectable({ providedIn: 'root' })
@@ -15,6 +24,25 @@ export class AdminApi {
   /** Disabling ends the user's sessions and stops their tokens; 409 for the last admin. */
   updateUser(id: number, changes: AdminUserChanges): Observable<User> {
     return this.http.patch<User>(`/api/admin/users/${id}`, changes);
+  }
+
+  /** Works while registration is closed. */
+  createUser(account: AdminNewAccount): Observable<User> {
+    return this.http.post<UserResponse>('/api/admin/users', account).pipe(map((r) => r.user));
+  }
+
+  /** 204; every session of that user ends. */
+  setPassword(id: number, newPassword: string): Observable<void> {
+    return this.http.post<void>(`/api/admin/users/${id}/password`, { new_password: newPassword });
+  }
+
+  /** One page of the audit log, newest first. */
+  audit(query: AuditQuery): Observable<AuditPage> {
+    let params = new HttpParams().set('limit', query.limit);
+    if (query.cursor) params = params.set('cursor', query.cursor);
+    if (query.action) params = params.set('action', query.action);
+    if (query.actor) params = params.set('actor', query.actor);
+    return this.http.get<AuditPage>('/api/admin/audit', { params });
   }
 
   tokens(): Observable<AdminToken[]> {

@@ -14,7 +14,8 @@ export interface Snapshot {
 /**
  * Reads the shared SQLite file directly (read-only, WAL readers see every committed write):
  * the account tables in full and the number of usage rows. `api_tokens.last_used_at` is left
- * out: the proxy's usage batches update it for accepted requests, which is documented.
+ * out: the proxy's usage batches update it for accepted requests, which is documented; so is
+ * `sessions.last_seen_at`, which every request made with a session refreshes (once a minute).
  */
 export class DbReader {
   private readonly db: Database.Database;
@@ -34,7 +35,7 @@ export class DbReader {
   snapshot(): Snapshot {
     return {
       users: this.all('SELECT * FROM users ORDER BY id'),
-      sessions: this.all('SELECT * FROM sessions ORDER BY id'),
+      sessions: this.all('SELECT id, user_id, session_hash, created_at, expires_at, revoked_at, ip, user_agent FROM sessions ORDER BY id'),
       api_tokens: this.all('SELECT id, user_id, name, token_hash, hint, allowed_models, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id'),
       auth_epoch: this.all('SELECT * FROM auth_epoch'),
       usage_logs: this.count('usage_logs'),

@@ -60,14 +60,18 @@ const parserDefects: Array<[string, fc.Arbitrary<(p: Parts) => Parts>, number]> 
   ['a path over 16 KB', fc.integer({ min: 17 * 1024, max: 40 * 1024 }).map((n) => (p: Parts) => ({ ...p, line: p.line.replace(' HTTP/1.1', `?q=${'q'.repeat(n)} HTTP/1.1`) })), 431],
 ];
 
-/** Valid HTTP with odd bytes the application sees (and refuses for the missing credentials). */
-const appLevel: Array<[string, fc.Arbitrary<(p: Parts) => Parts>]> = [
+/**
+ * Valid HTTP with odd bytes the application sees (and refuses for the missing credentials,
+ * or, where a server's answer differs, with the status given for it).
+ */
+const appLevel: Array<[string, fc.Arbitrary<(p: Parts) => Parts>, Partial<Record<Server, number>>?]> = [
   ['latin-1 and UTF-8 bytes in Authorization and Cookie', fc.uint8Array({ minLength: 1, maxLength: 40 }).map((a) => (p: Parts) => {
     const high = Buffer.from(a.map((b) => 0x80 | b)).toString('latin1');
     return { ...p, headers: [...p.headers, ['Authorization', `Bearer ${high}`], ['Cookie', `session=${high}`]] };
   })],
   ['a duplicated Authorization header', fc.tuple(fc.string({ maxLength: 30 }), fc.string({ maxLength: 30 })).map(([a, b]) => (p: Parts) => ({ ...p, headers: [...p.headers, ['Authorization', `Bearer ${a}`], ['authorization', `Bearer ${b}`]] }))],
-  ['HTTP/1.0 without Host', fc.constant((p: Parts) => ({ ...p, line: p.line.replace('HTTP/1.1', 'HTTP/1.0'), headers: p.headers.filter(([n]) => n !== 'Host') }))],
+  // The dashboard answers only to dashboard.allowed_hosts: no Host names none of them (421).
+  ['HTTP/1.0 without Host', fc.constant((p: Parts) => ({ ...p, line: p.line.replace('HTTP/1.1', 'HTTP/1.0'), headers: p.headers.filter(([n]) => n !== 'Host') })), { dashboard: 421 }],
   ['a chunked body', fc.integer({ min: 1, max: 8 }).map((k) => (p: Parts) => {
     const size = Math.ceil(p.body.length / k);
     const chunks = Array.from({ length: k }, (_, i) => p.body.slice(i * size, (i + 1) * size)).filter(Boolean);
@@ -82,8 +86,8 @@ export function rawCases(): fc.Arbitrary<RawCase> {
     { weight: 4, arbitrary: fc.tuple(server, fc.oneof(...parserDefects.map(([kind, defect, status]) => defect.map((apply) => ({ kind, apply, status }))))).map(([s, d]) => ({
       kind: d.kind, server: s, bytes: bytes(d.apply(base(s))), status: d.status, parser: true,
     })) },
-    { weight: 1, arbitrary: fc.tuple(server, fc.oneof(...appLevel.map(([kind, change]) => change.map((apply) => ({ kind, apply }))))).map(([s, d]) => ({
-      kind: d.kind, server: s, bytes: bytes(d.apply(base(s))), status: TARGET[s].appStatus, parser: false,
+    { weight: 1, arbitrary: fc.tuple(server, fc.oneof(...appLevel.map(([kind, change, status]) => change.map((apply) => ({ kind, apply, status }))))).map(([s, d]) => ({
+      kind: d.kind, server: s, bytes: bytes(d.apply(base(s))), status: d.status?.[s] ?? TARGET[s].appStatus, parser: false,
     })) },
     // Random bytes that end like a request head: never a request (the first byte is not a letter).
     { weight: 1, arbitrary: fc.tuple(server, fc.uint8Array({ minLength: 1, maxLength: 200 })).map(([s, a]) => ({

@@ -1,6 +1,7 @@
 import { ApiTokenEntity } from './api-token.entity';
+import { AuditEventEntity } from './audit-event.entity';
 import { SessionEntity } from './session.entity';
 import { UserEntity } from './user.entity';
 
-export { ApiTokenEntity, SessionEntity, UserEntity };
-export const authEntities = [UserEntity, SessionEntity, ApiTokenEntity];
+export { ApiTokenEntity, AuditEventEntity, SessionEntity, UserEntity };
+export const authEntities = [UserEntity, SessionEntity, ApiTokenEntity, AuditEventEntity];

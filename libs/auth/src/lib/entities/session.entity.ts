@@ -21,4 +21,14 @@ export class SessionEntity {
 
   @Column({ name: 'revoked_at', type: 'bigint', nullable: true, transformer: epochMs })
   revokedAt!: Date | null;
+
+  /** Last request made with the session, written at most once a minute. */
+  @Column({ name: 'last_seen_at', type: 'bigint', nullable: true, transformer: epochMs })
+  lastSeenAt!: Date | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip!: string | null;
+
+  @Column({ name: 'user_agent', type: 'varchar', length: 300, nullable: true })
+  userAgent!: string | null;
 }

@@ -3,10 +3,12 @@ import type { AdminUser, UserRole } from '@lmarena-bridge/contracts';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditActor, recordAuditEvent } from '../audit/audit.service';
 import { bumpAuthEpoch } from '../auth-epoch';
 import { ApiTokenEntity } from '../entities/api-token.entity';
-import { SessionEntity } from '../entities/session.entity';
 import { UserEntity } from '../entities/user.entity';
+import { sha256Hex } from '../secrets';
+import { revokeUserSessions } from '../sessions/sessions.service';
 import { burnPasswordCheck, hashPassword, passwordProblem, passwordTooLong, verifyPassword } from '../passwords';
 import { toAdminUser } from './user.mapper';
 
@@ -15,6 +17,12 @@ export interface NewUser {
   email: string;
   password: string;
   role: UserRole;
+}
+
+/** How an account came to be, for the audit log. */
+export interface CreationAudit {
+  actor: AuditActor;
+  via: 'init' | 'register' | 'admin' | 'bootstrap';
 }
 
 export interface UserChanges {
@@ -55,11 +63,19 @@ export class UsersService {
     return this.dataSource.getRepository(UserEntity).findOneBy({ id });
   }
 
+  /** The account a login name (username or email, any letter case) names, if any. */
+  findByLogin(login: string): Promise<UserEntity | null> {
+    return this.dataSource.getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:login) OR u.email = lower(:login)', { login })
+      .getOne();
+  }
+
   /**
    * Creates an account. `onlyIfNoUsers` makes the check-and-insert one serialized transaction, so two
    * concurrent "first admin" requests cannot both succeed.
    */
-  async create(input: NewUser, opts: { onlyIfNoUsers?: boolean } = {}): Promise<UserEntity> {
+  async create(input: NewUser, opts: { onlyIfNoUsers?: boolean; audit?: CreationAudit } = {}): Promise<UserEntity> {
     const problem = passwordProblem(input.password);
     if (problem) throw new BadRequestException([problem]);
     const passwordHash = await hashPassword(input.password);
@@ -72,7 +88,7 @@ export class UsersService {
           throw new ConflictException('The first user already exists; sign in instead.');
         }
         await this.assertFree(manager, input.username, input.email);
-        return users.save(users.create({
+        const user = await users.save(users.create({
           username: input.username,
           email: input.email.toLowerCase(),
           passwordHash,
@@ -82,6 +98,13 @@ export class UsersService {
           updatedAt: now,
           lastLoginAt: null,
         }));
+        if (opts.audit) {
+          const actor = opts.audit.actor.id === null ? { ...opts.audit.actor, id: user.id, name: user.username } : opts.audit.actor;
+          await recordAuditEvent(manager, {
+            action: 'user.created', actor, target: `user:${user.id} ${user.username}`, detail: { role: user.role, via: opts.audit.via },
+          }, now);
+        }
+        return user;
       });
     } catch (err) {
       // A concurrent insert can still win the race past assertFree; the unique indexes decide.
@@ -107,11 +130,8 @@ export class UsersService {
    * Checks credentials (username or email, case-insensitive). Unknown user, wrong password
    * and disabled account all answer null after the same bcrypt work.
    */
-  async checkCredentials(login: string, password: string): Promise<UserEntity | null> {
-    const user = await this.dataSource.getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .where('lower(u.username) = lower(:login) OR u.email = lower(:login)', { login })
-      .getOne();
+  async checkCredentials(login: string, password: string, found?: UserEntity | null): Promise<UserEntity | null> {
+    const user = found !== undefined ? found : await this.findByLogin(login);
     // bcrypt would silently ignore bytes past 72: such a password can never be right.
     if (!user || passwordTooLong(password)) return burnPasswordCheck(password).then(() => null);
     const ok = await verifyPassword(password, user.passwordHash);
@@ -137,7 +157,7 @@ export class UsersService {
    * Admin changes. Disabling revokes the user's sessions and, through the auth epoch, stops
    * their tokens at every proxy. The last active admin can be neither demoted nor disabled.
    */
-  async update(id: number, changes: UserChanges): Promise<UserEntity> {
+  async update(id: number, changes: UserChanges, audit?: AuditActor): Promise<UserEntity> {
     return runInTransaction(this.dataSource, async (manager) => {
       if (changes.role === 'user' || changes.disabled === true) await serializeAccountChecks(manager);
       const users = manager.getRepository(UserEntity);
@@ -150,18 +170,58 @@ export class UsersService {
           .getCount();
         if (otherAdmins === 0) throw new ConflictException('This is the last active admin: promote another user first.');
       }
+      const target = `user:${user.id} ${user.username}`;
+      if (audit && changes.role !== undefined && changes.role !== user.role) {
+        await recordAuditEvent(manager, { action: 'user.role_changed', actor: audit, target, detail: { from: user.role, to: changes.role } });
+      }
+      if (audit && changes.disabled !== undefined && changes.disabled !== user.disabled) {
+        await recordAuditEvent(manager, { action: changes.disabled ? 'user.disabled' : 'user.enabled', actor: audit, target });
+      }
       if (changes.role !== undefined) user.role = changes.role;
       if (changes.disabled !== undefined) user.disabled = changes.disabled;
       user.updatedAt = new Date();
       await users.save(user);
-      if (changes.disabled === true) {
-        await manager.getRepository(SessionEntity).createQueryBuilder()
-          .update().set({ revokedAt: new Date() })
-          .where('user_id = :id AND revoked_at IS NULL', { id })
-          .execute();
-      }
+      if (changes.disabled === true) await revokeUserSessions(manager, id);
       if (changes.disabled !== undefined) await bumpAuthEpoch(manager);
       return user;
+    });
+  }
+
+  /**
+   * The user changes their own password: the current one must be right (false otherwise).
+   * Every other session of theirs ends in the same transaction; the one given stays.
+   */
+  async changePassword(userId: number, current: string, next: string, keepSessionId: string, audit: AuditActor): Promise<boolean> {
+    const problem = passwordProblem(next);
+    if (problem) throw new BadRequestException([problem.replace(/^password/, 'new_password')]);
+    const user = await this.findById(userId);
+    if (!user || passwordTooLong(current) || !(await verifyPassword(current, user.passwordHash))) return false;
+    const passwordHash = await hashPassword(next);
+    await runInTransaction(this.dataSource, async (manager) => {
+      const now = new Date();
+      await manager.getRepository(UserEntity).update({ id: userId }, { passwordHash, updatedAt: now });
+      const ended = await revokeUserSessions(manager, userId, sha256Hex(keepSessionId), now);
+      await recordAuditEvent(manager, {
+        action: 'auth.password_changed', actor: audit, target: `user:${userId} ${user.username}`, detail: { sessions_ended: ended },
+      }, now);
+    });
+    return true;
+  }
+
+  /** An admin sets a user's password; all of that user's sessions end. */
+  async setPassword(userId: number, next: string, audit: AuditActor): Promise<void> {
+    const problem = passwordProblem(next);
+    if (problem) throw new BadRequestException([problem.replace(/^password/, 'new_password')]);
+    const passwordHash = await hashPassword(next);
+    await runInTransaction(this.dataSource, async (manager) => {
+      const now = new Date();
+      const user = await manager.getRepository(UserEntity).findOneBy({ id: userId });
+      if (!user) throw new NotFoundException('User not found.');
+      await manager.getRepository(UserEntity).update({ id: userId }, { passwordHash, updatedAt: now });
+      const ended = await revokeUserSessions(manager, userId, null, now);
+      await recordAuditEvent(manager, {
+        action: 'user.password_reset', actor: audit, target: `user:${userId} ${user.username}`, detail: { sessions_ended: ended },
+      }, now);
     });
   }
 }

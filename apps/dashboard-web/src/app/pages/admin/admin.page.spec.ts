@@ -3,7 +3,7 @@ import { HttpTestingController, provideHttpClientTesting } from '@angular/common
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { SessionStore } from '../../core/session.store';
 import { anAdmin, anAdminToken, anAdminUser } from '../../testing/builders';
-import { button, click, q, qa, settle, text } from '../../testing/dom';
+import { button, choose, click, q, qa, settle, text, type } from '../../testing/dom';
 import { AdminPage } from './admin.page';
 
 describe('AdminPage', () => {
@@ -49,7 +49,7 @@ describe('AdminPage', () => {
     await load();
     await click(fixture, q(fixture, 'button[aria-label="Disable bob"]'));
     expect(confirmOpen()).toBe(true);
-    expect(text(fixture, '.dialog-message')).toContain('signed out everywhere');
+    expect(text(fixture, 'lmb-confirm-dialog .dialog-message')).toContain('signed out everywhere');
     await click(fixture, button(fixture, 'Disable account'));
     const req = http.expectOne({ method: 'PATCH', url: '/api/admin/users/2' });
     expect(req.request.body).toEqual({ disabled: true });
@@ -77,7 +77,7 @@ describe('AdminPage', () => {
     await settle(fixture);
     expect(confirmOpen()).toBe(true);
     expect(text(fixture, 'lmb-confirm-dialog [role=alert]')).toBe('At least one active admin must remain.');
-    await click(fixture, button(fixture, 'Cancel'));
+    await click(fixture, button(fixture, 'Cancel', 'lmb-confirm-dialog'));
     expect(confirmOpen()).toBe(false);
   });
 
@@ -99,5 +99,67 @@ describe('AdminPage', () => {
     const alerts = qa(fixture, '[role=alert]').map((a) => a.textContent ?? '');
     expect(alerts[0]).toContain('Forbidden resource');
     expect(alerts[1]).toContain('HTTP 500');
+  });
+
+  it('creates a user with a role from the dialog, checking the form first, and reloads', async () => {
+    await load();
+    await click(fixture, button(fixture, 'Create user'));
+    expect(q<HTMLDialogElement>(fixture, '[data-testid=create-user-form]').closest('dialog')?.open).toBe(true);
+    type(fixture, '#new-username', 'x');
+    await click(fixture, button(fixture, 'Create user', '[data-testid=create-user-form]'));
+    http.expectNone('/api/admin/users');
+    expect(q(fixture, '#new-username').getAttribute('aria-invalid')).toBe('true');
+
+    type(fixture, '#new-username', 'dora');
+    type(fixture, '#new-email', 'dora@example.com');
+    type(fixture, '#new-user-password', 'long-enough-1');
+    choose(fixture, '#new-role', 'admin');
+    await click(fixture, button(fixture, 'Create user', '[data-testid=create-user-form]'));
+    const req = http.expectOne({ method: 'POST', url: '/api/admin/users' });
+    expect(req.request.body).toEqual({ username: 'dora', email: 'dora@example.com', password: 'long-enough-1', role: 'admin' });
+    req.flush({ user: anAdminUser({ id: 3, username: 'dora', role: 'admin' }) }, { status: 201, statusText: 'Created' });
+    await settle(fixture);
+    await load([me, bob, anAdminUser({ id: 3, username: 'dora', role: 'admin' })]);
+    expect(text(fixture, '.alert-info')).toBe('dora created (admin).');
+    expect(row('dora')).toBeTruthy();
+  });
+
+  it("shows the API's refusal in the create dialog", async () => {
+    await load();
+    await click(fixture, button(fixture, 'Create user'));
+    type(fixture, '#new-username', 'bob');
+    type(fixture, '#new-email', 'bob2@example.com');
+    type(fixture, '#new-user-password', 'long-enough-1');
+    await click(fixture, button(fixture, 'Create user', '[data-testid=create-user-form]'));
+    http.expectOne('/api/admin/users').flush({ statusCode: 409, error: 'Conflict', message: 'That username is already taken.' }, { status: 409, statusText: 'Conflict' });
+    await settle(fixture);
+    expect(text(fixture, '[data-testid=create-user-form] [role=alert]')).toBe('That username is already taken.');
+  });
+
+  it("sets a user's password after the two entries agree", async () => {
+    await load();
+    await click(fixture, q(fixture, 'button[aria-label="Set password of bob"]'));
+    expect(text(fixture, '[data-testid=set-password-form]')).toContain('Every session of bob ends');
+    type(fixture, '#reset-password', 'long-enough-1');
+    type(fixture, '#reset-repeat', 'long-enough-2');
+    await click(fixture, button(fixture, 'Set password', '[data-testid=set-password-form]'));
+    http.expectNone('/api/admin/users/2/password');
+    expect(text(fixture, '[data-testid=set-password-form]')).toContain('The two passwords differ.');
+    type(fixture, '#reset-repeat', 'long-enough-1');
+    await click(fixture, button(fixture, 'Set password', '[data-testid=set-password-form]'));
+    const req = http.expectOne({ method: 'POST', url: '/api/admin/users/2/password' });
+    expect(req.request.body).toEqual({ new_password: 'long-enough-1' });
+    req.flush(null, { status: 204, statusText: 'No Content' });
+    await settle(fixture);
+    expect(text(fixture, '.alert-info')).toBe('Password of bob set; their sessions have ended.');
+  });
+
+  it('switches to the audit tab, which loads the log', async () => {
+    await load();
+    await click(fixture, button(fixture, 'Audit log'));
+    expect(q(fixture, '#admin-tab-audit').getAttribute('aria-selected')).toBe('true');
+    http.expectOne((r) => r.url === '/api/admin/audit').flush({ events: [], next_cursor: null });
+    await settle(fixture);
+    expect(text(fixture)).toContain('No events match.');
   });
 });

@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
 import type { AdminToken, AdminUser, AdminUserChanges } from '@lmarena-bridge/contracts';
 import { firstValueFrom, merge } from 'rxjs';
 import { AdminApi } from '../../core/admin.api';
@@ -8,8 +9,13 @@ import { describeHttpError } from '../../core/http-error';
 import { Remote } from '../../core/remote';
 import { SessionStore } from '../../core/session.store';
 import { ConfirmDialogComponent } from '../../shared/confirm-dialog.component';
+import { DialogComponent } from '../../shared/dialog.component';
 import { StatusBadgeComponent } from '../../shared/status-badge.component';
 import { TokenTableComponent } from '../../shared/token-table.component';
+import { AuditLogComponent } from './audit-log.component';
+import { createUserForm, invalidShown, setPasswordForm } from './user-forms';
+
+export type AdminTab = 'users' | 'audit';
 
 /** An admin action waiting for confirmation. */
 export type PendingAction =
@@ -18,7 +24,10 @@ export type PendingAction =
 
 @Component({
   selector: 'lmb-admin-page',
-  imports: [LocalDateTimePipe, NumberPipe, StatusBadgeComponent, ConfirmDialogComponent, TokenTableComponent],
+  imports: [
+    ReactiveFormsModule, LocalDateTimePipe, NumberPipe, StatusBadgeComponent, ConfirmDialogComponent, DialogComponent, TokenTableComponent,
+    AuditLogComponent,
+  ],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './admin.page.html',
 })
@@ -34,6 +43,21 @@ export class AdminPage {
   protected readonly actionError = signal<string | null>(null);
   protected readonly done = signal<string | null>(null);
   protected readonly activeTokens = computed(() => (this.tokens.value() ?? []).filter((t) => t.status === 'active').length);
+  protected readonly tab = signal<AdminTab>('users');
+  protected readonly tabs: ReadonlyArray<{ id: AdminTab; label: string }> = [
+    { id: 'users', label: 'Users and tokens' },
+    { id: 'audit', label: 'Audit log' },
+  ];
+
+  private readonly fb = inject(NonNullableFormBuilder);
+  protected readonly createForm = createUserForm(this.fb);
+  protected readonly createOpen = signal(false);
+  protected readonly passwordForm = setPasswordForm(this.fb);
+  /** The user whose password is being set. */
+  protected readonly passwordTarget = signal<AdminUser | null>(null);
+  protected readonly formSubmitted = signal(false);
+  protected readonly formBusy = signal(false);
+  protected readonly formError = signal<string | null>(null);
 
   constructor() {
     this.reload();
@@ -41,6 +65,69 @@ export class AdminPage {
 
   protected reload(): void {
     merge(this.users.run(this.api.users()), this.tokens.run(this.api.tokens())).pipe(takeUntilDestroyed(this.destroyRef)).subscribe();
+  }
+
+  protected showsError(control: AbstractControl): boolean {
+    return invalidShown(control, this.formSubmitted());
+  }
+
+  protected openCreate(): void {
+    this.createForm.reset();
+    this.openForm();
+    this.createOpen.set(true);
+  }
+
+  protected openSetPassword(user: AdminUser): void {
+    this.passwordForm.reset();
+    this.openForm();
+    this.passwordTarget.set(user);
+  }
+
+  protected closeForms(): void {
+    if (this.formBusy()) return;
+    this.createOpen.set(false);
+    this.passwordTarget.set(null);
+  }
+
+  protected async createUser(): Promise<void> {
+    this.formSubmitted.set(true);
+    if (this.createForm.invalid || this.formBusy()) return;
+    const { username, email, password, role } = this.createForm.getRawValue();
+    await this.submit(async () => {
+      const user = await firstValueFrom(this.api.createUser({ username: username.trim(), email: email.trim(), password, role }));
+      this.createOpen.set(false);
+      this.done.set(`${user.username} created (${user.role}).`);
+      this.reload();
+    });
+  }
+
+  protected async setPassword(): Promise<void> {
+    const target = this.passwordTarget();
+    this.formSubmitted.set(true);
+    if (!target || this.passwordForm.invalid || this.formBusy()) return;
+    await this.submit(async () => {
+      await firstValueFrom(this.api.setPassword(target.id, this.passwordForm.getRawValue().password), { defaultValue: undefined });
+      this.passwordTarget.set(null);
+      this.done.set(`Password of ${target.username} set; their sessions have ended.`);
+    });
+  }
+
+  private openForm(): void {
+    this.formSubmitted.set(false);
+    this.formError.set(null);
+    this.done.set(null);
+  }
+
+  private async submit(work: () => Promise<void>): Promise<void> {
+    this.formBusy.set(true);
+    this.formError.set(null);
+    try {
+      await work();
+    } catch (err) {
+      this.formError.set(describeHttpError(err));
+    } finally {
+      this.formBusy.set(false);
+    }
   }
 
   protected isMe(user: AdminUser): boolean {
