@@ -53,6 +53,8 @@ export const AUDIT_ACTIONS = [
   'user.enabled',
   'token.created',
   'token.revoked',
+  'bridge_key.created',
+  'bridge_key.revoked',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

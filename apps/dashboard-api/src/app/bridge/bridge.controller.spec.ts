@@ -186,6 +186,19 @@ describe.each(testDatabaseKinds())('bridge routes on $kind', ({ create }) => {
       expect(await readAuthEpoch(h.dataSource)).toBe(epoch + 1);
     });
 
+    it('writes the creation and the revocation to the audit log, naming the admin and never the key', async () => {
+      const { key } = filledValues((await download('audited').expect(201)).text);
+      h.track(key);
+      const verified = await h.get(BridgeKeysService).verify(key);
+      if (!verified) throw new Error('the new key does not verify');
+      await admin.agent.delete(`/api/bridge/keys/${verified.id}`).expect(204);
+      const { events } = (await admin.agent.get('/api/admin/audit?limit=20').expect(200)).body as { events: Array<{ action: string; actor: string; target: string; detail: unknown }> };
+      const mine = events.filter((e) => e.target === `bridge_key:${verified.id}`);
+      expect(mine.map((e) => e.action)).toEqual(['bridge_key.revoked', 'bridge_key.created']);
+      expect(mine.every((e) => e.actor === admin.user.username)).toBe(true);
+      expect(JSON.stringify(mine)).not.toContain(key);
+    });
+
     it('answers 404 to an unknown key and 400 to an id that is not one', async () => {
       await admin.agent.delete('/api/bridge/keys/2147483647').expect(404);
       for (const id of ['abc', '0', '0x10', '99999999999']) await admin.agent.delete(`/api/bridge/keys/${id}`).expect(400);

@@ -1,11 +1,12 @@
 import type { UserEntity } from '@lmarena-bridge/auth';
 import type { BridgeState } from '@lmarena-bridge/contracts';
-import { Body, Controller, Delete, Get, HttpCode, Post, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, StreamableFile } from '@nestjs/common';
 import {
   ApiBadRequestResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse,
   ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
+import { auditActor } from '../common/audit-actor';
 import { CurrentUser, Roles } from '../common/decorators';
 import { ErrorDto } from '../common/error.dto';
 import { RouteId } from '../common/parse-id.pipe';
@@ -39,9 +40,10 @@ export class BridgeController {
   async userscript(
     @CurrentUser() user: UserEntity,
     @Body() body: CreateUserscriptDto,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
-    const script = await this.bridge.createUserscript(body.name, user.id);
+    const script = await this.bridge.createUserscript(body.name, { ...auditActor(req), id: user.id });
     // The answer holds a secret: never cached, by the browser or anything in between.
     res.setHeader('Cache-Control', 'no-store');
     return new StreamableFile(Buffer.from(script, 'utf8'), {
@@ -57,7 +59,7 @@ export class BridgeController {
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorDto, description: 'the id is not an integer from 1 to 2147483647' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'no such key, or already revoked' })
-  revoke(@RouteId('id') id: number): Promise<void> {
-    return this.bridge.revokeKey(id);
+  revoke(@RouteId('id') id: number, @Req() req: Request): Promise<void> {
+    return this.bridge.revokeKey(id, auditActor(req));
   }
 }

@@ -1,3 +1,4 @@
+import type { AuditActor } from '@lmarena-bridge/auth';
 import { BridgeBrowsersService, BridgeKeysService, BridgeModelsService } from '@lmarena-bridge/bridge';
 import { AppConfig, bridgeWebSocketUrl, InjectConfig } from '@lmarena-bridge/config';
 import type { BridgeState } from '@lmarena-bridge/contracts';
@@ -18,7 +19,7 @@ export class BridgeDashboardService {
    * A new bridge key and the userscript with it and the proxy URL filled in. The template is
    * read first: without a usable build no key is made (it could never be used).
    */
-  async createUserscript(name: string, createdBy: number): Promise<string> {
+  async createUserscript(name: string, actor: AuditActor & { id: number }): Promise<string> {
     let template: string;
     try {
       template = await readUserscriptTemplate();
@@ -26,7 +27,7 @@ export class BridgeDashboardService {
       if (err instanceof UserscriptUnavailable) throw new ServiceUnavailableException(err.message);
       throw err;
     }
-    const { secret } = await this.keys.create(name, createdBy);
+    const { secret } = await this.keys.create(name, actor.id, new Date(), actor);
     return fillUserscript(template, bridgeWebSocketUrl(this.config), secret);
   }
 
@@ -35,7 +36,7 @@ export class BridgeDashboardService {
     return { browsers, keys, models };
   }
 
-  async revokeKey(id: number): Promise<void> {
-    if (!(await this.keys.revoke(id))) throw new NotFoundException('Bridge key not found or already revoked.');
+  async revokeKey(id: number, actor: AuditActor): Promise<void> {
+    if (!(await this.keys.revoke(id, new Date(), actor))) throw new NotFoundException('Bridge key not found or already revoked.');
   }
 }

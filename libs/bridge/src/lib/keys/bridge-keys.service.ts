@@ -1,4 +1,4 @@
-import { bumpAuthEpoch, sha256Hex } from '@lmarena-bridge/auth';
+import { AuditActor, bumpAuthEpoch, recordAuditEvent, sha256Hex } from '@lmarena-bridge/auth';
 import { runInTransaction } from '@lmarena-bridge/database';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -25,20 +25,25 @@ export function toBridgeKeyView(k: BridgeKeyEntity): BridgeKeyView {
 export class BridgeKeysService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async create(name: string, createdBy: number | null, now = new Date()): Promise<{ key: BridgeKeyView; secret: string }> {
+  /** Issues a key; with `audit`, the audit event is written in the same transaction. */
+  async create(name: string, createdBy: number | null, now = new Date(), audit?: AuditActor): Promise<{ key: BridgeKeyView; secret: string }> {
     const trimmed = typeof name === 'string' ? name.trim() : '';
     if (trimmed.length < 1 || trimmed.length > 100) throw new BadRequestException(['name must be 1 to 100 characters']);
     const secret = generateBridgeKey();
-    const repo = this.dataSource.getRepository(BridgeKeyEntity);
-    const entity = await repo.save(repo.create({
-      name: trimmed,
-      keyHash: sha256Hex(secret),
-      hint: bridgeKeyHint(secret),
-      createdBy,
-      createdAt: now,
-      lastUsedAt: null,
-      revokedAt: null,
-    }));
+    const entity = await runInTransaction(this.dataSource, async (manager) => {
+      const repo = manager.getRepository(BridgeKeyEntity);
+      const saved = await repo.save(repo.create({
+        name: trimmed,
+        keyHash: sha256Hex(secret),
+        hint: bridgeKeyHint(secret),
+        createdBy,
+        createdAt: now,
+        lastUsedAt: null,
+        revokedAt: null,
+      }));
+      if (audit) await recordAuditEvent(manager, { action: 'bridge_key.created', actor: audit, target: `bridge_key:${saved.id}`, detail: { name: trimmed } }, now);
+      return saved;
+    });
     return { key: toBridgeKeyView(entity), secret };
   }
 
@@ -53,12 +58,13 @@ export class BridgeKeysService {
    * it at its next poll (or pub/sub message) and drops the key's browsers.
    * @returns false when the key is unknown or was already revoked.
    */
-  async revoke(id: number, now = new Date()): Promise<boolean> {
+  async revoke(id: number, now = new Date(), audit?: AuditActor): Promise<boolean> {
     if (!Number.isSafeInteger(id) || id < 1) return false;
     return runInTransaction(this.dataSource, async (manager) => {
       const result = await manager.getRepository(BridgeKeyEntity).update({ id, revokedAt: IsNull() }, { revokedAt: now });
       if (!result.affected) return false;
       await bumpAuthEpoch(manager);
+      if (audit) await recordAuditEvent(manager, { action: 'bridge_key.revoked', actor: audit, target: `bridge_key:${id}` }, now);
       return true;
     });
   }
