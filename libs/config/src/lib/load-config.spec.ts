@@ -43,7 +43,8 @@ describe('loadConfig', () => {
       login_attempts_per_minute: 10, auth_requests_per_minute: 60,
     });
     expect(config.database.target).toEqual({ type: 'sqlite', path: join(dir, 'dashboard.db') });
-    expect(config.usage.retention_days).toBe(90);
+    expect(config.database.query_timeout_ms).toBe(10_000);
+    expect(config.usage).toEqual({ retention_days: 90, batch_size: 500, flush_interval_ms: 250, max_queue: 50_000, spool_dir: join(dir, 'usage-spool') });
     expect(config.models).toEqual([{ name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' }]);
   });
 
@@ -57,6 +58,15 @@ describe('loadConfig', () => {
     const config = load();
     expect(config.api_key).toBe('k');
     expect(config.proxy.port).toBe(6000);
+  });
+
+  it('resolves usage.spool_dir against the config folder unless absolute, and reads database.query_timeout_ms', () => {
+    write('{"usage": {"spool_dir": "var/spool"}, "database": {"query_timeout_ms": 1500}}');
+    expect(load().usage.spool_dir).toBe(join(dir, 'var', 'spool'));
+    expect(load().database.query_timeout_ms).toBe(1500);
+    const absolute = join(tmpdir(), 'lmb-absolute-spool');
+    write(JSON.stringify({ usage: { spool_dir: absolute } }));
+    expect(load().usage.spool_dir).toBe(absolute);
   });
 
   it('returns a deeply frozen object', () => {
@@ -83,6 +93,8 @@ describe('loadConfig', () => {
     ['{"redis": {"url": "http://x"}}', 'redis.url', /redis:\/\//],
     ['{"dashboard": {"login_attempts_per_minute": 0}}', 'dashboard.login_attempts_per_minute', /whole number/],
     ['{"usage": {"retention_days": -1}}', 'usage.retention_days', /whole number/],
+    ['{"usage": {"spool_dir": ""}}', 'usage.spool_dir', /non-empty/],
+    ['{"database": {"query_timeout_ms": 10}}', 'database.query_timeout_ms', /whole number/],
     ['{"providers": {"x": {"type": "nope"}}}', 'providers.x.type', /one of "openai", "echo", "lmarena"/],
     ['{"providers": {"x": {"type": "openai"}}}', 'providers.x.base_url', /required/],
     ['{"providers": {"x": {"type": "openai", "base_url": "ftp://a"}}}', 'providers.x.base_url', /http\(s\) URL/],

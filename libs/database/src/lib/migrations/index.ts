@@ -1,6 +1,7 @@
 import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
 import { AuthEpoch1764300000001 } from './1764300000001-auth-epoch';
 import { UsageSummaryIndexes1764400000000 } from './1764400000000-usage-summary-indexes';
+import { UsageRowUid1764500000002 } from './1764500000002-usage-row-uid';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
-export const migrations = [InitialSchema1764300000000, AuthEpoch1764300000001, UsageSummaryIndexes1764400000000];
+export const migrations = [InitialSchema1764300000000, AuthEpoch1764300000001, UsageSummaryIndexes1764400000000, UsageRowUid1764500000002];
