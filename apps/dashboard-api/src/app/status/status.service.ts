@@ -1,7 +1,7 @@
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
 import type { DashboardStatus } from '@lmarena-bridge/contracts';
-import { pingDatabase } from '@lmarena-bridge/database';
-import { Injectable, Logger } from '@nestjs/common';
+import { databaseOutage, pingDatabase } from '@lmarena-bridge/database';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -12,7 +12,6 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 @Injectable()
 export class StatusService {
-  private readonly logger = new Logger(StatusService.name);
   private readonly started = Date.now();
 
   constructor(
@@ -57,8 +56,10 @@ export class StatusService {
         timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
       });
       latency = await Promise.race([pingDatabase(this.dataSource), timeout]).finally(() => clearTimeout(timer));
+      databaseOutage.recovered();
     } catch (err) {
-      this.logger.warn(`database ping failed: ${err instanceof Error ? err.message : String(err)}`);
+      // Logged once per outage (the page polls this), not on every call.
+      databaseOutage.failed('status ping', err);
     }
     return latency;
   }
