@@ -47,9 +47,6 @@ function quiet(recorder: UsageRecorder) {
   };
 }
 
-/** Lets every pending callback run (microtasks, I/O, timers due now) without waiting for time to pass. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
-
 /** The stored form of a row as the dashboard reads it through the entity. */
 const stored = (row: UsageRow) => ({ ...row, id: expect.any(Number), createdAt: new Date(row.createdAt) });
 
