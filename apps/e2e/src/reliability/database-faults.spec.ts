@@ -213,6 +213,24 @@ suite('database faults (PostgreSQL behind a forwarder)', () => {
     figures['sigtermDuringOutage'] = { answered: during.answered, exitCode: 0, exitMs, spooledAtExit: spooled, rowsAfterRestart: rows };
   }, 30_000);
 
+  it('SIGTERM during a stall (black hole): exit 0 within the shutdown limit, rows spooled and replayed after the restart', async () => {
+    const token = await admin.createToken('sigterm-stall');
+    expect((await chat(token.token)).status).toBe(200);
+    forwarder.blackhole();
+    const during = await load(proxy.url, token.token, { total: 200, concurrency: 8 });
+    expect(during.statuses).toEqual({ 200: 200 });
+    const stopped = Date.now();
+    const code = await proxy.stop('SIGTERM');
+    const exitMs = Date.now() - stopped;
+    const spooled = spooledLines().length;
+    forwarder.resume();
+    figures['sigtermDuringStall'] = { answered: 1 + during.answered, exitCode: code, exitMs, spooledAtExit: spooled };
+    expect(code).toBe(0);
+    proxy = await startProxy();
+    const rows = await expectRows(token.id, 1 + during.answered);
+    figures['sigtermDuringStall'] = { ...(figures['sigtermDuringStall'] as object), rowsAfterRestart: rows };
+  }, 30_000);
+
   it('SIGKILL under load loses only rows not yet cut: those of the last flush_interval_ms', async () => {
     const token = await admin.createToken('sigkill');
     let killedAt = 0;
