@@ -123,7 +123,9 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   record(row: UsageRow): void {
-    this.incoming.push({ ...storable(row), uid: `${this.uidPrefix}${(this.uidSeq++).toString(36)}` });
+    // Per process a random prefix and a zero-padded counter: ids sort in the order they are
+    // made, so the unique index grows at its right edge instead of at random pages.
+    this.incoming.push({ ...storable(row), uid: `${this.uidPrefix}${(this.uidSeq++).toString(36).padStart(10, '0')}` });
     if (this.incoming.length >= this.settings.batch_size) this.cut();
     else this.schedule();
   }
