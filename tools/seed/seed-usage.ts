@@ -13,6 +13,9 @@ import { AppConfig, loadConfig, parseDatabaseUrl } from '@lmarena-bridge/config'
 import { createDataSource, openDatabase } from '@lmarena-bridge/database';
 import { DAY_MS, usageEntities, UsageRecorder, UsageRow } from '@lmarena-bridge/usage';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { seededRandom } from '../../libs/usage/src/testing/analytics-fixtures';
@@ -92,7 +95,9 @@ export async function seedUsage(dataSource: DataSource, options: SeedOptions, pr
   const pickModel = weighted(random, models.map((m, i) => [m, 1 / (i + 1)] as const));
   const pickStatus = weighted(random, STATUSES);
 
-  const config = { usage: { retention_days: 36_500, batch_size: 5000, flush_interval_ms: 1000, max_queue: 50_000 } } as AppConfig;
+  // The recorder spools every batch before writing it; a throw-away folder, removed after the flush.
+  const spoolDir = mkdtempSync(join(tmpdir(), 'lmb-seed-spool-'));
+  const config = { usage: { retention_days: 36_500, batch_size: 5000, flush_interval_ms: 1000, max_queue: 50_000, spool_dir: spoolDir } } as AppConfig;
   const recorder = new UsageRecorder(dataSource, config);
   const start = now - days * DAY_MS;
   const span = now - start;
@@ -122,13 +127,15 @@ export async function seedUsage(dataSource: DataSource, options: SeedOptions, pr
       errorMessage: ok ? null : ERROR_MESSAGES[statusCode] ?? `upstream answered ${statusCode}`,
     };
     recorder.record(row);
-    if (recorder.full) await recorder.waitForRoom();
+    if (recorder.pending >= 20_000) await recorder.flush();
     if ((i + 1) / rows >= nextReport) {
       progress(`  ${Math.round(((i + 1) / rows) * 100)}% (${i + 1} rows)`);
       nextReport += 0.1;
     }
   }
   await recorder.flush();
+  await recorder.beforeApplicationShutdown();
+  rmSync(spoolDir, { recursive: true, force: true });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { userId: user.id, username, password, tokenIds, models, rows, seconds };
 }

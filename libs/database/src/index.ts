@@ -4,3 +4,4 @@ export * from './lib/migrate';
 export * from './lib/migrations';
 export * from './lib/database.module';
 export * from './lib/transaction';
+export * from './lib/database-unavailable';

@@ -2,3 +2,4 @@ export * from './lib/logger.module';
 export * from './lib/swagger';
 export * from './lib/listen';
 export * from './lib/client-errors';
+export * from './lib/graceful-stop';

@@ -3,6 +3,7 @@ export * from './lib/latency-buckets';
 export * from './lib/recorder/usage-row';
 export * from './lib/recorder/rollup';
 export * from './lib/recorder/usage-writer';
+export * from './lib/recorder/usage-spool';
 export * from './lib/recorder/usage-recorder.service';
 export * from './lib/request-usage';
 export * from './lib/usage.interceptor';

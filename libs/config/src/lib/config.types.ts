@@ -40,6 +40,11 @@ export interface DatabaseConfig {
   /** The URL as written (or from DATABASE_URL), for messages. */
   url: string;
   target: DatabaseTarget;
+  /**
+   * PostgreSQL: longest a statement runs, a query waits for its answer, or a request waits for
+   * a connection, before it fails (and the request gets 503). SQLite uses its busy timeout.
+   */
+  query_timeout_ms: number;
 }
 
 export interface UsageConfig {
@@ -48,8 +53,13 @@ export interface UsageConfig {
   batch_size: number;
   /** Longest a recorded row waits in memory before it is written. */
   flush_interval_ms: number;
-  /** Rows held in memory at most; past it, recording waits for the database. */
+  /** Rows held in memory at most; past it (or while the database is down) rows live in the spool only. */
   max_queue: number;
+  /**
+   * Absolute path of the folder of the append-only spool: every batch is written there before
+   * the database sees it, and rows the database could not take are replayed from it.
+   */
+  spool_dir: string;
 }
 
 export interface EchoProviderConfig {

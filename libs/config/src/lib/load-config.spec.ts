@@ -46,7 +46,8 @@ describe('loadConfig', () => {
     });
     expect(config.redis).toEqual({ url: '', key_prefix: 'lmb:' });
     expect(config.database.target).toEqual({ type: 'sqlite', path: join(dir, 'dashboard.db') });
-    expect(config.usage.retention_days).toBe(90);
+    expect(config.database.query_timeout_ms).toBe(10_000);
+    expect(config.usage).toEqual({ retention_days: 90, batch_size: 500, flush_interval_ms: 250, max_queue: 50_000, spool_dir: join(dir, 'usage-spool') });
     expect(config.bridge).toEqual({
       secret: '', allowed_origins: ['https://arena.ai', 'https://lmarena.ai'], timeout_seconds: 360, max_in_flight_per_browser: 4, public_url: '',
     });
@@ -127,6 +128,15 @@ describe('loadConfig', () => {
     expect(config.proxy.port).toBe(6000);
   });
 
+  it('resolves usage.spool_dir against the config folder unless absolute, and reads database.query_timeout_ms', () => {
+    write('{"usage": {"spool_dir": "var/spool"}, "database": {"query_timeout_ms": 1500}}');
+    expect(load().usage.spool_dir).toBe(join(dir, 'var', 'spool'));
+    expect(load().database.query_timeout_ms).toBe(1500);
+    const absolute = join(tmpdir(), 'lmb-absolute-spool');
+    write(JSON.stringify({ usage: { spool_dir: absolute } }));
+    expect(load().usage.spool_dir).toBe(absolute);
+  });
+
   it('returns a deeply frozen object', () => {
     write('{}');
     const config = load();
@@ -159,6 +169,8 @@ describe('loadConfig', () => {
     ['{"dashboard": {"trust_proxy_hops": 11}}', 'dashboard.trust_proxy_hops', /from 0 to 10/],
     ['{"redis": {"key_prefix": ""}}', 'redis.key_prefix', /non-empty/],
     ['{"usage": {"retention_days": -1}}', 'usage.retention_days', /whole number/],
+    ['{"usage": {"spool_dir": ""}}', 'usage.spool_dir', /non-empty/],
+    ['{"database": {"query_timeout_ms": 10}}', 'database.query_timeout_ms', /whole number/],
     ['{"providers": {"x": {"type": "nope"}}}', 'providers.x.type', /one of "openai", "echo", "lmarena"/],
     ['{"providers": {"x": {"type": "openai"}}}', 'providers.x.base_url', /required/],
     ['{"providers": {"x": {"type": "openai", "base_url": "ftp://a"}}}', 'providers.x.base_url', /http\(s\) URL/],

@@ -193,9 +193,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     'host', 'port', 'allow_registration', 'session_ttl_hours', 'secure_cookies', 'login_attempts_per_minute', 'auth_requests_per_minute',
     'public_url', 'allowed_hosts', 'trust_proxy_hops',
   ]);
-  const database = root.section('database', ['url']);
+  const database = root.section('database', ['url', 'query_timeout_ms']);
   const redis = root.section('redis', ['url', 'key_prefix']);
-  const usage = root.section('usage', ['retention_days', 'batch_size', 'flush_interval_ms', 'max_queue']);
+  const usage = root.section('usage', ['retention_days', 'batch_size', 'flush_interval_ms', 'max_queue', 'spool_dir']);
   const bridge = root.section('bridge', ['secret', 'allowed_origins', 'timeout_seconds', 'max_in_flight_per_browser', 'public_url']);
   const bridgePublicUrl = bridge.string('public_url', '');
   if (bridgePublicUrl !== '' && !/^wss?:\/\/[^/]+/.test(bridgePublicUrl)) {
@@ -205,7 +205,11 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const fileDbUrl = database.string('url', 'sqlite:dashboard.db', { nonEmpty: true });
   const dbUrl = envString(env, 'DATABASE_URL', fileDbUrl);
   const dbSource = env['DATABASE_URL'] ? { file: 'environment', key: 'DATABASE_URL' } : { file: configPath, key: 'database.url' };
-  const databaseConfig: DatabaseConfig = { url: dbUrl, target: parseDatabaseUrl(dbUrl, baseDir, dbSource) };
+  const databaseConfig: DatabaseConfig = {
+    url: dbUrl,
+    target: parseDatabaseUrl(dbUrl, baseDir, dbSource),
+    query_timeout_ms: database.int('query_timeout_ms', 10_000, 100, 3_600_000),
+  };
 
   const redisUrl = envString(env, 'REDIS_URL', redis.string('url', ''));
   if (redisUrl !== '' && !/^rediss?:\/\//.test(redisUrl)) {
@@ -252,6 +256,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       batch_size: usage.int('batch_size', 500, 1, 10_000),
       flush_interval_ms: usage.int('flush_interval_ms', 250, 10, 60_000),
       max_queue: usage.int('max_queue', 50_000, 100, 10_000_000),
+      // Beside the config file, like models_file, unless absolute.
+      spool_dir: resolve(baseDir, usage.string('spool_dir', 'usage-spool', { nonEmpty: true })),
     },
     bridge: {
       secret: envString(env, 'BRIDGE_SECRET', bridge.string('secret', '')),

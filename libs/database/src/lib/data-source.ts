@@ -9,6 +9,19 @@ export type EntityList = MixedList<Function | string | EntitySchema>;
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
+/** Default of `database.query_timeout_ms`. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
+
+export interface DatabaseTimeouts {
+  /**
+   * PostgreSQL: longest a statement may run (server side, `statement_timeout`), a query may wait
+   * for its answer (client side, so a stalled or black-holed connection fails too), and a
+   * request may wait for a pool connection or a new connection. SQLite's equivalent is its busy
+   * timeout (SQLITE_BUSY_TIMEOUT_MS); a file has no stalled connection.
+   */
+  queryTimeoutMs: number;
+}
+
 /**
  * Switching a new file to WAL needs a moment of exclusive access, and SQLite answers "database
  * is locked" at once (the busy timeout does not cover it) while the other server does the
@@ -32,7 +45,7 @@ function setWalMode(db: Database.Database): void {
  * SQLite runs through better-sqlite3 (see the driver comparison in the README) in WAL mode
  * so the proxy and the dashboard can use one file at once.
  */
-export function dataSourceOptions(target: DatabaseTarget, entities: EntityList): DataSourceOptions {
+export function dataSourceOptions(target: DatabaseTarget, entities: EntityList, timeouts: DatabaseTimeouts = { queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS }): DataSourceOptions {
   const common = { entities, migrations, migrationsRun: false, synchronize: false, logging: false } as const;
   if (target.type === 'sqlite') {
     return {
@@ -54,12 +67,21 @@ export function dataSourceOptions(target: DatabaseTarget, entities: EntityList):
     ...common,
     type: 'postgres',
     url: target.url,
-    extra: { max: 10, connectionTimeoutMillis: 10_000 },
+    extra: {
+      max: 10,
+      connectionTimeoutMillis: timeouts.queryTimeoutMs,
+      // The server cancels first (a clean 57014); the client-side limit, a little later, covers
+      // a connection that no longer answers at all.
+      statement_timeout: timeouts.queryTimeoutMs,
+      query_timeout: timeouts.queryTimeoutMs + 500,
+      // A dead peer is noticed by the kernel too, not only by the next query.
+      keepAlive: true,
+    },
   };
 }
 
-export function createDataSource(target: DatabaseTarget, entities: EntityList): DataSource {
-  return new DataSource(dataSourceOptions(target, entities));
+export function createDataSource(target: DatabaseTarget, entities: EntityList, timeouts?: DatabaseTimeouts): DataSource {
+  return new DataSource(dataSourceOptions(target, entities, timeouts));
 }
 
 /** The raw better-sqlite3 handle, for synchronous batched writes; null on PostgreSQL. */

@@ -18,7 +18,7 @@ export class DatabaseModule {
         TypeOrmModule.forRootAsync({
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) => ({
-            ...dataSourceOptions(config.database.target, entities),
+            ...dataSourceOptions(config.database.target, entities, { queryTimeoutMs: config.database.query_timeout_ms }),
             retryAttempts: 2,
             retryDelay: 1000,
           }),

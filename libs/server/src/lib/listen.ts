@@ -3,6 +3,7 @@ import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { answerClientErrors, ErrorBodyFormat, nestErrorBody } from './client-errors';
+import { trackForGracefulStop } from './graceful-stop';
 
 export interface ListenOptions {
   /** Error body for requests Node's HTTP parser refuses (default: the NestJS shape). */
@@ -15,33 +16,18 @@ export interface ListenOptions {
 }
 
 /** Longest a graceful stop may take before the process exits anyway. */
-const SHUTDOWN_LIMIT_MS = 15_000;
+export const SHUTDOWN_LIMIT_MS = 15_000;
 
 /**
- * Stops accepting connections and waits until every request in flight has been answered
- * (idle keep-alive connections are closed as they become idle), so the shutdown hooks that
- * run next (the usage recorder's flush) see every row.
- */
-function drainConnections(app: INestApplication): Promise<void> {
-  const server = app.getHttpServer() as Server;
-  return new Promise<void>((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    server.close(() => {
-      clearInterval(sweep);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
-
-/**
- * Listens, logs where, and makes SIGTERM/SIGINT stop the server cleanly: app.close() stops
- * accepting connections and runs every onModuleDestroy / beforeApplicationShutdown hook (the
- * usage recorder flushes there), then the process exits with status 0. A second signal, or
- * a stop that takes too long, exits at once with status 1.
+ * Listens, logs where, and makes SIGTERM/SIGINT stop the server cleanly: the listener closes
+ * and every connection is drained without a reset (see trackForGracefulStop), so the shutdown
+ * hooks that app.close() runs next (the usage recorder spools and flushes there) see every row;
+ * then the process exits with status 0. A second signal, or a stop that takes longer than
+ * SHUTDOWN_LIMIT_MS, exits at once with status 1.
  */
 export async function listen(app: INestApplication, name: string, host: string, port: number, options: ListenOptions = {}): Promise<void> {
   const logger = app.get(Logger);
+  const graceful = trackForGracefulStop(app.getHttpServer() as Server);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -57,7 +43,7 @@ export async function listen(app: INestApplication, name: string, host: string, 
     force.unref();
     Promise.resolve()
       .then(() => options.beforeDrain?.())
-      .then(() => drainConnections(app))
+      .then(() => graceful.drain())
       .then(() => app.close())
       .then(
       () => process.exit(0),

@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { from, Observable, switchMap } from 'rxjs';
+import { Observable } from 'rxjs';
 import { UsageRecorder } from './recorder/usage-recorder.service';
 import { requestPath, requestUsage, usageOwner } from './request-usage';
 
@@ -45,8 +45,6 @@ export class UsageInterceptor implements NestInterceptor {
         errorMessage: finished ? usage.errorMessage : usage.errorMessage ?? 'client closed the connection before the answer ended',
       });
     });
-    // Back-pressure: while the database lags and the queue is full, new requests wait.
-    if (this.recorder.full) return from(this.recorder.waitForRoom()).pipe(switchMap(() => next.handle()));
     return next.handle();
   }
 }

@@ -2,6 +2,9 @@ import { ApiTokenEntity, authEntities, UserEntity } from '@lmarena-bridge/auth';
 import type { AppConfig, UsageConfig } from '@lmarena-bridge/config';
 import { createDataSource, openDatabase } from '@lmarena-bridge/database';
 import type { TestDatabase } from '@lmarena-bridge/database/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { UsageDailyEntity, UsageDailyLatencyEntity, usageEntities, UsageLogEntity } from '../lib/entities';
 import type { UsageRow } from '../lib/recorder/usage-row';
@@ -28,9 +31,21 @@ export function aUsageRow(overrides: Partial<UsageRow> = {}): UsageRow {
   };
 }
 
-/** The recorder reads only `usage` from the configuration. */
+let spoolRoot: string | null = null;
+
+/** A new, empty spool folder under one temp folder of this test process, removed when it exits. */
+export function aSpoolDir(): string {
+  if (!spoolRoot) {
+    const root = mkdtempSync(join(tmpdir(), 'lmb-spool-'));
+    spoolRoot = root;
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  }
+  return mkdtempSync(join(spoolRoot, 's-'));
+}
+
+/** The recorder reads only `usage` from the configuration; each call gets its own spool folder. */
 export function aUsageConfig(usage: Partial<UsageConfig> = {}): AppConfig {
-  return { usage: { retention_days: 90, batch_size: 500, flush_interval_ms: 60_000, max_queue: 50_000, ...usage } } as unknown as AppConfig;
+  return { usage: { retention_days: 90, batch_size: 500, flush_interval_ms: 60_000, max_queue: 50_000, spool_dir: aSpoolDir(), ...usage } } as unknown as AppConfig;
 }
 
 /**

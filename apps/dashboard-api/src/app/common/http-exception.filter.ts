@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, HttpException } from '@nestjs/common';
+import { DATABASE_UNAVAILABLE_MESSAGE, databaseOutage, isDatabaseUnavailable } from '@lmarena-bridge/database';
+import { ArgumentsHost, Catch, HttpException, ServiceUnavailableException } from '@nestjs/common';
 import { BaseExceptionFilter, HttpAdapterHost } from '@nestjs/core';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 
 /**
@@ -10,6 +11,7 @@ import { STATUS_CODES } from 'node:http';
  */
 function asHttpException(exception: unknown): HttpException | null {
   if (exception instanceof HttpException) return exception;
+  if (isDatabaseUnavailable(exception)) return new ServiceUnavailableException(DATABASE_UNAVAILABLE_MESSAGE);
   const e = exception as { status?: unknown; expose?: unknown; message?: unknown } | null;
   if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true && typeof e.message === 'string') {
     return new HttpException(e.message, e.status);
@@ -20,7 +22,8 @@ function asHttpException(exception: unknown): HttpException | null {
 /**
  * Every client error answered in the documented shape `{statusCode, error, message}`. Nest's
  * default handler sent body-parser's errors as `{statusCode, message}` (and logged them as
- * server errors). Anything else (a 500) keeps Nest's default handling and logging.
+ * server errors). A database that cannot be reached (isDatabaseUnavailable) is a 503 in the
+ * same shape, logged once per outage. Anything else (a 500) keeps Nest's default handling.
  */
 @Catch()
 export class HttpExceptionFilter extends BaseExceptionFilter {
@@ -36,6 +39,11 @@ export class HttpExceptionFilter extends BaseExceptionFilter {
       return;
     }
     const res = host.switchToHttp().getResponse<Response>();
+    if (!(exception instanceof HttpException) && http.getStatus() === 503) {
+      const req = host.switchToHttp().getRequest<Request>();
+      databaseOutage.failed(`${req.method} ${req.path}`, exception);
+      if (!res.headersSent) res.setHeader('Retry-After', '1');
+    }
     if (res.headersSent) {
       if (!res.writableEnded) res.end();
       return;

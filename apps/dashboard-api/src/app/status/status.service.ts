@@ -1,7 +1,7 @@
 import { BridgeBrowsersService, BridgeModelsService } from '@lmarena-bridge/bridge';
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
 import type { BridgeStatus, DashboardStatus } from '@lmarena-bridge/contracts';
-import { pingDatabase } from '@lmarena-bridge/database';
+import { databaseOutage, isDatabaseUnavailable, pingDatabase } from '@lmarena-bridge/database';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -59,7 +59,8 @@ export class StatusService {
       const [browsers, models] = await Promise.all([this.browsers.countLive(Date.now()), this.models.count()]);
       return { browsers, models };
     } catch (err) {
-      this.logger.warn(`bridge counts failed: ${err instanceof Error ? err.message : String(err)}`);
+      // An outage is logged once by the ping below; anything else is worth a line.
+      if (!isDatabaseUnavailable(err)) this.logger.warn(`bridge counts failed: ${err instanceof Error ? err.message : String(err)}`);
       return null;
     }
   }
@@ -72,8 +73,10 @@ export class StatusService {
         timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
       });
       latency = await Promise.race([pingDatabase(this.dataSource), timeout]).finally(() => clearTimeout(timer));
+      databaseOutage.recovered();
     } catch (err) {
-      this.logger.warn(`database ping failed: ${err instanceof Error ? err.message : String(err)}`);
+      // Logged once per outage (the page polls this), not on every call.
+      databaseOutage.failed('status ping', err);
     }
     return latency;
   }

@@ -1,5 +1,6 @@
 import { readAuthEpoch, sha256Hex, TokenVerification, TokenVerifier } from '@lmarena-bridge/auth';
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { databaseOutage } from '@lmarena-bridge/database';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -14,10 +15,13 @@ const MAX_ENTRIES = 100_000;
  * one row every 250 ms and drops everything when it moved. Expiry needs no poll: a cached
  * token is checked against its expires_at on every use. Unknown tokens are not cached, so a
  * token created a moment ago works at once.
+ *
+ * While the database is unavailable the entries are kept (a cached token goes on working; a
+ * revocation made meanwhile takes effect at the first poll that reads the epoch again) and a
+ * token not cached fails with the database error, which the filter answers 503.
  */
 @Injectable()
 export class TokenCache implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(TokenCache.name);
   private readonly entries = new Map<string, TokenVerification>();
   private epoch = -1;
   private timer: NodeJS.Timeout | null = null;
@@ -48,12 +52,14 @@ export class TokenCache implements OnApplicationBootstrap, OnModuleDestroy {
     this.polling = true;
     try {
       const epoch = await readAuthEpoch(this.dataSource);
+      databaseOutage.recovered();
       if (epoch !== this.epoch) {
         this.epoch = epoch;
         this.entries.clear();
       }
     } catch (err) {
-      this.logger.warn(`reading the auth epoch failed: ${err instanceof Error ? err.message : String(err)}`);
+      // Every 250 ms while the database is down: logged once per outage, not per poll.
+      databaseOutage.failed('reading the auth epoch', err);
     } finally {
       this.polling = false;
     }

@@ -1,4 +1,5 @@
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
+import { DATABASE_UNAVAILABLE_MESSAGE, databaseOutage, isDatabaseUnavailable } from '@lmarena-bridge/database';
 import { requestPath, requestUsage } from '@lmarena-bridge/usage';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -51,6 +52,11 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
       if (status === 413) return ProxyError.payloadTooLarge(this.config.proxy.max_body_bytes);
       if (status === 400) return ProxyError.invalidRequest(exception.message);
       return new ProxyError(status, status >= 500 ? 'server_error' : 'invalid_request_error', `http_${status}`, exception.message);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      // An outage, not a bug: 503 for each request, one log line for the outage.
+      databaseOutage.failed(`${req.method} ${requestPath(req)}`, exception);
+      return ProxyError.databaseUnavailable(DATABASE_UNAVAILABLE_MESSAGE);
     }
     this.logger.error(`unexpected error on ${req.method} ${requestPath(req)}: ${exception instanceof Error ? exception.stack ?? exception.message : String(exception)}`);
     return new ProxyError(500, 'server_error', 'internal_error', 'The proxy failed to handle this request.');

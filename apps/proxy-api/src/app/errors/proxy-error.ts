@@ -50,6 +50,11 @@ export class ProxyError extends Error {
     return new ProxyError(503, 'upstream_error', 'upstream_unavailable', message);
   }
 
+  /** The database is down (a token not yet cached cannot be checked): retry shortly. */
+  static databaseUnavailable(message: string): ProxyError {
+    return new ProxyError(503, 'server_error', 'service_unavailable', message, null, { 'Retry-After': '1' });
+  }
+
   static timeout(message: string): ProxyError {
     return new ProxyError(504, 'upstream_error', 'upstream_timeout', message);
   }

@@ -2,6 +2,7 @@ import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
 import { AuthEpoch1764300000001 } from './1764300000001-auth-epoch';
 import { UsageSummaryIndexes1764400000000 } from './1764400000000-usage-summary-indexes';
 import { Bridge1764500000000 } from './1764500000000-bridge';
+import { UsageRowUid1764500000002 } from './1764500000002-usage-row-uid';
 import { AccountsSecurity1764500000003 } from './1764500000003-accounts-security';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
@@ -10,5 +11,6 @@ export const migrations = [
   AuthEpoch1764300000001,
   UsageSummaryIndexes1764400000000,
   Bridge1764500000000,
+  UsageRowUid1764500000002,
   AccountsSecurity1764500000003,
 ];

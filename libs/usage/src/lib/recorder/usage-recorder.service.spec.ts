@@ -2,8 +2,10 @@ import type { UsageConfig } from '@lmarena-bridge/config';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { aUsageConfig, aUsageRow, eventually, NOON, Owner, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
 import { latencyBucket } from '../latency-buckets';
-import { BatchRollup } from './rollup';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageRecorder } from './usage-recorder.service';
+import { SpooledRow } from './usage-spool';
 import { DAY_MS, MAX_ERROR_MESSAGE, UsageRow, utcDay } from './usage-row';
 import { UsageWriter } from './usage-writer';
 
@@ -15,21 +17,35 @@ function gate(): { promise: Promise<void>; open: () => void } {
 }
 
 /** Swaps the recorder's private writer for one wrapping the real one; answers the batches it was given. */
-function wrapWriter(recorder: UsageRecorder, wrap: (real: UsageWriter, attempt: number, rows: readonly UsageRow[], rollup: BatchRollup) => Promise<void>): UsageRow[][] {
+function wrapWriter(recorder: UsageRecorder, wrap: (real: UsageWriter, attempt: number, rows: readonly SpooledRow[]) => Promise<number>): SpooledRow[][] {
   const internals = recorder as unknown as { writer: UsageWriter };
   const real = internals.writer;
-  const batches: UsageRow[][] = [];
+  const batches: SpooledRow[][] = [];
   internals.writer = {
-    write: (rows, rollup) => {
+    write: (rows) => {
       batches.push([...rows]);
-      return wrap(real, batches.length, rows, rollup);
+      return wrap(real, batches.length, rows);
     },
   };
   return batches;
 }
 
-/** Lets every pending callback run (microtasks, I/O, timers due now) without waiting for time to pass. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
+/** What an unreachable PostgreSQL looks like to the writer. */
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+
+/** The spool files of a folder, and the rows in them. */
+const spoolFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')) : []);
+const spooledRows = (dir: string) => spoolFiles(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean));
+
+/** Keeps a recorder's log quiet in the test output; returns the spies. */
+function quiet(recorder: UsageRecorder) {
+  const logger = (recorder as unknown as { logger: Record<'log' | 'warn' | 'error', (m: string) => void> }).logger;
+  return {
+    log: jest.spyOn(logger, 'log').mockImplementation(() => undefined),
+    warn: jest.spyOn(logger, 'warn').mockImplementation(() => undefined),
+    error: jest.spyOn(logger, 'error').mockImplementation(() => undefined),
+  };
+}
 
 /** The stored form of a row as the dashboard reads it through the entity. */
 const stored = (row: UsageRow) => ({ ...row, id: expect.any(Number), createdAt: new Date(row.createdAt) });
@@ -39,9 +55,10 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
   let recorders: UsageRecorder[] = [];
 
   const aRecorder = (usage: Partial<UsageConfig> = {}) => {
-    const recorder = new UsageRecorder(db.dataSource, aUsageConfig(usage));
+    const config = aUsageConfig(usage);
+    const recorder = new UsageRecorder(db.dataSource, config);
     recorders.push(recorder);
-    return recorder;
+    return Object.assign(recorder, { spoolDir: config.usage.spool_dir });
   };
 
   beforeAll(async () => {
@@ -112,7 +129,7 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
   it('writes in batches of batch_size and keeps the rollups equal to the rows', async () => {
     const owner = await db.anOwner();
     const recorder = aRecorder({ batch_size: 3 });
-    const batches = wrapWriter(recorder, (real, _attempt, rows, rollup) => real.write(rows, rollup));
+    const batches = wrapWriter(recorder, (real, _attempt, rows) => real.write(rows));
     const rows = [
       aUsageRow({ ...owner, responseTimeMs: 1 }),
       aUsageRow({ ...owner, responseTimeMs: 95, promptTokens: 11, completionTokens: 40 }),
@@ -210,61 +227,152 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
 
   it('resolves flush() at once when nothing waits', async () => {
     const recorder = aRecorder();
-    const batches = wrapWriter(recorder, (real, _attempt, rows, rollup) => real.write(rows, rollup));
+    const batches = wrapWriter(recorder, (real, _attempt, rows) => real.write(rows));
     await expect(recorder.flush()).resolves.toBeUndefined();
     expect(batches).toEqual([]);
     expect(recorder.writtenRows).toBe(0);
   });
 
-  it('holds new requests while max_queue rows wait and lets them go once the blocked batch is written', async () => {
+  it('never makes record() wait: with the database down rows go to the spool only and are replayed exactly once when it returns', async () => {
     const owner: Owner = await db.anOwner();
-    const recorder = aRecorder({ batch_size: 100, max_queue: 100 });
-    const blocked = gate();
-    let firstBatchWritten = false;
-    wrapWriter(recorder, async (real, attempt, rows, rollup) => {
-      if (attempt === 1) await blocked.promise;
-      await real.write(rows, rollup);
-      if (attempt === 1) firstBatchWritten = true;
+    const recorder = aRecorder({ batch_size: 10, max_queue: 100 });
+    const spies = quiet(recorder);
+    let down = true;
+    wrapWriter(recorder, async (real, _attempt, rows) => {
+      if (down) throw refused();
+      return real.write(rows);
     });
 
-    for (let i = 0; i < 99; i++) recorder.record(aUsageRow({ ...owner, createdAt: NOON + i }));
-    expect(recorder.full).toBe(false);
-    await expect(recorder.waitForRoom()).resolves.toBeUndefined();
-
-    recorder.record(aUsageRow({ ...owner, createdAt: NOON + 99 })); // the 100th row starts the (blocked) batch
-    expect(recorder.full).toBe(true);
-    let roomAt: boolean | null = null;
-    const room = recorder.waitForRoom().then(() => {
-      roomAt = firstBatchWritten;
-    });
-    // Rows are never dropped: one more still queues.
-    recorder.record(aUsageRow({ ...owner, createdAt: NOON + 100 }));
-    expect(recorder.pending).toBe(101);
-
-    await settle();
-    await settle();
-    expect(roomAt).toBeNull();
+    const rows = Array.from({ length: 250 }, (_, i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 1 + i }));
+    for (const row of rows) recorder.record(row); // synchronous: no promise to wait for
+    await eventually(() => recorder.spilling, 'the spill after the first failed write');
+    expect(recorder.pending).toBe(250);
+    // Memory let go of the batches: every row is in the spool, once.
+    const onDisk = spooledRows(recorder.spoolDir).map((line) => (JSON.parse(line) as SpooledRow).createdAt);
+    expect(onDisk.sort((a, b) => a - b)).toEqual(rows.map((r) => r.createdAt));
     expect(await db.logs(owner.tokenId)).toEqual([]);
 
-    blocked.open();
-    await room;
-    expect(roomAt).toBe(true);
-    expect(recorder.full).toBe(false);
-    expect(await db.logs(owner.tokenId)).toHaveLength(100);
-
+    down = false;
     await recorder.flush();
-    expect(await db.logs(owner.tokenId)).toHaveLength(101);
+    expect(recorder.spilling).toBe(false);
+    const logs = await db.logs(owner.tokenId);
+    expect(logs.map((l) => l.createdAt.getTime())).toEqual(rows.map((r) => r.createdAt));
+    expect((await db.daily(owner.tokenId)).reduce((n, d) => n + d.requests, 0)).toBe(250);
+    expect((await db.daily(owner.tokenId)).reduce((n, d) => n + d.responseTimeMsSum, 0)).toBe(rows.reduce((n, r) => n + r.responseTimeMs, 0));
+    // The replayed files are gone; the stop removes the (empty) one appended to now.
+    expect(spoolFiles(recorder.spoolDir)).toHaveLength(1);
+    await recorder.beforeApplicationShutdown();
+    expect(spoolFiles(recorder.spoolDir)).toEqual([]);
+    // The outage was logged by the shared outage log, not once per batch.
+    expect(spies.error).not.toHaveBeenCalled();
+  });
+
+  it('appends every batch to the spool before the database sees it, with one fdatasync per batch at most', async () => {
+    const owner = await db.anOwner();
+    const recorder = aRecorder({ batch_size: 20 });
+    const seenOnDisk: number[] = [];
+    wrapWriter(recorder, (real, _attempt, rows) => {
+      const lines = new Set(spooledRows(recorder.spoolDir).map((l) => (JSON.parse(l) as SpooledRow).uid));
+      seenOnDisk.push(rows.filter((r) => lines.has(r.uid)).length);
+      return real.write(rows);
+    });
+    for (let i = 0; i < 200; i++) recorder.record(aUsageRow({ ...owner, createdAt: NOON + i }));
+    await recorder.flush();
+
+    expect(seenOnDisk).toEqual(Array.from({ length: 10 }, () => 20));
+    await eventually(() => recorder.spoolSyncs >= 1, 'the first fdatasync');
+    await recorder.beforeApplicationShutdown();
+    expect(recorder.spoolSyncs).toBeLessThanOrEqual(10);
+    expect(await db.logs(owner.tokenId)).toHaveLength(200);
+  });
+
+  it('spills past max_queue instead of holding rows in memory, and loses none', async () => {
+    const owner = await db.anOwner();
+    const recorder = aRecorder({ batch_size: 100, max_queue: 100 });
+    quiet(recorder);
+    const blocked = gate();
+    wrapWriter(recorder, async (real, attempt, rows) => {
+      if (attempt === 1) await blocked.promise;
+      return real.write(rows);
+    });
+    for (let i = 0; i < 350; i++) recorder.record(aUsageRow({ ...owner, createdAt: NOON + i }));
+    expect(recorder.spilling).toBe(true);
+    const internals = recorder as unknown as { queued: number };
+    expect(internals.queued).toBe(0);
+
+    blocked.open();
+    await recorder.flush();
+    const logs = await db.logs(owner.tokenId);
+    expect(logs.map((l) => l.createdAt.getTime())).toEqual(Array.from({ length: 350 }, (_, i) => NOON + i));
+    expect((await db.daily(owner.tokenId)).reduce((n, d) => n + d.requests, 0)).toBe(350);
+  });
+
+  it('a graceful stop with the database down spools every row; the next start replays them once', async () => {
+    const owner = await db.anOwner();
+    const first = aRecorder({ batch_size: 50, flush_interval_ms: 60_000 });
+    const spies = quiet(first);
+    wrapWriter(first, async () => {
+      throw refused();
+    });
+    for (let i = 0; i < 120; i++) first.record(aUsageRow({ ...owner, createdAt: NOON + i }));
+
+    await first.beforeApplicationShutdown();
+    expect(spooledRows(first.spoolDir)).toHaveLength(120);
+    expect(spies.warn).toHaveBeenCalledWith(expect.stringMatching(/written at the next start/));
+
+    const second = aRecorder({ spool_dir: first.spoolDir, batch_size: 50 });
+    quiet(second);
+    second.onApplicationBootstrap();
+    await second.flush();
+    expect((await db.logs(owner.tokenId)).map((l) => l.createdAt.getTime())).toEqual(Array.from({ length: 120 }, (_, i) => NOON + i));
+    expect(spoolFiles(first.spoolDir)).toEqual([]);
+  });
+
+  it('replays idempotently: a replay killed half-way and run again, and a torn last line, count each row once', async () => {
+    const owner = await db.anOwner();
+    const first = aRecorder({ batch_size: 10 });
+    quiet(first);
+    wrapWriter(first, async () => {
+      throw refused();
+    });
+    for (let i = 0; i < 40; i++) first.record(aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 10 }));
+    await first.beforeApplicationShutdown();
+    const [file] = spoolFiles(first.spoolDir);
+    // A crash in the middle of a write (power loss): half a line at the end.
+    writeFileSync(join(first.spoolDir, file), `${readFileSync(join(first.spoolDir, file), 'utf8')}{"uid":"torn","createdAt":`);
+
+    // The second process stores 2 of the 4 chunks, then dies (its writer fails for good).
+    const second = aRecorder({ spool_dir: first.spoolDir, batch_size: 10 });
+    quiet(second);
+    wrapWriter(second, async (real, attempt, rows) => {
+      if (attempt > 2) throw new Error('killed');
+      return real.write(rows);
+    });
+    second.onApplicationBootstrap();
+    await eventually(async () => (await db.logs(owner.tokenId)).length === 20, 'half the replay');
+    await second.beforeApplicationShutdown();
+    expect(spoolFiles(first.spoolDir)).toEqual([file]);
+
+    const third = aRecorder({ spool_dir: first.spoolDir, batch_size: 10 });
+    const spies = quiet(third);
+    third.onApplicationBootstrap();
+    await third.flush();
+    expect(third.writtenRows).toBe(20);
+    expect((await db.logs(owner.tokenId)).map((l) => l.createdAt.getTime())).toEqual(Array.from({ length: 40 }, (_, i) => NOON + i));
+    expect(await db.daily(owner.tokenId)).toEqual([expect.objectContaining({ requests: 40, responseTimeMsSum: 400 })]);
+    expect(spies.log).toHaveBeenCalledWith(expect.stringMatching(/20 of 40 rows inserted .*a torn last line ignored/));
+    expect(spoolFiles(first.spoolDir)).toEqual([]);
   });
 
   it('retries a failed batch until it is written, losing and duplicating nothing', async () => {
     const owner = await db.anOwner();
     const recorder = aRecorder({ batch_size: 10 });
-    const batches = wrapWriter(recorder, async (real, attempt, rows, rollup) => {
+    const batches = wrapWriter(recorder, async (real, attempt, rows) => {
       if (attempt <= 2) throw new Error(`database unavailable (attempt ${attempt})`);
-      await real.write(rows, rollup);
+      return real.write(rows);
     });
     // The recorder logs each failure; keep the test output quiet.
-    const logError = jest.spyOn((recorder as unknown as { logger: { error: (m: string) => void } }).logger, 'error').mockImplementation(() => undefined);
+    const logError = quiet(recorder).error;
     const rows = [1, 2, 3].map((i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 10 * i }));
     for (const row of rows) recorder.record(row);
 
@@ -280,7 +388,7 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
   it('writes every waiting row before the application shuts down', async () => {
     const owner = await db.anOwner();
     const recorder = aRecorder({ batch_size: 500, flush_interval_ms: 60_000 });
-    jest.spyOn((recorder as unknown as { logger: { log: (m: string) => void } }).logger, 'log').mockImplementation(() => undefined);
+    quiet(recorder);
     for (let i = 0; i < 5; i++) recorder.record(aUsageRow({ ...owner, createdAt: NOON + i }));
 
     await recorder.beforeApplicationShutdown();

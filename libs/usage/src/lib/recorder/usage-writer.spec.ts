@@ -1,8 +1,11 @@
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { aUsageRow, NOON, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
-import { rollUp } from './rollup';
-import { utcDay } from './usage-row';
+import { UsageRow, utcDay } from './usage-row';
+import { SpooledRow } from './usage-spool';
 import { createUsageWriter, UsageWriter } from './usage-writer';
+
+let uid = 0;
+const withUids = (rows: UsageRow[]): SpooledRow[] => rows.map((r) => ({ ...r, uid: `writer-spec-${process.pid}-${uid++}` }));
 
 describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) => {
   let db: UsageTestDatabase;
@@ -20,13 +23,13 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
 
   it('writes a batch, its rollups and last_used_at in one transaction: a failing row writes nothing', async () => {
     const owner = await db.anOwner();
-    const good = [aUsageRow({ ...owner, createdAt: NOON + 1 }), aUsageRow({ ...owner, createdAt: NOON + 2 })];
+    const good = withUids([aUsageRow({ ...owner, createdAt: NOON + 1 }), aUsageRow({ ...owner, createdAt: NOON + 2 })]);
     // A token that does not exist breaks the foreign key of the last row only.
-    const rows = [...good, aUsageRow({ userId: owner.userId, tokenId: 2_000_000_000 })];
+    const rows = [...good, ...withUids([aUsageRow({ userId: owner.userId, tokenId: 2_000_000_000 })])];
 
     // Not `rejects.toThrow()`: better-sqlite3 builds its errors with the class of the first
     // test file that loaded it in this worker, which is no Error of this file's realm.
-    const failure = await writer.write(rows, rollUp(rows)).then(() => 'written', (err: unknown) => err);
+    const failure = await writer.write(rows).then(() => 'written', (err: unknown) => err);
     expect(failure).toMatchObject({ message: expect.stringMatching(/foreign key/i) });
 
     expect(await db.logs(owner.tokenId)).toEqual([]);
@@ -34,16 +37,16 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
     expect(await db.latency(owner.tokenId)).toEqual([]);
     expect(await db.lastUsedAt(owner.tokenId)).toBeNull();
 
-    await writer.write(good, rollUp(good));
+    expect(await writer.write(good)).toBe(2);
     expect(await db.logs(owner.tokenId)).toHaveLength(2);
     expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + 2);
   });
 
   it('writes a batch larger than one multi-row statement holds', async () => {
     const owner = await db.anOwner();
-    const rows = Array.from({ length: 2_345 }, (_, i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 1 + (i % 400), model: `m${i % 1_200}` }));
+    const rows = withUids(Array.from({ length: 2_345 }, (_, i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 1 + (i % 400), model: `m${i % 1_200}` })));
 
-    await writer.write(rows, rollUp(rows));
+    expect(await writer.write(rows)).toBe(rows.length);
 
     expect(await db.logs(owner.tokenId)).toHaveLength(rows.length);
     const daily = await db.daily(owner.tokenId);
@@ -53,5 +56,20 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
     expect(daily.reduce((sum, d) => sum + d.responseTimeMsSum, 0)).toBe(rows.reduce((sum, r) => sum + r.responseTimeMs, 0));
     expect((await db.latency(owner.tokenId)).reduce((sum, l) => sum + l.count, 0)).toBe(rows.length);
     expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + rows.length - 1);
+  });
+
+  it('is idempotent: rows already stored (same uid) are skipped, and the rollups and last_used_at count only the new ones', async () => {
+    const owner = await db.anOwner();
+    const first = withUids([1, 2, 3].map((i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 100 })));
+    expect(await writer.write(first)).toBe(3);
+    // A replay of the same batch with two more rows, as after a crash between COMMIT and its answer.
+    const more = withUids([4, 5].map((i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 100 })));
+    expect(await writer.write([...first, ...more])).toBe(2);
+    expect(await writer.write([...more, ...first])).toBe(0);
+
+    expect((await db.logs(owner.tokenId)).map((l) => l.createdAt.getTime())).toEqual([1, 2, 3, 4, 5].map((i) => NOON + i));
+    expect(await db.daily(owner.tokenId)).toEqual([expect.objectContaining({ requests: 5, responseTimeMsSum: 500 })]);
+    expect((await db.latency(owner.tokenId)).reduce((n, l) => n + l.count, 0)).toBe(5);
+    expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + 5);
   });
 });
