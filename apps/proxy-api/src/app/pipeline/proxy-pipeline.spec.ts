@@ -52,13 +52,13 @@ describe('ProxyPipeline', () => {
   it('runs the steps in order, handing one UsageNote (named for the path) to every step that notes something', async () => {
     const { pipeline, calls, notes, released } = aPipeline();
     await pipeline.run(req, res);
-    expect(calls).toEqual(['authenticate', 'record', 'policy', 'read body', 'resolve', 'forward', 'answer']);
+    expect(calls).toEqual(['authenticate', 'policy', 'read body', 'record', 'resolve', 'forward', 'answer']);
     expect(notes.size).toBe(1);
     expect([...notes][0].endpoint).toBe('/v1/chat/completions');
     expect(released).toEqual([1]);
   });
 
-  it('refuses before reading: an authentication failure goes to the fail step, with no body read and nothing armed', async () => {
+  it('refuses before reading: an authentication failure goes to the fail step, with no body read and no row', async () => {
     const { pipeline, calls, released } = aPipeline('authenticate');
     await expect(pipeline.run(req, res)).resolves.toBeUndefined();
     expect(calls).toEqual(['authenticate', 'fail: no']);
@@ -68,7 +68,13 @@ describe('ProxyPipeline', () => {
   it('a policy refusal also stops before the body', async () => {
     const { pipeline, calls } = aPipeline('policy');
     await pipeline.run(req, res);
-    expect(calls).toEqual(['authenticate', 'record', 'policy', 'fail: no']);
+    expect(calls).toEqual(['authenticate', 'policy', 'fail: no']);
+  });
+
+  it('a body that cannot be read is answered and not recorded', async () => {
+    const { pipeline, calls } = aPipeline('read body');
+    await pipeline.run(req, res);
+    expect(calls).toEqual(['authenticate', 'policy', 'read body', 'fail: no']);
   });
 
   it.each(['resolve', 'forward', 'answer'])('an error in %s is answered by the fail step and the body share is released', async (name) => {
@@ -82,6 +88,6 @@ describe('ProxyPipeline', () => {
   it('answers nobody when the client left before the provider answered', async () => {
     const { pipeline, calls } = aPipeline(undefined, null);
     await pipeline.run(req, res);
-    expect(calls).toEqual(['authenticate', 'record', 'policy', 'read body', 'resolve', 'forward']);
+    expect(calls).toEqual(['authenticate', 'policy', 'read body', 'record', 'resolve', 'forward']);
   });
 });

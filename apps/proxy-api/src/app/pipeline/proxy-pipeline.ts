@@ -13,7 +13,7 @@ import { ResolveStep } from './resolve.step';
 /**
  * The request path of a proxied endpoint, in order:
  *
- *   authenticate (headers only) -> record armed -> policy -> read body (bounded) ->
+ *   authenticate (headers only) -> policy -> read body (bounded) -> record armed ->
  *   resolve model + provider -> forward -> answer; any error -> fail (the OpenAI error shape)
  *
  * One UsageNote per request, created here and handed to the steps that note something; the
@@ -39,9 +39,11 @@ export class ProxyPipeline {
     let lease: BodyLease | null = null;
     try {
       const caller = await this.authenticate.run(req, note);
-      this.record.watch(res, note);
       await this.policy.check({ req, caller, note });
       lease = await this.body.read(req, res);
+      // A row for every request with a readable body, whatever follows: a body that cannot
+      // be read (not JSON, too large, no room) names no model and is answered, not recorded.
+      this.record.watch(res, note);
       const target = this.resolve.run(lease.body, caller, note);
       const answer = await this.forward.run(target, res);
       if (answer) await this.answer.run(answer, target.clientWantsUsage, res, note);

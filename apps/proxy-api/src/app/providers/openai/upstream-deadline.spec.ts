@@ -16,8 +16,22 @@ describe('UpstreamDeadline', () => {
     jest.advanceTimersByTime(TIMEOUT_MS - 1);
     expect(aborted).not.toHaveBeenCalled();
     jest.advanceTimersByTime(1);
+    jest.runOnlyPendingTimers(); // the verdict's setImmediate
     expect(aborted).toHaveBeenCalledTimes(1);
     expect(deadline).toMatchObject({ aborted: true, timedOut: true });
+  });
+
+  it('lets an answer that was already due when the timer fired win (a busy event loop is not a slow upstream)', () => {
+    const deadline = new UpstreamDeadline(TIMEOUT_MS, new ClientGone(), timeoutError);
+    const body = { destroy: jest.fn() };
+    // The timer callback runs, but the headers' I/O of the same loop turn is delivered first.
+    jest.advanceTimersToNextTimer();
+    deadline.watchBody(body);
+    jest.runOnlyPendingTimers(); // the immediate that would have given the verdict, if any
+    expect(deadline).toMatchObject({ aborted: false, timedOut: false });
+    expect(body.destroy).not.toHaveBeenCalled();
+    deadline.done();
+    expect(jest.getTimerCount()).toBe(0);
   });
 
   it('measures pauses between body chunks once the headers arrived, and destroys the body with the timeout error', () => {
@@ -30,6 +44,7 @@ describe('UpstreamDeadline', () => {
     jest.advanceTimersByTime(TIMEOUT_MS - 1);
     expect(body.destroy).not.toHaveBeenCalled();
     jest.advanceTimersByTime(1);
+    jest.runOnlyPendingTimers();
     expect(body.destroy).toHaveBeenCalledWith(expect.objectContaining({ status: 504, code: 'upstream_timeout' }));
     expect(deadline.aborted).toBe(false); // the body carries the error, not an abort
     expect(deadline.timedOut).toBe(true);

@@ -20,11 +20,17 @@ interface AbortSource extends EventEmitter {
  * It is also the request's abort signal for undici: aborted when the client goes away (the
  * request's ClientGone) or when the headers do not arrive in time (`timedOut`). A pause in
  * the body destroys the body with `timeoutError()` instead, so reading it fails with that.
+ *
+ * When the timer fires, the verdict waits for the I/O that is already due (one setImmediate:
+ * Node runs timers before polling for I/O in each loop turn). Without that, an event loop
+ * held up by other work for longer than the timeout would time out an upstream whose answer
+ * was sitting unread in the socket.
  */
 export class UpstreamDeadline extends EventEmitter {
   aborted = false;
   timedOut = false;
   private timer: NodeJS.Timeout | null;
+  private verdict: NodeJS.Immediate | null = null;
   private body: Destroyable | null = null;
 
   constructor(
@@ -41,18 +47,24 @@ export class UpstreamDeadline extends EventEmitter {
   /** The headers arrived: from now on the timer measures pauses between chunks of `body`. */
   watchBody(body: Destroyable): void {
     this.body = body;
-    this.timer?.refresh();
+    this.touch();
   }
 
   /** A body chunk arrived. */
   touch(): void {
+    if (this.verdict) {
+      clearImmediate(this.verdict);
+      this.verdict = null;
+    }
     this.timer?.refresh();
   }
 
   /** The answer is complete (or abandoned): no timeout any more. */
   done(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.verdict) clearImmediate(this.verdict);
     this.timer = null;
+    this.verdict = null;
   }
 
   private abort(): void {
@@ -62,6 +74,11 @@ export class UpstreamDeadline extends EventEmitter {
   }
 
   private fire(): void {
+    this.verdict = setImmediate(() => this.expire());
+  }
+
+  private expire(): void {
+    this.verdict = null;
     this.timer = null;
     this.timedOut = true;
     if (this.body) this.body.destroy(this.timeoutError());
