@@ -25,9 +25,10 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   /**
    * Answers `exception` on `res` and returns the error it stands for, or null when there is
    * nobody to answer (the client is gone). A stream that already started is ended with an SSE
-   * error event instead of a status.
+   * error event instead of a status. `end` sends the JSON answer (endJson unless the caller
+   * needs another way to end the exchange, see fail.step.ts).
    */
-  answer(exception: unknown, req: IncomingMessage, res: ServerResponse): ProxyError | null {
+  answer(exception: unknown, req: IncomingMessage, res: ServerResponse, end: typeof endJson = endJson): ProxyError | null {
     // The client is gone: nothing to answer, and an abort is not a server error. That
     // includes a body whose upload the client broke off (body-parser's request.aborted),
     // which used to be logged as an unexpected error.
@@ -41,7 +42,7 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     }
     if (res.destroyed) return error;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    endJson(res, error.status, error.body());
+    end(res, error.status, error.body());
     return error;
   }
 
