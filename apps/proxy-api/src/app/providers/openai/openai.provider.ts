@@ -3,7 +3,7 @@ import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
 import { ProxyError } from '../../errors/proxy-error';
 import { ChatAnswer, ChatCall, ChatProvider } from '../chat-provider';
 import { sseDataPayloads } from './sse-events';
-import { touching, UpstreamDeadline } from './upstream-deadline';
+import { UpstreamDeadline } from './upstream-deadline';
 
 /** What an upstream may still send after [DONE] before its response is cut off. */
 const AFTER_DONE_MS = 1_000;
@@ -19,8 +19,8 @@ function describe(err: unknown): string {
 
 /**
  * Any OpenAI-compatible HTTP API. One keep-alive connection pool per provider (undici);
- * `timeout_ms` bounds the wait for the answer's headers and every pause between body chunks
- * (UpstreamDeadline: to the millisecond, not on undici's coarse timer wheel).
+ * `timeout_ms` bounds the wait for the answer's headers (UpstreamDeadline: to the millisecond,
+ * not on undici's coarse timer wheel) and every pause between body chunks (undici's bodyTimeout).
  */
 export class OpenAiProvider implements ChatProvider {
   private readonly pool: Pool;
@@ -56,7 +56,7 @@ export class OpenAiProvider implements ChatProvider {
       // size): the client's body is at fault, not the upstream.
       throw ProxyError.invalidRequest('The request body is nested too deeply to be forwarded.');
     }
-    const deadline = new UpstreamDeadline(this.config.timeout_ms, call.signal, () => this.timeoutError());
+    const deadline = new UpstreamDeadline(this.config.timeout_ms, call.signal);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
@@ -65,25 +65,20 @@ export class OpenAiProvider implements ChatProvider {
         headers: this.headers,
         body: payload,
         signal: deadline,
-        // undici's own timers stay as a backstop; the deadline fires first.
+        // undici's headers timer stays as a backstop; the deadline fires first.
         headersTimeout: this.config.timeout_ms,
         bodyTimeout: this.config.timeout_ms,
       });
     } catch (err) {
-      deadline.done();
       throw deadline.timedOut ? this.timeoutError() : this.translate(err);
-    }
-    deadline.watchBody(response.body);
-    const contentType = String(response.headers['content-type'] ?? '');
-    if (call.stream && response.statusCode === 200 && contentType.includes('text/event-stream')) {
-      return { kind: 'stream', events: this.events(response.body, deadline) };
-    }
-    let raw: Buffer;
-    try {
-      raw = await this.readAll(response.body, deadline);
     } finally {
       deadline.done();
     }
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (call.stream && response.statusCode === 200 && contentType.includes('text/event-stream')) {
+      return { kind: 'stream', events: this.events(response.body) };
+    }
+    const raw = await this.readAll(response.body);
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));
@@ -101,18 +96,16 @@ export class OpenAiProvider implements ChatProvider {
     return { kind: 'json', status: response.statusCode, body: parsed, raw };
   }
 
-  private async *events(body: Dispatcher.ResponseData['body'], deadline: UpstreamDeadline): AsyncIterable<string> {
+  private async *events(body: Dispatcher.ResponseData['body']): AsyncIterable<string> {
     let done = false;
     try {
-      for await (const payload of sseDataPayloads(touching(body, deadline), (rest) => {
+      for await (const payload of sseDataPayloads(body, (rest) => {
         done = true;
-        deadline.done();
         void this.finish(body, rest);
       })) yield payload;
     } catch (err) {
       throw this.translate(err);
     } finally {
-      deadline.done();
       // Early exit (client gone, error): release the connection instead of draining it.
       if (!done && !body.readableEnded) body.destroy();
     }
@@ -143,11 +136,11 @@ export class OpenAiProvider implements ChatProvider {
     }
   }
 
-  private async readAll(body: Dispatcher.ResponseData['body'], deadline: UpstreamDeadline): Promise<Buffer> {
+  private async readAll(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
     const parts: Buffer[] = [];
     let size = 0;
     try {
-      for await (const part of touching(body, deadline)) {
+      for await (const part of body) {
         size += (part as Buffer).length;
         if (size > MAX_JSON_ANSWER_BYTES) {
           body.destroy();
