@@ -2,6 +2,7 @@ import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
 import { AuthEpoch1764300000001 } from './1764300000001-auth-epoch';
 import { UsageSummaryIndexes1764400000000 } from './1764400000000-usage-summary-indexes';
 import { Bridge1764500000000 } from './1764500000000-bridge';
+import { UsageEstimated1764500000001 } from './1764500000001-usage-estimated';
 import { UsageRowUid1764500000002 } from './1764500000002-usage-row-uid';
 import { AccountsSecurity1764500000003 } from './1764500000003-accounts-security';
 
@@ -11,6 +12,7 @@ export const migrations = [
   AuthEpoch1764300000001,
   UsageSummaryIndexes1764400000000,
   Bridge1764500000000,
+  UsageEstimated1764500000001,
   UsageRowUid1764500000002,
   AccountsSecurity1764500000003,
 ];

@@ -3,6 +3,7 @@ import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
 import { ProxyError } from '../../errors/proxy-error';
 import { ChatAnswer, ChatCall, ChatProvider } from '../chat-provider';
 import { sseDataPayloads } from './sse-events';
+import { UpstreamDeadline } from './upstream-deadline';
 
 /** What an upstream may still send after [DONE] before its response is cut off. */
 const AFTER_DONE_MS = 1_000;
@@ -18,7 +19,8 @@ function describe(err: unknown): string {
 
 /**
  * Any OpenAI-compatible HTTP API. One keep-alive connection pool per provider (undici);
- * `timeout_ms` bounds the wait for the answer's headers and every pause between body chunks.
+ * `timeout_ms` bounds the wait for the answer's headers (UpstreamDeadline: to the millisecond,
+ * not on undici's coarse timer wheel) and every pause between body chunks (undici's bodyTimeout).
  */
 export class OpenAiProvider implements ChatProvider {
   private readonly pool: Pool;
@@ -54,6 +56,7 @@ export class OpenAiProvider implements ChatProvider {
       // size): the client's body is at fault, not the upstream.
       throw ProxyError.invalidRequest('The request body is nested too deeply to be forwarded.');
     }
+    const deadline = new UpstreamDeadline(this.config.timeout_ms, call.signal);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
@@ -61,12 +64,15 @@ export class OpenAiProvider implements ChatProvider {
         method: 'POST',
         headers: this.headers,
         body: payload,
-        signal: call.signal,
+        signal: deadline,
+        // undici's headers timer stays as a backstop; the deadline fires first.
         headersTimeout: this.config.timeout_ms,
         bodyTimeout: this.config.timeout_ms,
       });
     } catch (err) {
-      throw this.translate(err);
+      throw deadline.timedOut ? this.timeoutError() : this.translate(err);
+    } finally {
+      deadline.done();
     }
     const contentType = String(response.headers['content-type'] ?? '');
     if (call.stream && response.statusCode === 200 && contentType.includes('text/event-stream')) {
@@ -148,12 +154,14 @@ export class OpenAiProvider implements ChatProvider {
     return Buffer.concat(parts);
   }
 
+  private timeoutError(): ProxyError {
+    return ProxyError.timeout(`The upstream "${this.name}" did not answer within ${this.config.timeout_ms} ms.`);
+  }
+
   /** undici and socket errors as the contract's upstream errors. */
   private translate(err: unknown): Error {
     if (err instanceof ProxyError) return err;
-    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-      return ProxyError.timeout(`The upstream "${this.name}" did not answer within ${this.config.timeout_ms} ms.`);
-    }
+    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return this.timeoutError();
     if ((err as { name?: string }).name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError) {
       return err as Error;
     }
