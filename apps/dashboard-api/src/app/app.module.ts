@@ -6,6 +6,7 @@ import { usageEntities } from '@lmarena-bridge/usage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { DashboardAuthModule } from './auth/auth.module';
+import { OpsModule } from './ops/ops.module';
 import { StatusModule } from './status/status.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsageApiModule } from './usage/usage-api.module';
@@ -23,6 +24,7 @@ export class AppModule {
         TokensModule,
         AdminModule,
         StatusModule,
+        OpsModule,
         UsageApiModule,
       ],
     };

@@ -6,6 +6,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { DashboardMetrics } from './ops/dashboard-metrics.service';
 import { securityHeaders } from './security-headers';
 import { serveSpa } from './spa/serve-spa';
 
@@ -17,6 +18,7 @@ export async function createDashboardApp(config: AppConfig, opts: { logStream?: 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  app.use(app.get(DashboardMetrics).middleware());
   app.use(securityHeaders());
   app.use(cookieParser());
   app.useBodyParser('json', { limit: '100kb' });

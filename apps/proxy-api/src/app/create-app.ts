@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { chatBodyParserOptions, installChatFrontDoor } from './chat/chat-front-door';
 import { bodyParserError } from './errors/body-parser-error';
+import { installRequestObserver } from './ops/request-observer';
 
 /** The proxy application, initialised but not listening (main.ts listens; tests use supertest). */
 export async function createProxyApp(config: AppConfig, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<NestExpressApplication> {
@@ -29,5 +30,6 @@ export async function createProxyApp(config: AppConfig, opts: { logStream?: Node
   });
   await app.init();
   installChatFrontDoor(app, config);
+  installRequestObserver(app);
   return app;
 }

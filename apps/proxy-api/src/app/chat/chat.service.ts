@@ -1,3 +1,4 @@
+import { requestIdOf } from '@lmarena-bridge/server';
 import { requestUsage } from '@lmarena-bridge/usage';
 import { Injectable, Logger } from '@nestjs/common';
 import { once } from 'node:events';
@@ -6,6 +7,7 @@ import type { ProxyCaller } from '../auth/bearer.strategy';
 import { ProxyError } from '../errors/proxy-error';
 import { endJson } from '../http/end-json';
 import { ModelsService } from '../models/models.service';
+import { noteUpstreamTime } from '../ops/upstream-time';
 import { ChatAnswer, ClientGone } from '../providers/chat-provider';
 import { ProvidersService } from '../providers/providers.service';
 import { parseChatBody } from './chat-body';
@@ -56,8 +58,10 @@ export class ChatService {
     });
 
     let answer: ChatAnswer;
+    const upstreamStarted = process.hrtime.bigint();
     try {
-      answer = await this.providers.forRoute(route).complete({ route, body, stream, signal: abort });
+      answer = await this.providers.forRoute(route).complete({ route, body, stream, signal: abort, requestId: requestIdOf(req) });
+      noteUpstreamTime(res, upstreamStarted);
     } catch (err) {
       if (abort.aborted) return; // the client left; nobody is waiting for an answer
       throw err;

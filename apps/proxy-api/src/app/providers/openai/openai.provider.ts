@@ -59,7 +59,7 @@ export class OpenAiProvider implements ChatProvider {
       response = await this.pool.request({
         path: this.path,
         method: 'POST',
-        headers: this.headers,
+        headers: call.requestId ? { ...this.headers, 'x-request-id': call.requestId } : this.headers,
         body: payload,
         signal: call.signal,
         headersTimeout: this.config.timeout_ms,
