@@ -14,6 +14,7 @@ describe('parsePrometheusText', () => {
       'h_count 2',
       '# TYPE g gauge',
       'g NaN',
+      'g{x="y"} Nan',
       '',
     ].join('\n');
     const e = parsePrometheusText(text);
