@@ -1,20 +1,37 @@
 import { testDatabaseKinds, TestDatabase } from '@lmarena-bridge/database/testing';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSeedDatabase, seedUsage } from '../../../tools/seed/seed-usage';
+import { spawnSync } from 'node:child_process';
 import { CliRun, runAdmin } from './support/admin-cli';
 import { DashboardClient } from './support/dashboard-client';
-import { RunningServer, startServer, TestConfigDir, writeTestConfig } from './support/servers';
+import { RunningServer, startServer, TestConfigDir, WORKSPACE_ROOT, writeTestConfig } from './support/servers';
 
 const ADMIN_PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'a brand new password';
+
+interface Seeded {
+  username: string;
+  password: string;
+  tokenIds: number[];
+}
+
+/** `npm run seed:usage`: a user with two tokens and 40 requests over the last 10 days, through the real recorder. */
+function seedUsage(databaseUrl: string): Seeded {
+  const run = spawnSync('npm', ['run', '--silent', 'seed:usage', '--', '--rows', '40', '--days', '10', '--tokens', '2', '--models', '2', '--seed', '7', '--database-url', databaseUrl], {
+    cwd: WORKSPACE_ROOT,
+    encoding: 'utf8',
+  });
+  const m = /Sign in to the dashboard as (\S+) \/ (\S+) \(user id \d+, tokens ([\d, ]+)\)/.exec(run.stdout);
+  if (run.status !== 0 || !m) throw new Error(`seed:usage failed (${run.status}):\n${run.stdout}${run.stderr}`);
+  return { username: m[1], password: m[2], tokenIds: m[3].split(', ').map(Number) };
+}
 
 /** `npm run admin -- <command>`: every command on a fresh database of each kind. */
 describe.each(testDatabaseKinds())('admin CLI on $kind', ({ create }) => {
   let db: TestDatabase;
   let dir: TestConfigDir;
   let dashboard: RunningServer | undefined;
-  let seeded: Awaited<ReturnType<typeof seedUsage>>;
+  let seeded: Seeded;
   const env = () => ({ DATABASE_URL: db.url, PROXY_PORT: '0', DASHBOARD_PORT: '0' });
   const admin = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) => runAdmin(['--config', dir.configPath, ...args], { ...env(), ...extra }, input);
   const expectExit = (run: CliRun, code: number) => {
@@ -60,12 +77,7 @@ describe.each(testDatabaseKinds())('admin CLI on $kind', ({ create }) => {
     // The database is migrated now; the servers find it ready.
     dashboard = await startServer('dashboard-api', dir.configPath, { DATABASE_URL: db.url });
     expect((await login('root', ADMIN_PASSWORD)).status).toBe(200);
-    const seedDb = await openSeedDatabase(db.url);
-    try {
-      seeded = await seedUsage(seedDb, { rows: 40, days: 10, tokens: 2, models: 2, seed: 7 });
-    } finally {
-      await seedDb.destroy();
-    }
+    seeded = seedUsage(db.url);
   });
 
   it('doctor after start-up: database ready, the dashboard port is ours', async () => {
