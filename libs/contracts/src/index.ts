@@ -4,4 +4,5 @@ export * from './lib/user';
 export * from './lib/token';
 export * from './lib/usage';
 export * from './lib/status';
+export * from './lib/bridge';
 export * from './lib/errors';

@@ -1,4 +1,5 @@
 import { authEntities } from '@lmarena-bridge/auth';
+import { bridgeEntities } from '@lmarena-bridge/bridge';
 import { AppConfig, ConfigModule } from '@lmarena-bridge/config';
 import { DatabaseModule } from '@lmarena-bridge/database';
 import { loggerModule } from '@lmarena-bridge/server';
@@ -6,6 +7,7 @@ import { usageEntities } from '@lmarena-bridge/usage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { DashboardAuthModule } from './auth/auth.module';
+import { BridgeDashboardModule } from './bridge/bridge.module';
 import { OpsModule } from './ops/ops.module';
 import { StatusModule } from './status/status.module';
 import { TokensModule } from './tokens/tokens.module';
@@ -19,13 +21,14 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         loggerModule('dashboard-api', logStream),
-        DatabaseModule.forRoot([...authEntities, ...usageEntities]),
+        DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]),
         DashboardAuthModule,
         TokensModule,
         AdminModule,
         StatusModule,
         OpsModule,
         UsageApiModule,
+        BridgeDashboardModule,
       ],
     };
   }

@@ -1,5 +1,9 @@
 import { sha256Hex, TokenVerifier } from '@lmarena-bridge/auth';
+import { BridgeKeysService } from '@lmarena-bridge/bridge';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { aToken, aUser } from '../testing/builders';
 import { DashboardHarness } from '../testing/dashboard-harness';
 
@@ -11,16 +15,25 @@ describe.each(testDatabaseKinds())('no secret in the database or the logs, on $k
   let h: DashboardHarness;
   const issued: string[] = [];
   const sessionIds: string[] = [];
+  const bridgeKeys: string[] = [];
   const logLevel = process.env['LOG_LEVEL'];
+  const userscriptEnv = process.env['LMB_USERSCRIPT'];
+  const scriptDir = mkdtempSync(join(tmpdir(), 'lmb-userscript-'));
 
   beforeAll(async () => {
     // Log everything the app can log: the check is only as good as what it sees.
     process.env['LOG_LEVEL'] = 'trace';
+    // A stand-in for the built userscript, with the placeholders the download fills in.
+    process.env['LMB_USERSCRIPT'] = join(scriptDir, 'lmarena-bridge.user.js');
+    writeFileSync(process.env['LMB_USERSCRIPT'], 'const config = { url: "__LMB_PROXY_URL__", key: "__LMB_BRIDGE_KEY__" };\n');
     h = await DashboardHarness.start(create, { session_ttl_hours: 1 });
   });
   afterAll(async () => {
     if (logLevel === undefined) delete process.env['LOG_LEVEL'];
     else process.env['LOG_LEVEL'] = logLevel;
+    if (userscriptEnv === undefined) delete process.env['LMB_USERSCRIPT'];
+    else process.env['LMB_USERSCRIPT'] = userscriptEnv;
+    rmSync(scriptDir, { recursive: true, force: true });
     await h?.close();
   });
 
@@ -80,6 +93,21 @@ describe.each(testDatabaseKinds())('no secret in the database or the logs, on $k
     await admin.agent.patch(`/api/admin/users/${admin.user.id}`).send({ role: 'user' }).expect(409);
     await bobAgain.agent.get('/api/admin/users').expect(403);
 
+    // Bridge keys: two userscripts downloaded, one revoked, both verified, refusals.
+    for (const name of ['bridge one', 'bridge two']) {
+      const script = (await admin.agent.post('/api/bridge/userscript').send({ name }).expect(201)).text;
+      const key = /"(lmb-bridge-[A-Za-z0-9_-]{43})"/.exec(script)?.[1];
+      if (!key) throw new Error(`no bridge key in the download: ${script}`);
+      h.track(key);
+      bridgeKeys.push(key);
+    }
+    await bobAgain.agent.post('/api/bridge/userscript').send({ name: 'not an admin' }).expect(403);
+    await admin.agent.post('/api/bridge/userscript').send({ name: '' }).expect(400);
+    const bridgeState = (await admin.agent.get('/api/bridge').expect(200)).body as { keys: Array<{ id: number }> };
+    await admin.agent.delete(`/api/bridge/keys/${bridgeState.keys[0].id}`).expect(204);
+    await admin.agent.delete(`/api/bridge/keys/${bridgeState.keys[0].id}`).expect(404);
+    for (const key of bridgeKeys) await h.get(BridgeKeysService).verify(key);
+
     // Sessions: one expired in the database, one logged out and replayed.
     const [row] = await h.dataSource.query(`SELECT id FROM sessions WHERE session_hash = '${sha256Hex(bobAgain.sessionId)}'`);
     await h.updateRow('sessions', row.id, { expires_at: Date.now() - 1 });
@@ -96,11 +124,12 @@ describe.each(testDatabaseKinds())('no secret in the database or the logs, on $k
     // The dump really holds the data the secrets were derived from.
     for (const token of issued) expect(dump).toContain(sha256Hex(token));
     for (const id of sessionIds) expect(dump).toContain(sha256Hex(id));
+    for (const key of bridgeKeys) expect(dump).toContain(sha256Hex(key));
     expect(dump).toMatch(/\$2[aby]\$12\$/);
 
     const leaks = await h.leakedSecrets();
-    // 3 account passwords, 8 refused ones, 5 token secrets, 4 session ids.
-    expect(leaks.tracked).toBe(3 + 8 + 5 + 4);
+    // 3 account passwords, 8 refused ones, 5 token secrets, 4 session ids, 2 bridge keys.
+    expect(leaks.tracked).toBe(3 + 8 + 5 + 4 + 2);
     expect(leaks.database).toEqual([]);
   });
 
@@ -109,6 +138,7 @@ describe.each(testDatabaseKinds())('no secret in the database or the logs, on $k
     // The capture really saw the traffic.
     expect(log).toContain('"url":"/api/auth/login"');
     expect(log).toContain('"url":"/api/tokens"');
+    expect(log).toContain('"url":"/api/bridge/userscript"');
     expect(log).toContain('"cookie":"[redacted]"');
     expect((await h.leakedSecrets()).logs).toEqual([]);
   });

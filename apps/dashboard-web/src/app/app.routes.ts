@@ -35,5 +35,11 @@ export const appRoutes: Route[] = [
     canActivate: [adminGuard],
     loadComponent: () => import('./pages/admin/admin.page').then((m) => m.AdminPage),
   },
+  {
+    path: 'bridge',
+    title: 'Bridge · LMArena Bridge',
+    canActivate: [adminGuard],
+    loadComponent: () => import('./pages/bridge/bridge.page').then((m) => m.BridgePage),
+  },
   { path: '**', redirectTo: '' },
 ];

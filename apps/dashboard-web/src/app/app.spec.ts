@@ -46,7 +46,7 @@ describe('App shell', () => {
     expect(el.querySelector('[data-testid=current-user]')?.textContent).toContain('bob');
     session.signedInAs(anAdmin());
     await fixture.whenStable();
-    expect(nav(el)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Admin']);
+    expect(nav(el)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Admin', 'Bridge']);
   });
 
   it('signs out: POST /api/auth/logout, forgets the user and goes to /', async () => {
@@ -69,6 +69,7 @@ describe('App shell', () => {
     ['/tokens', 'API tokens'],
     ['/analytics', 'Analytics'],
     ['/admin', 'Administration'],
+    ['/bridge', 'LMArena bridge'],
   ])('routes %s to its page for a signed-in admin', async (url, heading) => {
     TestBed.inject(SessionStore).signedInAs(anAdmin());
     const fixture = TestBed.createComponent(App);
@@ -77,7 +78,7 @@ describe('App shell', () => {
     expect((fixture.nativeElement as HTMLElement).querySelector('h1')?.textContent?.trim()).toBe(heading);
   });
 
-  it.each(['/dashboard', '/tokens', '/analytics', '/admin'])('redirects a signed-out visitor from %s to the sign-in page', async (url) => {
+  it.each(['/dashboard', '/tokens', '/analytics', '/admin', '/bridge'])('redirects a signed-out visitor from %s to the sign-in page', async (url) => {
     const fixture = TestBed.createComponent(App);
     const done = TestBed.inject(Router).navigateByUrl(url);
     (await expectSoon(http, '/api/auth/me')).flush({ statusCode: 401 }, { status: 401, statusText: 'Unauthorized' });
@@ -89,11 +90,14 @@ describe('App shell', () => {
     expect((fixture.nativeElement as HTMLElement).querySelector('.alert-info')?.textContent?.trim()).toBe('Please sign in to continue.');
   });
 
-  it('keeps ordinary users out of /admin and sends unknown paths to /', async () => {
+  it('keeps ordinary users out of /admin and /bridge and sends unknown paths to /', async () => {
     TestBed.inject(SessionStore).signedInAs(aUser());
     const fixture = TestBed.createComponent(App);
     const router = TestBed.inject(Router);
     await router.navigateByUrl('/admin');
+    await fixture.whenStable();
+    expect(router.url).toBe('/dashboard');
+    await router.navigateByUrl('/bridge');
     await fixture.whenStable();
     expect(router.url).toBe('/dashboard');
     await router.navigateByUrl('/no/such/page');

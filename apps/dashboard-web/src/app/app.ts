@@ -22,6 +22,7 @@ import { StatusApi } from './core/status.api';
           <a routerLink="/analytics" routerLinkActive="active" ariaCurrentWhenActive="page">Analytics</a>
           @if (session.isAdmin()) {
             <a routerLink="/admin" routerLinkActive="active" ariaCurrentWhenActive="page">Admin</a>
+            <a routerLink="/bridge" routerLinkActive="active" ariaCurrentWhenActive="page">Bridge</a>
           }
         </nav>
         <span class="who" data-testid="current-user">{{ user.username }}@if (session.isAdmin()) { <span class="badge badge-info">admin</span>}</span>

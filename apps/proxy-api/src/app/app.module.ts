@@ -1,4 +1,5 @@
 import { authEntities } from '@lmarena-bridge/auth';
+import { bridgeEntities } from '@lmarena-bridge/bridge';
 import { AppConfig, ConfigModule } from '@lmarena-bridge/config';
 import { DatabaseModule } from '@lmarena-bridge/database';
 import { loggerModule } from '@lmarena-bridge/server';
@@ -21,7 +22,7 @@ export class AppModule {
         // Chat requests are recorded in usage_logs; a per-request access log line would cost
         // more than the rest of the hot path (measured with --cpu-prof).
         loggerModule('proxy-api', logStream, [{ path: 'v1/chat/completions', method: RequestMethod.POST }]),
-        DatabaseModule.forRoot([...authEntities, ...usageEntities]),
+        DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]),
         HealthModule,
         OpsModule,
         ModelsModule,

@@ -1,3 +1,5 @@
+import type { BridgeStatus } from './bridge';
+
 export interface DashboardStatus {
   /** The dashboard server's own health: its database. The proxy is reported beside it. */
   status: 'ok' | 'degraded';
@@ -9,6 +11,8 @@ export interface DashboardStatus {
   proxy_latency_ms: number | null;
   /** `sqlite` or `postgres`. */
   database_type: string;
+  /** The LMArena bridge, counted in the database on this request; null while it is down. */
+  bridge: BridgeStatus | null;
   uptime_s: number;
   version: string;
 }

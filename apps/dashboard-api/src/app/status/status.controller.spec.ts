@@ -1,3 +1,4 @@
+import { BridgeBrowsersService, BridgeModelsService } from '@lmarena-bridge/bridge';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { DashboardHarness } from '../../testing/dashboard-harness';
 
@@ -25,5 +26,18 @@ describe.each(testDatabaseKinds())('GET /api/status on $kind', ({ kind, create }
     } finally {
       query.mockRestore();
     }
+  });
+
+  it('reports the bridge: browsers seen by a proxy in the last 30 s and the reported models', async () => {
+    expect((await h.http().get('/api/status').expect(200)).body.bridge).toEqual({ browsers: 0, models: 0 });
+    const now = Date.now();
+    const browser = { instanceId: 'proxy-1', keyId: null, origin: 'https://arena.ai', version: '1.0.0', connectedAt: now, inFlight: 0, lastError: null };
+    await h.get(BridgeBrowsersService).upsert({ ...browser, browserId: 'a', seenAt: now });
+    await h.get(BridgeBrowsersService).upsert({ ...browser, browserId: 'b', seenAt: now });
+    await h.get(BridgeBrowsersService).upsert({ ...browser, browserId: 'stale', seenAt: now - 120_000 });
+    await h.get(BridgeModelsService).saveReported([{ id: 'm-1' }, { id: 'm-2' }], now);
+    expect((await h.http().get('/api/status').expect(200)).body.bridge).toEqual({ browsers: 2, models: 2 });
+    await h.get(BridgeBrowsersService).removeInstance('proxy-1');
+    expect((await h.http().get('/api/status').expect(200)).body.bridge).toEqual({ browsers: 0, models: 2 });
   });
 });

@@ -1,6 +1,7 @@
+import { BridgeModule } from '@lmarena-bridge/bridge';
 import { Module } from '@nestjs/common';
 import { StatusController } from './status.controller';
 import { StatusService } from './status.service';
 
-@Module({ controllers: [StatusController], providers: [StatusService] })
+@Module({ imports: [BridgeModule], controllers: [StatusController], providers: [StatusService] })
 export class StatusModule {}

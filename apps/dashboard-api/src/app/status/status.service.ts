@@ -1,5 +1,6 @@
+import { BridgeBrowsersService, BridgeModelsService } from '@lmarena-bridge/bridge';
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
-import type { DashboardStatus } from '@lmarena-bridge/contracts';
+import type { BridgeStatus, DashboardStatus } from '@lmarena-bridge/contracts';
 import { pingDatabase } from '@lmarena-bridge/database';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -18,11 +19,13 @@ export class StatusService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectConfig() private readonly config: AppConfig,
+    private readonly browsers: BridgeBrowsersService,
+    private readonly models: BridgeModelsService,
   ) {}
 
   /** Pings the database and the proxy for real on every call; a failure or a slow answer reads "down". */
   async status(): Promise<DashboardStatus> {
-    const [database, proxy] = await Promise.all([this.pingDatabase(), this.pingProxy()]);
+    const [database, proxy, bridge] = await Promise.all([this.pingDatabase(), this.pingProxy(), this.bridgeCounts()]);
     return {
       status: database === null ? 'degraded' : 'ok',
       database: database === null ? 'down' : 'ok',
@@ -30,6 +33,7 @@ export class StatusService {
       proxy: proxy === null ? 'down' : 'ok',
       proxy_latency_ms: proxy === null ? null : round(proxy),
       database_type: this.config.database.target.type,
+      bridge,
       uptime_s: Math.floor((Date.now() - this.started) / 1000),
       version: '0.1.0',
     };
@@ -45,6 +49,17 @@ export class StatusService {
       await res.arrayBuffer();
       return res.ok ? Number(process.hrtime.bigint() - started) / 1e6 : null;
     } catch {
+      return null;
+    }
+  }
+
+  /** Live browsers and reported models, two indexed counts; null when the database fails. */
+  private async bridgeCounts(): Promise<BridgeStatus | null> {
+    try {
+      const [browsers, models] = await Promise.all([this.browsers.countLive(Date.now()), this.models.count()]);
+      return { browsers, models };
+    } catch (err) {
+      this.logger.warn(`bridge counts failed: ${err instanceof Error ? err.message : String(err)}`);
       return null;
     }
   }

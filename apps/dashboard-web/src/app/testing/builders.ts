@@ -1,4 +1,6 @@
-import type { AdminToken, AdminUser, CreatedToken, DashboardStatus, Token, UsageLogEntry, UsageSummary, User } from '@lmarena-bridge/contracts';
+import type {
+  AdminToken, AdminUser, BridgeBrowser, BridgeKey, BridgeModel, BridgeState, CreatedToken, DashboardStatus, Token, UsageLogEntry, UsageSummary, User,
+} from '@lmarena-bridge/contracts';
 
 // Small builders for test data: the defaults are valid, tests override what they test.
 
@@ -68,5 +70,29 @@ export function aSummary(overrides: Partial<UsageSummary> = {}, days = 3): Usage
 }
 
 export function aStatus(overrides: Partial<DashboardStatus> = {}): DashboardStatus {
-  return { status: 'ok', database: 'ok', database_latency_ms: 2, proxy: 'ok', proxy_latency_ms: 1, database_type: 'sqlite', uptime_s: 60, version: '0.1.0', ...overrides };
+  return { status: 'ok', database: 'ok', database_latency_ms: 2, proxy: 'ok', proxy_latency_ms: 1, database_type: 'sqlite', bridge: { browsers: 0, models: 0 }, uptime_s: 60, version: '0.1.0', ...overrides };
+}
+
+export function aBridgeBrowser(overrides: Partial<BridgeBrowser> = {}): BridgeBrowser {
+  return {
+    browser_id: `browser-${next()}`, key_id: null, origin: 'https://arena.ai', version: '1.0.0',
+    connected_at: '2026-12-01T09:00:00.000Z', in_flight: 0, last_error: null, ...overrides,
+  };
+}
+
+export function aBridgeKey(overrides: Partial<BridgeKey> = {}): BridgeKey {
+  const id = overrides.id ?? next();
+  return { id, name: `browser ${id}`, created_at: '2026-12-01T08:00:00.000Z', last_used_at: null, revoked_at: null, ...overrides };
+}
+
+export function aBridgeModel(overrides: Partial<BridgeModel> = {}): BridgeModel {
+  const n = next();
+  return {
+    id: `0199c1f2-0000-7000-8000-${String(n).padStart(12, '0')}`, public_name: `model-${n}`, organization: 'org',
+    capabilities: { inputCapabilities: { text: true }, outputCapabilities: { text: true } }, reported_at: '2026-12-01T09:00:00.000Z', ...overrides,
+  };
+}
+
+export function aBridgeState(overrides: Partial<BridgeState> = {}): BridgeState {
+  return { browsers: [], keys: [], models: [], ...overrides };
 }

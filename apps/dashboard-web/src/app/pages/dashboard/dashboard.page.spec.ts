@@ -5,7 +5,8 @@ import { By } from '@angular/platform-browser';
 import { provideRouter } from '@angular/router';
 import { ChartComponent } from '../../charts/chart.component';
 import { PROXY_BASE_URL } from '../../core/proxy-url';
-import { aLog, aStatus, aSummary } from '../../testing/builders';
+import { SessionStore } from '../../core/session.store';
+import { aLog, anAdmin, aStatus, aSummary, aUser } from '../../testing/builders';
 import { q, qa, settle, text } from '../../testing/dom';
 import { DASHBOARD_REFRESH_MS, DashboardPage } from './dashboard.page';
 
@@ -167,6 +168,48 @@ describe('DashboardPage', () => {
     const cells = qa(fixture, '[data-testid=recent-requests] td.model-cell');
     expect(cells.map((c) => c.textContent?.trim())).toEqual(['(no model)', long]);
     expect(cells[1].getAttribute('title')).toBe(long);
+  });
+
+  describe('the bridge card', () => {
+    async function showStatus(status: ReturnType<typeof aStatus>, admin: boolean) {
+      setup();
+      TestBed.inject(SessionStore).signedInAs(admin ? anAdmin() : aUser());
+      await fixture.whenStable();
+      const r = pending();
+      r.summary.flush(aSummary());
+      r.logs.flush({ logs: [], next_cursor: null });
+      r.status.flush(status);
+      await settle(fixture);
+      return text(fixture, '[data-card=bridge]');
+    }
+
+    it('says how many browsers are connected and models reported, with a link for admins', async () => {
+      const card = await showStatus(aStatus({ bridge: { browsers: 2, models: 131 } }), true);
+      expect(card).toContain('2 browsers connected');
+      expect(card).toContain('131 models reported');
+      expect(q(fixture, '[data-card=bridge] .badge').classList).toContain('badge-ok');
+      expect(q<HTMLAnchorElement>(fixture, '[data-card=bridge] a').getAttribute('href')).toBe('/bridge');
+    });
+
+    it('says no browser is connected, and points admins to the install', async () => {
+      const card = await showStatus(aStatus({ bridge: { browsers: 0, models: 0 } }), true);
+      expect(card).toContain('No browser connected');
+      expect(q(fixture, '[data-card=bridge] .badge').classList).toContain('badge-error');
+      expect(card).toContain('Install the userscript');
+    });
+
+    it('shows the state to users without the admin link', async () => {
+      const card = await showStatus(aStatus({ bridge: { browsers: 1, models: 1 } }), false);
+      expect(card).toContain('1 browser connected');
+      expect(card).toContain('1 model reported');
+      expect(fixture.nativeElement.querySelector('[data-card=bridge] a')).toBeNull();
+    });
+
+    it('says the state is unknown when the database did not answer', async () => {
+      const card = await showStatus(aStatus({ database: 'down', status: 'degraded', bridge: null }), true);
+      expect(card).toContain('Unknown');
+      expect(card).toContain('The database did not answer.');
+    });
   });
 
   /** Waits for the timer's next round of requests. */

@@ -7,9 +7,10 @@ import { barOptions } from '../../charts/chart-options';
 import { ChartComponent } from '../../charts/chart.component';
 import { requestsPerDay, topModels } from '../../charts/usage-charts';
 import { CountPipe, LocalDateTimePipe, ModelPipe, MsPipe, NumberPipe, PctPipe } from '../../core/format.pipes';
-import { formatDateTime, latencyWhenAny, successRatio } from '../../core/format';
+import { formatCount, formatDateTime, latencyWhenAny, successRatio } from '../../core/format';
 import { PROXY_BASE_URL } from '../../core/proxy-url';
 import { Remote } from '../../core/remote';
+import { SessionStore } from '../../core/session.store';
 import { StatusApi } from '../../core/status.api';
 import { UsageApi } from '../../core/usage.api';
 import { StatusBadgeComponent } from '../../shared/status-badge.component';
@@ -30,6 +31,7 @@ export class DashboardPage {
   protected readonly proxyBaseUrl = inject(PROXY_BASE_URL);
   protected readonly days = DASHBOARD_DAYS;
   protected readonly latencyFigure = latencyWhenAny;
+  protected readonly isAdmin = inject(SessionStore).isAdmin;
 
   protected readonly summary = new Remote<UsageSummary>();
   protected readonly recent = new Remote<UsageLogPage>();
@@ -53,6 +55,13 @@ export class DashboardPage {
   protected readonly updatedText = computed(() => {
     const at = this.summary.updatedAt();
     return at ? formatDateTime(at.toISOString()) : null;
+  });
+  /** The bridge card's headline: how many browsers serve the LMArena models right now. */
+  protected readonly bridgeText = computed(() => {
+    const bridge = this.status.value()?.bridge;
+    if (bridge === undefined) return null;
+    if (bridge === null) return 'Unknown';
+    return bridge.browsers === 0 ? 'No browser connected' : formatCount(bridge.browsers, 'browser connected', 'browsers connected');
   });
   protected readonly loading = computed(() => this.summary.loading() || this.recent.loading());
 
