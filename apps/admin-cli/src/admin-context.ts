@@ -1,4 +1,5 @@
 import { AuthModule, authEntities } from '@lmarena-bridge/auth';
+import { BridgeModule, bridgeEntities } from '@lmarena-bridge/bridge';
 import { AppConfig, ConfigModule } from '@lmarena-bridge/config';
 import { DatabaseModule } from '@lmarena-bridge/database';
 import { UsageAnalyticsModule, usageEntities } from '@lmarena-bridge/usage';
@@ -11,7 +12,7 @@ class AdminCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AdminCliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot([...authEntities, ...usageEntities]), AuthModule, UsageAnalyticsModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]), AuthModule, UsageAnalyticsModule, BridgeModule],
     };
   }
 }

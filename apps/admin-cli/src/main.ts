@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { once } from 'node:events';
 import { CliError, describeError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cli-error';
 import { CliContext, configLoader } from './cli-context';
+import { registerBridgeUserscriptCommand } from './commands/bridge-userscript';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerTokenCommands } from './commands/tokens';
 import { registerUsageCommands } from './commands/usage';
@@ -25,6 +26,7 @@ function buildProgram(ctx: CliContext, setConfigPath: (path: string | undefined)
   registerUserCommands(program, ctx);
   registerTokenCommands(program, ctx);
   registerUsageCommands(program, ctx);
+  registerBridgeUserscriptCommand(program, ctx);
   registerDoctorCommand(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;

@@ -1,5 +1,5 @@
 import { testDatabaseKinds, TestDatabase } from '@lmarena-bridge/database/testing';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { CliRun, runAdmin } from './support/admin-cli';
@@ -161,8 +161,40 @@ describe.each(testDatabaseKinds())('admin CLI on $kind', ({ create }) => {
     expectExit(await admin(['prune-usage', '--older-than-days', '0']), 2);
   });
 
+  it('bridge-userscript: a new bridge key, the userscript written to a file (owner-only), the key never printed', async () => {
+    const template = join(dir.dir, 'template.user.js');
+    writeFileSync(template, '// ==UserScript==\nconst PROXY = "__LMB_PROXY_URL__";\nconst KEY = "__LMB_BRIDGE_KEY__";\n');
+    const client = new DashboardClient(dashboard?.url ?? '');
+    await client.request('POST', '/api/auth/login', { username: 'root', password: NEW_PASSWORD });
+    const keysNow = async () => (await client.request<{ keys: Array<{ id: number; name: string }> }>('GET', '/api/bridge')).body.keys;
+    const before = (await keysNow()).length;
+
+    const out = join(dir.dir, 'lmb.user.js');
+    const run = await admin(['bridge-userscript', '--name', 'office pc', '-o', out], { LMB_USERSCRIPT: template, PROXY_HOST: '127.0.0.1', PROXY_PORT: '6102' });
+    expectExit(run, 0);
+    expect(run.stdout).toMatch(new RegExp(`^bridge key \\d+ "office pc" created; the userscript holding it is ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    const script = readFileSync(out, 'utf8');
+    expect(script).toContain('const PROXY = "ws://127.0.0.1:6102/ws";');
+    const key = /const KEY = "([^"]+)";/.exec(script)?.[1] ?? '';
+    expect(key.length).toBeGreaterThan(20);
+    expect(run.stdout + run.stderr).not.toContain(key);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect((await keysNow()).map((k) => k.name)).toContain('office pc');
+
+    const again = await admin(['bridge-userscript', '--name', 'office pc', '-o', out], { LMB_USERSCRIPT: template });
+    expectExit(again, 1);
+    expect(again.stderr).toContain('exists: choose another --output or pass --force');
+    const broken = join(dir.dir, 'broken.user.js');
+    writeFileSync(broken, 'const KEY = "__LMB_BRIDGE_KEY__"; // no proxy URL placeholder\n');
+    const refused = await admin(['bridge-userscript', '--name', 'x', '-o', join(dir.dir, 'b.user.js')], { LMB_USERSCRIPT: broken });
+    expectExit(refused, 1);
+    expect(refused.stderr).toContain('instead of once: rebuild it');
+    expect((await keysNow()).length).toBe(before + 1); // no key for a broken build
+    expectExit(await admin(['bridge-userscript']), 2);
+  });
+
   it('--help for every command; no command is a usage error', async () => {
-    for (const cmd of ['create-admin', 'reset-password', 'disable-user', 'list-tokens', 'revoke-token', 'prune-usage', 'export-usage', 'doctor']) {
+    for (const cmd of ['bridge-userscript', 'create-admin', 'reset-password', 'disable-user', 'list-tokens', 'revoke-token', 'prune-usage', 'export-usage', 'doctor']) {
       const help = await runAdmin([cmd, '--help']);
       expectExit(help, 0);
       expect(help.stdout).toContain(`Usage: admin ${cmd}`);

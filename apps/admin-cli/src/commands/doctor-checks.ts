@@ -1,4 +1,5 @@
 import { authEntities } from '@lmarena-bridge/auth';
+import { bridgeEntities } from '@lmarena-bridge/bridge';
 import { AppConfig } from '@lmarena-bridge/config';
 import { checkReadiness, createDataSource } from '@lmarena-bridge/database';
 import { usageEntities } from '@lmarena-bridge/usage';
@@ -26,7 +27,7 @@ export async function checkDatabase(config: AppConfig): Promise<CheckResult> {
   const target = config.database.target;
   // Opening a missing SQLite file would create it (and its folders): doctor changes nothing.
   if (target.type === 'sqlite' && !existsSync(target.path)) return sqliteToBe(name, target.path);
-  const ds = createDataSource(config.database.target, [...authEntities, ...usageEntities]);
+  const ds = createDataSource(config.database.target, [...authEntities, ...usageEntities, ...bridgeEntities]);
   if (ds.options.type === 'postgres') Object.assign(ds.options, { extra: { ...ds.options.extra, connectionTimeoutMillis: TIMEOUT_MS } });
   try {
     await ds.initialize();
@@ -112,6 +113,8 @@ export function checkBuild(root: string): CheckResult[] {
   }
   const web = resolve(process.env['LMB_WEB_DIST'] ?? join(root, 'dist', 'apps', 'dashboard-web', 'browser'));
   const index = join(web, 'index.html');
+  const userscript = resolve(process.env['LMB_USERSCRIPT'] ?? join(root, 'dist', 'apps', 'lmarena-userscript', 'lmarena-bridge.user.js'));
+  results.push(existsSync(userscript) ? { name: 'bridge userscript', level: 'ok', detail: userscript } : { name: 'bridge userscript', level: 'warn', detail: `${userscript} missing: the Bridge page and bridge-userscript cannot hand out the userscript (npx nx build lmarena-userscript)` });
   results.push(existsSync(index) ? { name: 'dashboard SPA', level: 'ok', detail: index } : { name: 'dashboard SPA', level: 'fail', detail: `${index} missing: run "npm run build" (the dashboard answers 404 for its pages)` });
   return results;
 }
