@@ -1,11 +1,13 @@
 import { tempPostgresDatabase, TestDatabase } from '@lmarena-bridge/database/testing';
 import { createServer, IncomingMessage, Server } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { DashboardClient } from './support/dashboard-client';
 import { startPgGate } from './support/pg-gate';
 import { scrape, sumOf } from './support/prom-text';
-import { RunningServer, startServer, writeTestConfig } from './support/servers';
+import { RunningServer, startServer, WORKSPACE_ROOT, writeTestConfig } from './support/servers';
 import { Stack, startStack } from './support/stack';
 
 const SHARED_KEY = 'shared-key-for-metrics';
@@ -142,6 +144,17 @@ describe('GET /metrics and /readyz on both servers', () => {
     expect(upstream.requestIds.at(-1)).toBe(id);
     const dash = await fetch(`${stack.dashboard.url}/api/status`, { headers: { 'x-request-id': 'dash-1' } });
     expect(dash.headers.get('x-request-id')).toBe('dash-1');
+  });
+
+  it('the Grafana dashboard queries only metrics the servers expose', async () => {
+    const families = new Set([
+      ...(await scrape(`${stack.proxy.url}/metrics`, METRICS_TOKEN)).types.keys(),
+      ...(await scrape(`${stack.dashboard.url}/metrics`, METRICS_TOKEN)).types.keys(),
+    ]);
+    const json = readFileSync(join(WORKSPACE_ROOT, 'deploy/grafana-dashboard.json'), 'utf8');
+    const used = [...new Set([...json.matchAll(/\b((?:lmb|process)_[a-z_]+)/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, '')))];
+    expect(used.length).toBeGreaterThan(5);
+    expect(used.filter((name) => !families.has(name))).toEqual([]);
   });
 
   it('answers /readyz 200 and /healthz on both servers, not the SPA', async () => {
