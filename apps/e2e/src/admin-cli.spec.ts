@@ -6,6 +6,9 @@ import { CliRun, runAdmin } from './support/admin-cli';
 import { DashboardClient } from './support/dashboard-client';
 import { RunningServer, startServer, TestConfigDir, WORKSPACE_ROOT, writeTestConfig } from './support/servers';
 
+// Every step spawns the CLI (a Nest start, bcrypt at cost 12): generous on a loaded machine.
+jest.setTimeout(240_000);
+
 const ADMIN_PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'a brand new password';
 
