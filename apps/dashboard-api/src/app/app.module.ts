@@ -8,6 +8,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { DashboardAuthModule } from './auth/auth.module';
 import { BridgeDashboardModule } from './bridge/bridge.module';
+import { OpsModule } from './ops/ops.module';
 import { StatusModule } from './status/status.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsageApiModule } from './usage/usage-api.module';
@@ -25,6 +26,7 @@ export class AppModule {
         TokensModule,
         AdminModule,
         StatusModule,
+        OpsModule,
         UsageApiModule,
         BridgeDashboardModule,
       ],

@@ -7,6 +7,7 @@ import cookieParser from 'cookie-parser';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { requestRules } from './common/request-rules';
+import { DashboardMetrics } from './ops/dashboard-metrics.service';
 import { securityHeaders } from './security-headers';
 import { serveSpa } from './spa/serve-spa';
 
@@ -18,6 +19,8 @@ export async function createDashboardApp(config: AppConfig, opts: { logStream?: 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.logStream), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // Counted first, so refusals of the rules below are in the metrics too.
+  app.use(app.get(DashboardMetrics).middleware());
   // The client address of throttles and audit: the socket peer unless proxies are trusted.
   if (config.dashboard.trust_proxy_hops > 0) app.set('trust proxy', config.dashboard.trust_proxy_hops);
   // Security headers first: the refusals of the request rules carry them too.

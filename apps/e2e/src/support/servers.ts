@@ -41,11 +41,12 @@ export function builtMain(name: AppName): string {
 
 /**
  * Starts a built server on a free port (port 0) and resolves once it listens; rejects with
- * its output if it exits first or does not listen within the time limit.
+ * its output if it exits first or does not listen within the time limit. `main`: another
+ * copy of the built bundle (an install elsewhere) instead of this checkout's dist/.
  */
-export function startServer(name: AppName, configPath: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<RunningServer> {
+export function startServer(name: AppName, configPath: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, main = builtMain(name)): Promise<RunningServer> {
   const portVar = name === 'proxy-api' ? 'PROXY_PORT' : 'DASHBOARD_PORT';
-  const child = spawn(process.execPath, [builtMain(name)], {
+  const child = spawn(process.execPath, [main], {
     cwd: WORKSPACE_ROOT,
     env: {
       PATH: process.env['PATH'],

@@ -10,6 +10,7 @@ import { ChatModule } from './chat/chat.module';
 import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
 import { HealthModule } from './health/health.module';
 import { ModelsModule } from './models/models.module';
+import { OpsModule } from './ops/ops.module';
 
 @Module({})
 export class AppModule {
@@ -23,6 +24,7 @@ export class AppModule {
         loggerModule('proxy-api', logStream, [{ path: 'v1/chat/completions', method: RequestMethod.POST }]),
         DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]),
         HealthModule,
+        OpsModule,
         ModelsModule,
         ChatModule,
       ],

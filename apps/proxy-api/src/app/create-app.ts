@@ -6,8 +6,11 @@ import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { BridgeGateway } from './bridge/bridge-gateway';
+import { BridgeHub } from './bridge/bridge-hub.service';
+import { ProxyMetrics } from './ops/proxy-metrics.service';
 import { installFrontDoor } from './pipeline/front-door';
 import { ProxyPipeline } from './pipeline/proxy-pipeline';
+import { installRequestIds } from './ops/request-ids';
 
 /** The proxy application, initialised but not listening (main.ts listens; tests use supertest). */
 export async function createProxyApp(config: AppConfig, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<NestExpressApplication> {
@@ -30,5 +33,8 @@ export async function createProxyApp(config: AppConfig, opts: { logStream?: Node
   installFrontDoor(app.getHttpServer() as Server, app.get(ProxyPipeline));
   // The LMArena userscripts connect to /ws on this same server and port.
   app.get(BridgeGateway).attach(app.getHttpServer());
+  const hub = app.get(BridgeHub);
+  app.get(ProxyMetrics).reportBridgeBrowsers(() => hub.size);
+  installRequestIds(app.getHttpServer() as Server);
   return app;
 }

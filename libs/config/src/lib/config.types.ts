@@ -115,6 +115,12 @@ export interface BridgeConfig {
   public_url: string;
 }
 
+/** GET /metrics on both servers. */
+export interface MetricsConfig {
+  /** Non-empty: /metrics answers only `Authorization: Bearer <token>` (env METRICS_TOKEN). */
+  token: string;
+}
+
 export interface AppConfig {
   /** Absolute path of the config file that was read. */
   config_path: string;
@@ -132,6 +138,7 @@ export interface AppConfig {
   };
   usage: UsageConfig;
   bridge: BridgeConfig;
+  metrics: MetricsConfig;
   providers: Readonly<Record<string, ProviderConfig>>;
   models: readonly ModelRoute[];
 }

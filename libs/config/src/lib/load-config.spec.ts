@@ -116,6 +116,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads metrics.token, with METRICS_TOKEN winning over the file', () => {
+    write('{}');
+    expect(load().metrics).toEqual({ token: '' });
+    write('{"metrics": {"token": "from-file"}}');
+    expect(load().metrics.token).toBe('from-file');
+    expect(load({ METRICS_TOKEN: 'from-env' }).metrics.token).toBe('from-env');
+    write('{"metrics": {"token": 5}}');
+    expectError(() => load(), 'metrics.token', /expected a string/);
+    write('{"metrics": {"tokens": ""}}');
+    expectError(() => load(), 'metrics.tokens', /unknown key/);
+  });
+
   it('accepts comments and trailing commas', () => {
     write(`{
       // line comment

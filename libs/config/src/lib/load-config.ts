@@ -186,7 +186,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const baseDir = dirname(configPath);
 
   const root = ObjectReader.root(configPath, readJsoncFile(configPath), [
-    'use_dashboard_tokens', 'api_key', 'proxy', 'dashboard', 'database', 'redis', 'usage', 'bridge', 'providers', 'models_file',
+    'use_dashboard_tokens', 'api_key', 'proxy', 'dashboard', 'database', 'redis', 'usage', 'bridge', 'providers', 'models_file', 'metrics',
   ]);
   const proxy = root.section('proxy', ['host', 'port', 'max_body_mb', 'max_inflight_body_mb']);
   const dashboard = root.section('dashboard', [
@@ -197,6 +197,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const redis = root.section('redis', ['url', 'key_prefix']);
   const usage = root.section('usage', ['retention_days', 'batch_size', 'flush_interval_ms', 'max_queue', 'spool_dir']);
   const bridge = root.section('bridge', ['secret', 'allowed_origins', 'timeout_seconds', 'max_in_flight_per_browser', 'public_url']);
+  const metrics = root.section('metrics', ['token']);
   const bridgePublicUrl = bridge.string('public_url', '');
   if (bridgePublicUrl !== '' && !/^wss?:\/\/[^/]+/.test(bridgePublicUrl)) {
     bridge.fail('public_url', `expected a ws:// or wss:// URL or an empty string, found ${JSON.stringify(bridgePublicUrl)}`);
@@ -267,6 +268,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       max_in_flight_per_browser: bridge.int('max_in_flight_per_browser', 4, 1, 1000),
       public_url: bridgePublicUrl,
     },
+    metrics: { token: envString(env, 'METRICS_TOKEN', metrics.string('token', '')) },
     providers,
     models: readModels(modelsPath, providers),
   };

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pinoHttp from 'pino-http';
 import pino from 'pino';
-import { pinoHttpOptions } from './logger.module';
+import { pinoHttpOptions, wantsPrettyLogs } from './logger.module';
 
 describe('pinoHttpOptions', () => {
   let server: Server;
@@ -48,7 +48,41 @@ describe('pinoHttpOptions', () => {
     expect(lines.join('')).not.toContain('/healthz');
   });
 
+  it('gives every request an id: a sane x-request-id is kept, anything else replaced; logged and returned', async () => {
+    const kept = await fetch(url('/v1/models'), { headers: { 'x-request-id': 'abc-123.def' } });
+    expect(kept.headers.get('x-request-id')).toBe('abc-123.def');
+    expect(lines.join('')).toContain('"reqId":"abc-123.def"');
+    const replaced = await fetch(url('/v1/models'), { headers: { 'x-request-id': 'bad id with spaces' } });
+    const id = replaced.headers.get('x-request-id') ?? '';
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const generated = await fetch(url('/v1/models'));
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(generated.headers.get('x-request-id')).not.toBe(id);
+  });
+
+  it('does not log probes and scrapes', async () => {
+    await fetch(url('/readyz'));
+    await fetch(url('/metrics?x=1'));
+    expect(lines.join('')).not.toMatch(/readyz|metrics/);
+  });
+
   it('honours LOG_LEVEL', () => {
     expect(pinoHttpOptions('x', { LOG_LEVEL: 'warn' }).level).toBe('warn');
+  });
+});
+
+describe('wantsPrettyLogs', () => {
+  const installed = () => true;
+  it('is pretty on a terminal and JSON on a pipe or file', () => {
+    expect(wantsPrettyLogs({}, true, installed)).toBe(true);
+    expect(wantsPrettyLogs({ NODE_ENV: 'production' }, true, installed)).toBe(true);
+    expect(wantsPrettyLogs({}, false, installed)).toBe(false);
+  });
+  it('obeys LOG_FORMAT', () => {
+    expect(wantsPrettyLogs({ LOG_FORMAT: 'json' }, true, installed)).toBe(false);
+    expect(wantsPrettyLogs({ LOG_FORMAT: 'pretty' }, false, installed)).toBe(true);
+  });
+  it('falls back to JSON when pino-pretty is not installed (a production install)', () => {
+    expect(wantsPrettyLogs({}, true, () => false)).toBe(false);
   });
 });

@@ -1,7 +1,9 @@
-import { IncomingMessage } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { RouteInfo } from '@nestjs/common/interfaces';
 import { LoggerModule } from 'nestjs-pino';
 import type { Options } from 'pino-http';
+import { assignRequestId } from './request-id';
 
 /**
  * Paths pino must never print: credentials travel in these headers. Tokens, passwords and
@@ -14,17 +16,45 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+/** Paths that get no access log line: probes and scrapes would drown the log. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/api/status']);
+
+/**
+ * Pretty lines when a person watches a terminal, JSON lines otherwise (a pipe, a file, a
+ * container log). LOG_FORMAT=json|pretty forces one. pino-pretty is a development
+ * dependency: a production install without it logs JSON instead of failing to start.
+ */
+export function wantsPrettyLogs(env: NodeJS.ProcessEnv, isTTY: boolean, hasPretty: () => boolean = prettyInstalled): boolean {
+  const format = env['LOG_FORMAT'];
+  if (format === 'json') return false;
+  if (format !== 'pretty' && !isTTY) return false;
+  return hasPretty();
+}
+
+function prettyInstalled(): boolean {
+  try {
+    // Resolved from this file (dist/apps/<app>/main.js once bundled) as pino resolves it.
+    createRequire(__filename).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** pino-http options shared by both servers; LOG_LEVEL overrides the level. */
 export function pinoHttpOptions(name: string, env: NodeJS.ProcessEnv = process.env): Options {
-  const pretty = env['NODE_ENV'] !== 'production' && process.stdout.isTTY;
+  const pretty = wantsPrettyLogs(env, process.stdout.isTTY === true);
   return {
     name,
     level: env['LOG_LEVEL'] ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     transport: pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     // Health checks would drown the log.
-    autoLogging: { ignore: (req: IncomingMessage) => req.url === '/healthz' || req.url === '/api/status' },
+    autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
     quietReqLogger: true,
+    // The client's sane x-request-id or a new UUID, echoed in the response header; logged
+    // as "reqId" on every line of the request.
+    genReqId: (req: IncomingMessage, res: ServerResponse) => assignRequestId(req, res),
   };
 }
 

@@ -34,6 +34,8 @@ export class UsageNote {
   /** The counts were estimated by the proxy (a tokenizer), not reported by the upstream. */
   usageEstimated = false;
   ttftMs: number | null = null;
+  /** Milliseconds the provider took to begin its answer (metrics only; not a usage column). */
+  upstreamMs: number | null = null;
   /** The outcome to record when it differs from the HTTP status (an error inside a 200 stream). */
   statusCode: number | null = null;
   errorMessage: string | null = null;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Paths the API owns; everything else that asks for HTML is the SPA. */
-const API_PREFIXES = ['/api/', '/api', '/docs', '/docs-json'];
+const API_PREFIXES = ['/api/', '/api', '/docs', '/docs-json', '/metrics', '/readyz', '/healthz'];
 // Angular's production build names bundles like main-ABCDEF12.js: safe to cache forever.
 const HASHED_ASSET = /-[A-Z0-9]{8}\.(js|css|mjs)$/;
 
@@ -26,12 +26,15 @@ export function serveSpa(app: NestExpressApplication, logger: LoggerService): vo
   const root = spaRoot();
   const index = join(root, 'index.html');
   if (!existsSync(index)) {
-    logger.warn(`dashboard-web is not built (${index} missing): run "npm run build"`, 'Spa');
+    logger.warn(`dashboard-web is not built (${index} missing): run "npm run build"; / and the app's pages answer 404`, 'Spa');
     return;
   }
+  logger.log(`serving dashboard-web from ${root}`, 'Spa');
   app.use(
     express.static(root, {
       index: false,
+      // The root may sit under a dot-directory; serve-static checks dot segments of the
+      // request path only, and asset names have none.
       setHeaders: (res, path) => {
         res.setHeader('Cache-Control', HASHED_ASSET.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
@@ -40,6 +43,13 @@ export function serveSpa(app: NestExpressApplication, logger: LoggerService): vo
   app.use((req: Request, res: Response, next: NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path) || !req.accepts('html')) return next();
     res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(index);
+    // `root`: send checks only the relative part for dot segments, so an install under a
+    // dot-directory (~/.local/src/…) still serves the SPA; the file name is fixed here.
+    res.sendFile('index.html', { root }, (err?: Error) => {
+      if (err && !res.headersSent) {
+        logger.error(`cannot send ${index}: ${err.message}`, 'Spa');
+        next(err);
+      }
+    });
   });
 }

@@ -1,6 +1,6 @@
 import type { ChartData } from 'chart.js';
 import type { UsageSummary } from '@lmarena-bridge/contracts';
-import { formatDay } from '../core/format';
+import { formatDay, modelLabel } from '../core/format';
 import { CHART_COLORS, seriesColors } from './chart-options';
 
 // Summary → chart data, shared by the dashboard and analytics pages. Pure functions of
@@ -24,11 +24,15 @@ export function requestsPerDay(summary: UsageSummary): ChartData<'bar'> {
  */
 export function responseTimePerDay(summary: UsageSummary): ChartData<'line'> {
   const value = (d: UsageSummary['by_day'][number], v: number) => (d.requests > 0 ? v : null);
+  // A day with no neighbour draws no line, only its point: make those points big enough to see.
+  const days = summary.by_day.map((d) => d.requests > 0);
+  const lone = days.map((on, i) => on && !days[i - 1] && !days[i + 1]);
+  const pointRadius = lone.map((l) => (l ? 5 : 2));
   return {
     labels: summary.by_day.map((d) => formatDay(d.date)),
     datasets: [
-      { label: 'Average', data: summary.by_day.map((d) => value(d, d.avg_response_time_ms)), borderColor: CHART_COLORS.primary, backgroundColor: CHART_COLORS.primary, spanGaps: false },
-      { label: 'p95', data: summary.by_day.map((d) => value(d, d.p95_response_time_ms)), borderColor: CHART_COLORS.secondary, backgroundColor: CHART_COLORS.secondary, spanGaps: false },
+      { label: 'Average', data: summary.by_day.map((d) => value(d, d.avg_response_time_ms)), borderColor: CHART_COLORS.primary, backgroundColor: CHART_COLORS.primary, spanGaps: false, pointRadius },
+      { label: 'p95', data: summary.by_day.map((d) => value(d, d.p95_response_time_ms)), borderColor: CHART_COLORS.secondary, backgroundColor: CHART_COLORS.secondary, spanGaps: false, pointRadius },
     ],
   };
 }
@@ -37,7 +41,7 @@ export function responseTimePerDay(summary: UsageSummary): ChartData<'line'> {
 export function topModels(summary: UsageSummary, limit = 5): ChartData<'bar'> {
   const models = [...summary.by_model].sort((a, b) => b.requests - a.requests).slice(0, limit);
   return {
-    labels: models.map((m) => m.model),
+    labels: models.map((m) => modelLabel(m.model)),
     datasets: [{ label: 'Requests', data: models.map((m) => m.requests), backgroundColor: CHART_COLORS.primary }],
   };
 }
@@ -47,7 +51,7 @@ export function modelShare(summary: UsageSummary, limit = 8): ChartData<'doughnu
   const models = [...summary.by_model].sort((a, b) => b.requests - a.requests);
   const head = models.slice(0, limit);
   const rest = models.slice(limit).reduce((n, m) => n + m.requests, 0);
-  const labels = [...head.map((m) => m.model), ...(rest > 0 ? ['Other'] : [])];
+  const labels = [...head.map((m) => modelLabel(m.model)), ...(rest > 0 ? ['Other'] : [])];
   const data = [...head.map((m) => m.requests), ...(rest > 0 ? [rest] : [])];
   return { labels, datasets: [{ label: 'Requests', data, backgroundColor: seriesColors(data.length) }] };
 }

@@ -1,5 +1,5 @@
 import { Pipe, PipeTransform } from '@angular/core';
-import { formatCount, formatDate, formatDateTime, formatDay, formatMs, formatNumber, formatPercent } from './format';
+import { formatCount, formatDate, formatDateTime, formatDay, formatMs, formatNumber, formatPercent, modelLabel } from './format';
 
 // Pure pipes over the Intl helpers in format.ts (the user's locale).
 
@@ -49,5 +49,13 @@ export class PctPipe implements PipeTransform {
 export class CountPipe implements PipeTransform {
   transform(n: number, one: string, other: string): string {
     return formatCount(n, one, other);
+  }
+}
+
+/** A usage row's model, "(no model)" when the request named none. */
+@Pipe({ name: 'model' })
+export class ModelPipe implements PipeTransform {
+  transform(model: string | null | undefined): string {
+    return modelLabel(model);
   }
 }

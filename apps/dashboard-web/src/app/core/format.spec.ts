@@ -1,5 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { formatCount, formatDateTime, formatDay, formatMs, formatNumber, formatPercent, successRatio } from './format';
+import { formatCount, formatDateTime, formatDay, formatMs, formatNumber, formatPercent, latencyWhenAny, modelLabel, successRatio } from './format';
 import { describeHttpError } from './http-error';
 
 describe('formatting (Intl, pinned to en-US here)', () => {
@@ -23,6 +23,13 @@ describe('formatting (Intl, pinned to en-US here)', () => {
     expect(formatCount(1, 'error', 'errors', 'en-US')).toBe('1 error');
     expect(formatCount(0, 'error', 'errors', 'en-US')).toBe('0 errors');
     expect(formatCount(1234, 'request', 'requests', 'en-US')).toBe('1,234 requests');
+  });
+
+  it('labels a missing model and hides response times of empty ranges', () => {
+    expect(modelLabel('')).toBe('(no model)');
+    expect(modelLabel('gpt-4o')).toBe('gpt-4o');
+    expect(formatMs(latencyWhenAny(0, 0))).toBe('—');
+    expect(formatMs(latencyWhenAny(840, 3), 'en-US')).toBe('840 ms');
   });
 
   it('computes a success ratio only when there were requests', () => {

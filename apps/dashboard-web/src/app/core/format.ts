@@ -54,6 +54,21 @@ export function formatMs(ms: number | null | undefined, locale: Locale = undefin
   return numberFormat(locale, { style: 'unit', unit: 'second', maximumFractionDigits: 1 }).format(ms / 1000);
 }
 
+/** How a request without a `model` field is labelled, instead of a blank row or slice. */
+export const NO_MODEL_LABEL = '(no model)';
+
+export function modelLabel(model: string | null | undefined): string {
+  return model ? model : NO_MODEL_LABEL;
+}
+
+/**
+ * A response-time figure only when there were requests: with none the API's average is 0,
+ * which must read "—" like the percentiles beside it, not "0 ms".
+ */
+export function latencyWhenAny(ms: number | null | undefined, requests: number): number | null {
+  return requests > 0 && ms !== undefined ? ms : null;
+}
+
 /** A ratio 0..1 as a percentage; `—` when there is nothing to divide. */
 export function formatPercent(ratio: number | null | undefined, locale: Locale = undefined): string {
   return ratio === null || ratio === undefined || !Number.isFinite(ratio)

@@ -1,4 +1,5 @@
 import type { ModelRoute } from '@lmarena-bridge/config';
+import { UsageNote } from '@lmarena-bridge/usage';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../errors/proxy-error';
@@ -30,7 +31,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 describe('ForwardStep', () => {
   it('hands the call to the provider and returns its answer', async () => {
     const provider = new ControlledProvider();
-    const pending = new ForwardStep().run(target(provider), aResponse());
+    const pending = new ForwardStep().run(target(provider), aResponse(), new UsageNote('/v1/chat/completions'));
     await tick();
     expect(provider.call).toMatchObject({ route, stream: true, body: { model: 'up' } });
     expect(provider.call?.signal.aborted).toBe(false);
@@ -42,7 +43,7 @@ describe('ForwardStep', () => {
   it('aborts the upstream work when the client goes away, and then answers nobody', async () => {
     const provider = new ControlledProvider();
     const res = aResponse();
-    const pending = new ForwardStep().run(target(provider), res);
+    const pending = new ForwardStep().run(target(provider), res, new UsageNote('/v1/chat/completions'));
     await tick();
     res.emit('close');
     expect(provider.call?.signal.aborted).toBe(true);
@@ -53,16 +54,29 @@ describe('ForwardStep', () => {
   it('does not abort when the response closes after it finished', async () => {
     const provider = new ControlledProvider();
     const res = aResponse();
-    void new ForwardStep().run(target(provider), res);
+    void new ForwardStep().run(target(provider), res, new UsageNote('/v1/chat/completions'));
     await tick();
     res.writableFinished = true;
     res.emit('close');
     expect(provider.call?.signal.aborted).toBe(false);
   });
 
+  it('sends the request id upstream and notes how long the provider took to answer', async () => {
+    const provider = new ControlledProvider();
+    const note = new UsageNote('/v1/chat/completions');
+    const pending = new ForwardStep().run(target(provider), aResponse(), note, 'req-42');
+    await tick();
+    expect(provider.call?.requestId).toBe('req-42');
+    expect(note.upstreamMs).toBeNull();
+    provider.answer({ kind: 'json', status: 200, body: {} });
+    await pending;
+    expect(note.upstreamMs).toEqual(expect.any(Number));
+    expect(note.upstreamMs).toBeGreaterThanOrEqual(0);
+  });
+
   it('passes a provider error on while the client is still there', async () => {
     const provider = new ControlledProvider();
-    const pending = new ForwardStep().run(target(provider), aResponse());
+    const pending = new ForwardStep().run(target(provider), aResponse(), new UsageNote('/v1/chat/completions'));
     await tick();
     const err = ProxyError.timeout('slow');
     provider.fail(err);

@@ -1,7 +1,9 @@
 import { UsageNote } from '@lmarena-bridge/usage';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ProxyCaller } from '../auth/bearer.strategy';
 import { ProxyError } from '../errors/proxy-error';
+import type { ChatSample, ProxyMetrics } from '../ops/proxy-metrics.service';
 import type { ChatAnswer } from '../providers/chat-provider';
 import type { AnswerStep } from './answer.step';
 import type { AuthenticateStep } from './authenticate.step';
@@ -32,6 +34,7 @@ function aPipeline(failAt?: string, forwardAnswer: ChatAnswer | null = ANSWER) {
   };
   const released: number[] = [];
   const target = { clientWantsUsage: true } as ResolvedChat;
+  const samples: ChatSample[] = [];
   const pipeline = new ProxyPipeline(
     { run: async (...a: unknown[]) => step('authenticate', CALLER)(...a) } as unknown as AuthenticateStep,
     { check: step('policy', undefined) } as unknown as PolicyStep,
@@ -41,14 +44,29 @@ function aPipeline(failAt?: string, forwardAnswer: ChatAnswer | null = ANSWER) {
     { run: async (...a: unknown[]) => step('answer', undefined)(...a) } as unknown as AnswerStep,
     { watch: step('record', undefined) } as unknown as RecordStep,
     { run: (err: unknown, ...a: unknown[]) => step(`fail: ${(err as Error).message}`, undefined)(...a) } as unknown as FailStep,
+    { observe: (sample: ChatSample) => samples.push(sample) } as unknown as ProxyMetrics,
   );
-  return { pipeline, calls, notes, released, failure };
+  return { pipeline, calls, notes, released, failure, samples };
 }
 
 const req = { url: '/v1/chat/completions?x=1', headers: {} } as IncomingMessage;
-const res = {} as ServerResponse;
+const aResponse = () => Object.assign(new EventEmitter(), { writableFinished: true, statusCode: 200 }) as unknown as ServerResponse;
+const res = aResponse();
 
 describe('ProxyPipeline', () => {
+  it('takes one metrics sample per request when its response closes, from the same note', async () => {
+    const { pipeline, notes, samples } = aPipeline();
+    const response = aResponse();
+    await pipeline.run(req, response);
+    expect(samples).toEqual([]);
+    const note = [...notes][0];
+    note.model = 'm';
+    note.statusCode = 502;
+    response.emit('close');
+    expect(samples).toEqual([expect.objectContaining({ model: 'm', status: 502, upstreamMs: null })]);
+  });
+
+
   it('runs the steps in order, handing one UsageNote (named for the path) to every step that notes something', async () => {
     const { pipeline, calls, notes, released } = aPipeline();
     await pipeline.run(req, res);

@@ -1,6 +1,8 @@
-import { requestPath, UsageNote } from '@lmarena-bridge/usage';
+import { requestIdOf } from '@lmarena-bridge/server';
+import { CLIENT_CLOSED_REQUEST, requestPath, UsageNote } from '@lmarena-bridge/usage';
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ProxyMetrics } from '../ops/proxy-metrics.service';
 import { AnswerStep } from './answer.step';
 import { AuthenticateStep } from './authenticate.step';
 import { FailStep } from './fail.step';
@@ -20,6 +22,8 @@ import { ResolveStep } from './resolve.step';
  * record step turns it into the usage row when the response closes. Nothing is kept on
  * req/res, and nothing depends on how a request got here: the fast path (front-door.ts,
  * below Express) and the Express route (ChatController) both call `run`. It never rejects.
+ * Every request that enters is also one metrics sample, whoever made it (dashboard token,
+ * shared api_key, open proxy or nobody: refusals count too), read from the same note.
  */
 @Injectable()
 export class ProxyPipeline {
@@ -32,10 +36,12 @@ export class ProxyPipeline {
     private readonly answer: AnswerStep,
     private readonly record: RecordStep,
     private readonly fail: FailStep,
+    private readonly metrics: ProxyMetrics,
   ) {}
 
   async run(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const note = new UsageNote(requestPath(req));
+    this.observe(res, note);
     let lease: BodyLease | null = null;
     try {
       const caller = await this.authenticate.run(req, note);
@@ -45,12 +51,26 @@ export class ProxyPipeline {
       // be read (not JSON, too large, no room) names no model and is answered, not recorded.
       this.record.watch(res, note);
       const target = this.resolve.run(lease.body, caller, note);
-      const answer = await this.forward.run(target, res);
+      const answer = await this.forward.run(target, res, note, requestIdOf(req));
       if (answer) await this.answer.run(answer, target.clientWantsUsage, res, note);
     } catch (err) {
       this.fail.run(err, req, res, note);
     } finally {
       lease?.release();
     }
+  }
+
+  private observe(res: ServerResponse, note: UsageNote): void {
+    res.once('close', () => {
+      this.metrics.observe({
+        model: note.model,
+        status: res.writableFinished ? note.statusCode ?? res.statusCode : CLIENT_CLOSED_REQUEST,
+        durationMs: note.elapsedMs(),
+        upstreamMs: note.upstreamMs,
+        ttftMs: note.ttftMs,
+        promptTokens: note.promptTokens,
+        completionTokens: note.completionTokens,
+      });
+    });
   }
 }

@@ -17,6 +17,8 @@ export interface ChatCall {
   stream: boolean;
   /** Aborted when the client goes away: providers stop their upstream work. */
   signal: ClientGone;
+  /** The request's id (x-request-id), passed upstream where the provider can. */
+  requestId?: string;
 }
 
 /**

@@ -6,8 +6,8 @@ import { catchError, defer, finalize, map, merge, of, Subscription, switchMap } 
 import { barOptions, doughnutOptions, lineOptions } from '../../charts/chart-options';
 import { ChartComponent } from '../../charts/chart.component';
 import { modelShare, requestsPerDay, requestsPerToken, responseTimePerDay } from '../../charts/usage-charts';
-import { successRatio } from '../../core/format';
-import { CountPipe, LocalDateTimePipe, MsPipe, NumberPipe, PctPipe } from '../../core/format.pipes';
+import { latencyWhenAny, successRatio } from '../../core/format';
+import { CountPipe, LocalDateTimePipe, ModelPipe, MsPipe, NumberPipe, PctPipe } from '../../core/format.pipes';
 import { describeHttpError } from '../../core/http-error';
 import { Remote } from '../../core/remote';
 import { SessionStore } from '../../core/session.store';
@@ -26,11 +26,12 @@ interface LogList {
 
 @Component({
   selector: 'lmb-analytics-page',
-  imports: [ReactiveFormsModule, ChartComponent, NumberPipe, CountPipe, MsPipe, PctPipe, LocalDateTimePipe, StatusBadgeComponent],
+  imports: [ReactiveFormsModule, ChartComponent, NumberPipe, CountPipe, MsPipe, PctPipe, LocalDateTimePipe, ModelPipe, StatusBadgeComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './analytics.page.html',
 })
 export class AnalyticsPage {
+  protected readonly latencyFigure = latencyWhenAny;
   private readonly api = inject(UsageApi);
   private readonly destroyRef = inject(DestroyRef);
 

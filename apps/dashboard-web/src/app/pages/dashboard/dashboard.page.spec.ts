@@ -141,7 +141,7 @@ describe('DashboardPage', () => {
   it('shows empty states when nothing was requested yet', async () => {
     setup();
     await fixture.whenStable();
-    const empty = aSummary({ total_requests: 0, success_requests: 0, error_requests: 0, by_model: [], by_token: [], by_status: [] });
+    const empty = aSummary({ total_requests: 0, success_requests: 0, error_requests: 0, avg_response_time_ms: 0, p95_response_time_ms: 0, by_model: [], by_token: [], by_status: [] });
     const r = pending();
     r.summary.flush(empty);
     r.logs.flush({ logs: [], next_cursor: null });
@@ -151,6 +151,23 @@ describe('DashboardPage', () => {
     expect(text(fixture)).toContain('No model has been used yet.');
     expect(text(fixture)).toContain('No requests yet.');
     expect(text(fixture, '[data-card=success]')).toContain('—');
+    // No "0 ms" beside "—": an empty range has no response time at all.
+    expect(text(fixture, '[data-card=latency]')).not.toContain('ms');
+    expect(text(fixture, '[data-card=latency]').match(/—/g)).toHaveLength(2);
+  });
+
+  it('shows a request without a model as "(no model)", long names on one line with a title', async () => {
+    setup();
+    await fixture.whenStable();
+    const long = 'a-very-long-model-name-'.repeat(6);
+    const r = pending();
+    r.summary.flush(aSummary());
+    r.logs.flush({ logs: [aLog({ model: '' }), aLog({ model: long })], next_cursor: null });
+    r.status.flush(aStatus());
+    await settle(fixture);
+    const cells = qa(fixture, '[data-testid=recent-requests] td.model-cell');
+    expect(cells.map((c) => c.textContent?.trim())).toEqual(['(no model)', long]);
+    expect(cells[1].getAttribute('title')).toBe(long);
   });
 
   describe('the bridge card', () => {

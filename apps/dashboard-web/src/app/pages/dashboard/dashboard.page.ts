@@ -6,8 +6,8 @@ import { exhaustMap, interval, merge, startWith, Subject, switchMap } from 'rxjs
 import { barOptions } from '../../charts/chart-options';
 import { ChartComponent } from '../../charts/chart.component';
 import { requestsPerDay, topModels } from '../../charts/usage-charts';
-import { CountPipe, LocalDateTimePipe, MsPipe, NumberPipe, PctPipe } from '../../core/format.pipes';
-import { formatCount, formatDateTime, successRatio } from '../../core/format';
+import { CountPipe, LocalDateTimePipe, ModelPipe, MsPipe, NumberPipe, PctPipe } from '../../core/format.pipes';
+import { formatCount, formatDateTime, latencyWhenAny, successRatio } from '../../core/format';
 import { PROXY_BASE_URL } from '../../core/proxy-url';
 import { Remote } from '../../core/remote';
 import { SessionStore } from '../../core/session.store';
@@ -21,7 +21,7 @@ export const DASHBOARD_DAYS = 30;
 
 @Component({
   selector: 'lmb-dashboard-page',
-  imports: [RouterLink, ChartComponent, NumberPipe, CountPipe, MsPipe, PctPipe, LocalDateTimePipe, StatusBadgeComponent],
+  imports: [RouterLink, ChartComponent, NumberPipe, CountPipe, MsPipe, PctPipe, LocalDateTimePipe, ModelPipe, StatusBadgeComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './dashboard.page.html',
 })
@@ -30,6 +30,7 @@ export class DashboardPage {
   private readonly statusApi = inject(StatusApi);
   protected readonly proxyBaseUrl = inject(PROXY_BASE_URL);
   protected readonly days = DASHBOARD_DAYS;
+  protected readonly latencyFigure = latencyWhenAny;
   protected readonly isAdmin = inject(SessionStore).isAdmin;
 
   protected readonly summary = new Remote<UsageSummary>();

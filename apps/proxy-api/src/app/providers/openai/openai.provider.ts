@@ -62,7 +62,7 @@ export class OpenAiProvider implements ChatProvider {
       response = await this.pool.request({
         path: this.path,
         method: 'POST',
-        headers: this.headers,
+        headers: call.requestId ? { ...this.headers, 'x-request-id': call.requestId } : this.headers,
         body: payload,
         signal: deadline,
         // undici's headers timer stays as a backstop; the deadline fires first.
