@@ -34,6 +34,13 @@ describe.each(testDatabaseKinds())('host, content-type and caching rules on $kin
       await h.http().get('/').set('Host', host).expect(421);
     });
 
+    it.each(['/healthz', '/readyz', '/metrics'])('answers the probe %p under any Host (monitoring reaches it by address)', async (path) => {
+      const res = await h.http().get(path).set('Host', '10.0.0.7:5105');
+      expect(res.status).not.toBe(421);
+      expect(res.status).toBeLessThan(500);
+      await h.http().post(path).set('Host', '10.0.0.7:5105').expect(421);
+    });
+
     it.each(['localhost', 'LOCALHOST:1234', '127.0.0.1', '[::1]:5105'])('serves Host %p (any port)', async (host) => {
       await admin.agent.get('/api/auth/me').set('Host', host).expect(200);
     });

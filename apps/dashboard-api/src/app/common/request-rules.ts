@@ -5,6 +5,13 @@ import { hostNameOf, isAllowedHost } from './allowed-hosts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * Probes that monitoring reaches by address (a container health check, a Prometheus scrape
+ * of 10.0.0.7:5105): no session, no secret, nothing a rebound page could use, so any Host.
+ * /metrics has its own bearer token (metrics.token) when it must be private.
+ */
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 function refuse(res: Response, status: number, message: string): void {
   res.status(status).json({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
 }
@@ -30,6 +37,10 @@ function isJson(req: Request): boolean {
 export function requestRules(dashboard: Pick<DashboardConfig, 'allowed_hosts'>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const host = req.headers.host;
+    if (SAFE_METHODS.has(req.method) && PROBE_PATHS.has(req.path)) {
+      next();
+      return;
+    }
     if (!host || !isAllowedHost(dashboard.allowed_hosts, hostNameOf(host))) {
       refuse(res, 421, 'This host name is not served here: add it to dashboard.allowed_hosts.');
       return;
