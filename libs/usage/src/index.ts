@@ -4,7 +4,6 @@ export * from './lib/recorder/usage-row';
 export * from './lib/recorder/rollup';
 export * from './lib/recorder/usage-writer';
 export * from './lib/recorder/usage-recorder.service';
-export * from './lib/request-usage';
-export * from './lib/usage.interceptor';
+export * from './lib/usage-note';
 export * from './lib/usage.module';
 export * from './lib/analytics';

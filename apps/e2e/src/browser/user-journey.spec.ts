@@ -194,7 +194,7 @@ describe('browser: the journey of the first user', () => {
     const [header, ...records] = rows;
     const columns: Array<keyof UsageLogEntry> = [
       'id', 'created_at', 'token_id', 'token_name', 'model', 'endpoint', 'stream', 'status_code',
-      'response_time_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'error_message',
+      'response_time_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'error_message', 'usage_estimated',
     ];
     expect(header).toEqual(columns);
     expect(records).toHaveLength(2);

@@ -26,8 +26,8 @@ export class AppModule {
         ModelsModule,
         ChatModule,
       ],
-      // A provider of its own too: the chat front door (chat-front-door.ts) calls it directly.
-      providers: [OpenAiExceptionFilter, { provide: APP_FILTER, useExisting: OpenAiExceptionFilter }],
+      // Errors of Nest's routes (unknown paths, /v1/models); the pipeline's fail step has its own.
+      providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],
     };
   }
 }

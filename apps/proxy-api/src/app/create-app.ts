@@ -1,13 +1,12 @@
 import { AppConfig } from '@lmarena-bridge/config';
 import { setupSwagger } from '@lmarena-bridge/server';
 import { NestFactory } from '@nestjs/core';
-import type bodyParser from 'body-parser';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { chatBodyParserOptions, installChatFrontDoor } from './chat/chat-front-door';
-import { bodyParserError } from './errors/body-parser-error';
+import { installFrontDoor } from './pipeline/front-door';
+import { ProxyPipeline } from './pipeline/proxy-pipeline';
 
 /** The proxy application, initialised but not listening (main.ts listens; tests use supertest). */
 export async function createProxyApp(config: AppConfig, opts: { logStream?: NodeJS.WritableStream } = {}): Promise<NestExpressApplication> {
@@ -16,9 +15,8 @@ export async function createProxyApp(config: AppConfig, opts: { logStream?: Node
   app.useLogger(logger);
   app.disable('x-powered-by');
   app.disable('etag');
-  app.useBodyParser<bodyParser.OptionsJson>('json', chatBodyParserOptions(config));
-  // Name body-parser failures before Nest's router turns them into a generic 400.
-  app.use((err: unknown, _req: Request, _res: Response, next: NextFunction) => next(bodyParserError(err, config.proxy.max_body_bytes)));
+  // No body parser in front of the routes: the pipeline reads a body only once the request is
+  // authenticated (a refused upload is never buffered), and no other route takes a body.
   if (!config.use_dashboard_tokens && config.api_key === '') {
     logger.warn('use_dashboard_tokens is false and api_key is empty: the proxy accepts requests WITHOUT authentication', 'ProxyAuth');
   }
@@ -28,6 +26,6 @@ export async function createProxyApp(config: AppConfig, opts: { logStream?: Node
     bearer: true,
   });
   await app.init();
-  installChatFrontDoor(app, config);
+  installFrontDoor(app.getHttpServer() as Server, app.get(ProxyPipeline));
   return app;
 }

@@ -6,6 +6,8 @@ export interface ListenConfig {
 export interface ProxyConfig extends ListenConfig {
   /** Largest accepted request body, in bytes. */
   max_body_bytes: number;
+  /** Total size of the request bodies being read or held at one time, in bytes (503 above it). */
+  max_inflight_body_bytes: number;
 }
 
 export interface DashboardConfig extends ListenConfig {

@@ -38,7 +38,7 @@ describe('loadConfig', () => {
     const config = load();
     expect(config.use_dashboard_tokens).toBe(true);
     expect(config.api_key).toBe('');
-    expect(config.proxy).toEqual({ host: '127.0.0.1', port: 5102, max_body_bytes: 20 * 1024 * 1024 });
+    expect(config.proxy).toEqual({ host: '127.0.0.1', port: 5102, max_body_bytes: 20 * 1024 * 1024, max_inflight_body_bytes: 256 * 1024 * 1024 });
     expect(config.dashboard).toEqual({
       host: '127.0.0.1', port: 5105, allow_registration: true, session_ttl_hours: 168, secure_cookies: false,
       login_attempts_per_minute: 10, auth_requests_per_minute: 60,
@@ -109,6 +109,8 @@ describe('loadConfig', () => {
     ['{"proxy": {"port": 70000}}', 'proxy.port', /from 0 to 65535, found 70000/],
     ['{"proxy": {"host": ""}}', 'proxy.host', /non-empty/],
     ['{"proxy": {"max_body_mb": 0}}', 'proxy.max_body_mb', /whole number/],
+    ['{"proxy": {"max_inflight_body_mb": 0}}', 'proxy.max_inflight_body_mb', /whole number/],
+    ['{"proxy": {"max_inflight_body_mb": 1.5}}', 'proxy.max_inflight_body_mb', /whole number/],
     ['{"dashboard": {"allow_registration": 1}}', 'dashboard.allow_registration', /true or false/],
     ['{"dashboard": {"session_ttl_hours": 1.5}}', 'dashboard.session_ttl_hours', /whole number/],
     ['{"dashboard": {"secure_cookies": null}}', 'dashboard.secure_cookies', /true or false, found null/],

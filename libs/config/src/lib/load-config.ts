@@ -144,7 +144,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const root = ObjectReader.root(configPath, readJsoncFile(configPath), [
     'use_dashboard_tokens', 'api_key', 'proxy', 'dashboard', 'database', 'redis', 'usage', 'bridge', 'providers', 'models_file',
   ]);
-  const proxy = root.section('proxy', ['host', 'port', 'max_body_mb']);
+  const proxy = root.section('proxy', ['host', 'port', 'max_body_mb', 'max_inflight_body_mb']);
   const dashboard = root.section('dashboard', [
     'host', 'port', 'allow_registration', 'session_ttl_hours', 'secure_cookies', 'login_attempts_per_minute', 'auth_requests_per_minute',
   ]);
@@ -179,6 +179,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       host: envString(env, 'PROXY_HOST', proxy.string('host', '127.0.0.1', { nonEmpty: true })),
       port: envPort(env, 'PROXY_PORT', proxy.int('port', 5102, 0, 65535)),
       max_body_bytes: proxy.int('max_body_mb', 20, 1, 1024) * MIB,
+      max_inflight_body_bytes: proxy.int('max_inflight_body_mb', 256, 1, 65536) * MIB,
     },
     dashboard: {
       host: envString(env, 'DASHBOARD_HOST', dashboard.string('host', '127.0.0.1', { nonEmpty: true })),

@@ -58,6 +58,8 @@ export interface UsageLogEntry {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   error_message: string | null;
+  /** The token counts were estimated by the proxy (a tokenizer), not reported by the upstream. */
+  usage_estimated: boolean;
 }
 
 export interface UsageLogPage {

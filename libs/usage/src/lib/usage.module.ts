@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { UsageRecorder } from './recorder/usage-recorder.service';
-import { UsageInterceptor } from './usage.interceptor';
 
-/** The recorder and interceptor; needs DatabaseModule and ConfigModule in the app. */
+/** The batched recorder; needs DatabaseModule and ConfigModule in the app. The proxy's record step hands it the rows. */
 @Module({
-  providers: [UsageRecorder, UsageInterceptor],
-  exports: [UsageRecorder, UsageInterceptor],
+  providers: [UsageRecorder],
+  exports: [UsageRecorder],
 })
 export class UsageModule {}

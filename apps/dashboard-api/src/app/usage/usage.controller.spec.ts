@@ -8,7 +8,7 @@ import { DashboardHarness, Session } from '../../testing/dashboard-harness';
 const MINUTE_MS = 60_000;
 const LOG_KEYS = [
   'id', 'created_at', 'token_id', 'token_name', 'model', 'endpoint', 'stream', 'status_code', 'response_time_ms', 'ttft_ms', 'prompt_tokens',
-  'completion_tokens', 'error_message',
+  'completion_tokens', 'error_message', 'usage_estimated',
 ];
 
 function expectBadRequest(res: Response, message?: RegExp): void {

@@ -40,7 +40,7 @@ export function aLog(overrides: Partial<UsageLogEntry> = {}): UsageLogEntry {
   const id = overrides.id ?? next();
   return {
     id, created_at: '2026-11-20T12:00:00.000Z', token_id: 1, token_name: 'laptop', model: 'echo', endpoint: '/v1/chat/completions',
-    stream: false, status_code: 200, response_time_ms: 120, ttft_ms: null, prompt_tokens: 10, completion_tokens: 5, error_message: null, ...overrides,
+    stream: false, status_code: 200, response_time_ms: 120, ttft_ms: null, prompt_tokens: 10, completion_tokens: 5, error_message: null, usage_estimated: false, ...overrides,
   };
 }
 

@@ -1,6 +1,5 @@
 import { REFUSAL_MESSAGES, safeEqual, VerifiedToken } from '@lmarena-bridge/auth';
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
-import { setUsageOwner } from '@lmarena-bridge/usage';
 import { Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { IncomingMessage } from 'node:http';
@@ -27,12 +26,11 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
     super({ passReqToCallback: true });
   }
 
-  async validate(req: IncomingMessage, bearer: string): Promise<ProxyCaller> {
+  async validate(_req: Pick<IncomingMessage, 'headers'>, bearer: string): Promise<ProxyCaller> {
     const apiKey = this.config.api_key;
     if (this.config.use_dashboard_tokens) {
       const result = await this.cache.verify(bearer);
       if (result.ok) {
-        setUsageOwner(req, { tokenId: result.token.id, userId: result.token.userId });
         this.logger.log(`accepted token ${result.token.id} of user ${result.token.userId}`);
         return { kind: 'token', token: result.token };
       }

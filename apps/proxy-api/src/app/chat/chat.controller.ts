@@ -1,10 +1,7 @@
-import { UsageInterceptor } from '@lmarena-bridge/usage';
-import { Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ProxyCaller } from '../auth/bearer.strategy';
-import { ProxyAuthGuard } from '../auth/proxy-auth.guard';
-import { ChatService } from './chat.service';
+import { ProxyPipeline } from '../pipeline/proxy-pipeline';
 
 const ERROR_SCHEMA = {
   type: 'object',
@@ -15,12 +12,10 @@ const ERROR_SCHEMA = {
 @ApiBearerAuth()
 @Controller('v1/chat')
 export class ChatController {
-  constructor(private readonly chat: ChatService) {}
+  constructor(private readonly pipeline: ProxyPipeline) {}
 
   @Post('completions')
   @HttpCode(200)
-  @UseGuards(ProxyAuthGuard)
-  @UseInterceptors(UsageInterceptor)
   @ApiOperation({ summary: 'OpenAI Chat Completions (JSON or SSE streaming)', description: 'Unknown fields are passed to the upstream.' })
   @ApiProduces('application/json', 'text/event-stream')
   @ApiBody({
@@ -43,10 +38,13 @@ export class ChatController {
   @ApiResponse({ status: 413, description: 'payload_too_large', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 502, description: 'upstream_error', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 503, description: 'upstream_unavailable', schema: ERROR_SCHEMA })
+  @ApiResponse({ status: 503, description: 'service_unavailable (too many request bodies in flight)', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 504, description: 'upstream_timeout', schema: ERROR_SCHEMA })
-  // Served by the chat front door (chat-front-door.ts) with these same guard, interceptor and
-  // filter; the Express route stays for Swagger and for other spellings of the path.
-  complete(@Req() req: IncomingMessage & { body?: unknown; user: ProxyCaller }, @Res() res: ServerResponse): Promise<void> {
-    return this.chat.handle(req, res, req.user);
+  // The canonical path is handed to the same pipeline below Express (pipeline/front-door.ts);
+  // this route serves other spellings of the path and documents it for Swagger. The pipeline
+  // authenticates, reads the body and answers every error itself, so the route declares no
+  // guard, interceptor or pipe, and Express reads no body before it.
+  complete(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+    return this.pipeline.run(req, res);
   }
 }

@@ -1,18 +1,10 @@
-import { AuthModule } from '@lmarena-bridge/auth';
-import { UsageModule } from '@lmarena-bridge/usage';
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
-import { BearerStrategy } from '../auth/bearer.strategy';
-import { ProxyAuthGuard } from '../auth/proxy-auth.guard';
-import { TokenCache } from '../auth/token-cache.service';
-import { ModelsModule } from '../models/models.module';
-import { ProvidersService } from '../providers/providers.service';
+import { PipelineModule } from '../pipeline/pipeline.module';
 import { ChatController } from './chat.controller';
-import { ChatService } from './chat.service';
 
+/** POST /v1/chat/completions: the route, served by the proxy pipeline. */
 @Module({
-  imports: [PassportModule, AuthModule, UsageModule, ModelsModule],
+  imports: [PipelineModule],
   controllers: [ChatController],
-  providers: [ChatService, ProvidersService, TokenCache, BearerStrategy, ProxyAuthGuard],
 })
 export class ChatModule {}

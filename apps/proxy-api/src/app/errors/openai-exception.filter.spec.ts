@@ -1,10 +1,10 @@
 import { AppConfig, ConfigModule, loadConfig } from '@lmarena-bridge/config';
-import { RequestUsage, requestUsage } from '@lmarena-bridge/usage';
 import { Controller, Get, HttpException, INestApplication, Logger, Param, ParseIntPipe, Res } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import type { NextFunction, Request, Response } from 'express';
+import type { Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,14 +102,8 @@ class ThrowingController {
 
 describe('OpenAiExceptionFilter', () => {
   let app: INestApplication;
-  /** requestUsage(res) of each finished response, as the usage interceptor would read it. */
-  let usage: RequestUsage[];
-  let usageWaiter: (() => void) | null = null;
-  /** The usage notes of the one response sent, once the server has closed it. */
-  const usageNoted = async (): Promise<RequestUsage[]> => {
-    if (usage.length === 0) await new Promise<void>((resolve) => (usageWaiter = resolve));
-    return usage;
-  };
+  /** What `answer` returned for each error (what the pipeline's fail step notes for usage). */
+  let answered: Array<{ message: string; status: number } | null>;
   let logged: jest.SpyInstance;
 
   beforeAll(async () => {
@@ -120,31 +114,32 @@ describe('OpenAiExceptionFilter', () => {
       providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
-    app.use((_req: Request, res: Response, next: NextFunction) => {
-      res.once('close', () => {
-        usage.push({ ...requestUsage(res) });
-        usageWaiter?.();
-        usageWaiter = null;
-      });
-      next();
+    const answer = OpenAiExceptionFilter.prototype.answer;
+    jest.spyOn(OpenAiExceptionFilter.prototype, 'answer').mockImplementation(function (this: OpenAiExceptionFilter, err: unknown, req: IncomingMessage, res: ServerResponse) {
+      const error = answer.call(this, err, req, res);
+      answered.push(error && { message: error.message, status: error.status });
+      return error;
     });
     await app.init();
   });
-  afterAll(() => app?.close());
+  afterAll(async () => {
+    await app?.close();
+    jest.restoreAllMocks();
+  });
   beforeEach(() => {
-    usage = [];
+    answered = [];
     logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
   });
   afterEach(() => logged.mockRestore());
 
   const get = (path: string) => request(app.getHttpServer()).get(path);
 
-  it('answers a ProxyError with its status, OpenAI body and headers, and notes the message for usage', async () => {
+  it('answers a ProxyError with its status, OpenAI body and headers, and returns it for the usage note', async () => {
     const res = await get('/t/proxy-error');
     expect({ status: res.status, body: res.body }).toEqual(errorBody(429, 'rate_limit_error', 'rate_limit_exceeded', 'Too many requests: retry in 3 s.'));
     expect(res.headers['retry-after']).toBe('3');
     expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(await usageNoted()).toEqual([expect.objectContaining({ errorMessage: 'Too many requests: retry in 3 s.', statusCode: null })]);
+    expect(answered).toEqual([{ message: 'Too many requests: retry in 3 s.', status: 429 }]);
   });
 
   it('answers 401 with WWW-Authenticate and 403 with the param named', async () => {
@@ -185,7 +180,7 @@ describe('OpenAiExceptionFilter', () => {
     expect({ status: res.status, body: res.body }).toEqual(errorBody(500, 'server_error', 'internal_error', 'The proxy failed to handle this request.'));
     expect(res.text).not.toContain('hunter2');
     expect(res.text).not.toContain('ECONNREFUSED');
-    expect((await usageNoted())[0].errorMessage).toBe('The proxy failed to handle this request.');
+    expect(answered).toEqual([{ message: 'The proxy failed to handle this request.', status: 500 }]);
     expect(logged).toHaveBeenCalledTimes(1);
     expect(String(logged.mock.calls[0][0])).toContain(`GET ${path}`);
   });
@@ -200,7 +195,7 @@ describe('OpenAiExceptionFilter', () => {
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     const error = { error: { message: 'The upstream "up" did not answer within 5 ms.', type: 'upstream_error', param: null, code: 'upstream_timeout' } };
     expect(res.body).toBe(`data: {"choices":[{"delta":{"content":"Hel"}}]}\n\ndata: ${JSON.stringify(error)}\n\ndata: [DONE]\n\n`);
-    expect(await usageNoted()).toEqual([expect.objectContaining({ statusCode: 504, errorMessage: error.error.message })]);
+    expect(answered).toEqual([{ status: 504, message: error.error.message }]);
   });
 
   it('does not leak an internal error into a started stream either', async () => {
@@ -215,17 +210,18 @@ describe('OpenAiExceptionFilter', () => {
       'data: [DONE]',
     ]);
     expect(String(res.body)).not.toContain('hunter2');
-    expect(await usageNoted()).toEqual([expect.objectContaining({ statusCode: 500 })]);
+    expect(answered).toEqual([expect.objectContaining({ status: 500 })]);
   });
 });
 
-describe('errors of the real proxy app (body parser, unknown routes, the auth guard)', () => {
+describe('errors of the real proxy app (body reading, unknown routes, authentication)', () => {
+  const KEY = 'sk-shared-errors-key';
   let dir: string;
   let app: NestExpressApplication;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lmb-proxy-errors-'));
-    writeFileSync(join(dir, 'config.jsonc'), '{ "database": { "url": "sqlite:proxy.db" }, "proxy": { "max_body_mb": 1 } }');
+    writeFileSync(join(dir, 'config.jsonc'), `{ "database": { "url": "sqlite:proxy.db" }, "api_key": "${KEY}", "proxy": { "max_body_mb": 1 } }`);
     writeFileSync(join(dir, 'models.json'), '{ "echo": { "provider": "echo" } }');
     const config = loadConfig({ cwd: dir, env: {} });
     const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -238,14 +234,16 @@ describe('errors of the real proxy app (body parser, unknown routes, the auth gu
   });
 
   const post = () => request(app.getHttpServer()).post('/v1/chat/completions').set('content-type', 'application/json');
+  /** The body is read only once the caller is known: body errors need a valid key. */
+  const authorized = () => post().set('authorization', `Bearer ${KEY}`);
 
   it('answers a body that is not JSON 400 invalid_json', async () => {
-    const res = await post().send('{"model": "echo", "messages": [');
+    const res = await authorized().send('{"model": "echo", "messages": [');
     expect({ status: res.status, body: res.body }).toEqual(errorBody(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.'));
   });
 
   it('answers a body over max_body_mb 413 payload_too_large', async () => {
-    const res = await post().send(JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'x'.repeat(LIMIT) }] }));
+    const res = await authorized().send(JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'x'.repeat(LIMIT) }] }));
     expect({ status: res.status, body: res.body }).toEqual(errorBody(413, 'invalid_request_error', 'payload_too_large', `The request body is larger than the limit of ${LIMIT} bytes.`));
   });
 

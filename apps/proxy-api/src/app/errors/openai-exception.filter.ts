@@ -1,5 +1,5 @@
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
-import { requestPath, requestUsage } from '@lmarena-bridge/usage';
+import { requestPath } from '@lmarena-bridge/usage';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { endJson } from '../http/end-json';
@@ -8,8 +8,9 @@ import { ProxyError } from './proxy-error';
 
 /**
  * The one place errors become answers: every non-2xx of the proxy in the OpenAI shape, with
- * the contract's codes (body-parser failures, oversize bodies, unknown routes included),
- * and the message noted for the usage record.
+ * the contract's codes (body-parser failures, oversize bodies, unknown routes included).
+ * Nest calls `catch` for its routes (unknown paths, /v1/models); the pipeline's fail step
+ * calls `answer` and notes the error it returns for the usage record.
  */
 @Catch()
 export class OpenAiExceptionFilter implements ExceptionFilter {
@@ -18,26 +19,30 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   constructor(@InjectConfig() private readonly config: AppConfig) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<ServerResponse>();
-    const req = host.switchToHttp().getRequest<IncomingMessage>();
+    this.answer(exception, host.switchToHttp().getRequest<IncomingMessage>(), host.switchToHttp().getResponse<ServerResponse>());
+  }
+
+  /**
+   * Answers `exception` on `res` and returns the error it stands for, or null when there is
+   * nobody to answer (the client is gone). A stream that already started is ended with an SSE
+   * error event instead of a status.
+   */
+  answer(exception: unknown, req: IncomingMessage, res: ServerResponse): ProxyError | null {
     // The client is gone: nothing to answer, and an abort is not a server error. That
     // includes a body whose upload the client broke off (body-parser's request.aborted),
     // which used to be logged as an unexpected error.
-    if (res.destroyed && (exception as { name?: string } | null)?.name === 'AbortError') return;
-    if ((exception as { type?: unknown } | null)?.type === 'request.aborted') return;
+    if (res.destroyed && (exception as { name?: string } | null)?.name === 'AbortError') return null;
+    if ((exception as { type?: unknown } | null)?.type === 'request.aborted') return null;
     const error = this.toProxyError(exception, req);
-    requestUsage(res).errorMessage = error.message;
     if (res.headersSent) {
       // A stream already started: end it with an error event the client can read.
-      if (!res.writableEnded && !res.destroyed) {
-        requestUsage(res).statusCode = error.status;
-        res.end(`data: ${JSON.stringify(error.body())}\n\ndata: [DONE]\n\n`);
-      }
-      return;
+      if (!res.writableEnded && !res.destroyed) res.end(`data: ${JSON.stringify(error.body())}\n\ndata: [DONE]\n\n`);
+      return error;
     }
-    if (res.destroyed) return;
+    if (res.destroyed) return error;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
     endJson(res, error.status, error.body());
+    return error;
   }
 
   private toProxyError(exception: unknown, req: IncomingMessage): ProxyError {

@@ -2,6 +2,13 @@ import { InitialSchema1764300000000 } from './1764300000000-initial-schema';
 import { AuthEpoch1764300000001 } from './1764300000001-auth-epoch';
 import { UsageSummaryIndexes1764400000000 } from './1764400000000-usage-summary-indexes';
 import { Bridge1764500000000 } from './1764500000000-bridge';
+import { UsageEstimated1764500000001 } from './1764500000001-usage-estimated';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
-export const migrations = [InitialSchema1764300000000, AuthEpoch1764300000001, UsageSummaryIndexes1764400000000, Bridge1764500000000];
+export const migrations = [
+  InitialSchema1764300000000,
+  AuthEpoch1764300000001,
+  UsageSummaryIndexes1764400000000,
+  Bridge1764500000000,
+  UsageEstimated1764500000001,
+];

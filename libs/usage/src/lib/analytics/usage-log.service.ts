@@ -52,6 +52,12 @@ interface LogRow {
   prompt_tokens: number | string | null;
   completion_tokens: number | string | null;
   error_message: string | null;
+  usage_estimated: boolean | number | string;
+}
+
+/** SQLite stores booleans as 0/1, PostgreSQL's driver gives true/false. */
+function bool(value: boolean | number | string): boolean {
+  return value === true || value === 1 || value === '1' || value === 't';
 }
 
 function toEntry(row: LogRow): UsageLogEntry {
@@ -62,19 +68,19 @@ function toEntry(row: LogRow): UsageLogEntry {
     token_name: row.token_name ?? null,
     model: row.model,
     endpoint: row.endpoint,
-    // SQLite stores booleans as 0/1.
-    stream: row.stream === true || row.stream === 1 || row.stream === '1' || row.stream === 't',
+    stream: bool(row.stream),
     status_code: num(row.status_code),
     response_time_ms: num(row.response_time_ms),
     ttft_ms: numOrNull(row.ttft_ms),
     prompt_tokens: numOrNull(row.prompt_tokens),
     completion_tokens: numOrNull(row.completion_tokens),
     error_message: row.error_message ?? null,
+    usage_estimated: bool(row.usage_estimated),
   };
 }
 
 const COLUMNS = `l.id, l.created_at, l.token_id, t.name AS token_name, l.model, l.endpoint, l.stream, l.status_code,
-  l.response_time_ms, l.ttft_ms, l.prompt_tokens, l.completion_tokens, l.error_message`;
+  l.response_time_ms, l.ttft_ms, l.prompt_tokens, l.completion_tokens, l.error_message, l.usage_estimated`;
 
 /**
  * The request log: raw usage rows newest first, (created_at, id) descending, paged with a

@@ -41,6 +41,10 @@ export class UsageLogEntity {
   @Column({ name: 'completion_tokens', type: 'integer', nullable: true })
   completionTokens!: number | null;
 
+  /** The token counts were estimated by the proxy, not reported by the upstream. */
+  @Column({ name: 'usage_estimated', type: 'boolean', default: false })
+  usageEstimated!: boolean;
+
   @Column({ name: 'error_message', type: 'text', nullable: true })
   errorMessage!: string | null;
 }

@@ -13,6 +13,8 @@ export interface UsageRow {
   promptTokens: number | null;
   completionTokens: number | null;
   errorMessage: string | null;
+  /** True when the token counts were estimated by the proxy, not reported by the upstream; absent: false. */
+  usageEstimated?: boolean;
 }
 
 export const MAX_ERROR_MESSAGE = 1000;

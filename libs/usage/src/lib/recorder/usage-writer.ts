@@ -9,7 +9,7 @@ export interface UsageWriter {
   write(rows: readonly UsageRow[], rollup: BatchRollup): Promise<void>;
 }
 
-const LOG_COLUMNS = ['created_at', 'user_id', 'token_id', 'model', 'endpoint', 'stream', 'status_code', 'response_time_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'error_message'];
+const LOG_COLUMNS = ['created_at', 'user_id', 'token_id', 'model', 'endpoint', 'stream', 'status_code', 'response_time_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'error_message', 'usage_estimated'];
 const DAILY_COLUMNS = ['day', 'user_id', 'token_id', 'model', 'status_code', 'requests', 'response_time_ms_sum', 'prompt_tokens', 'completion_tokens'];
 const DAILY_UPSERT = `ON CONFLICT (day, user_id, token_id, model, status_code) DO UPDATE SET
   requests = usage_daily.requests + excluded.requests,
@@ -21,7 +21,7 @@ const LATENCY_UPSERT = 'ON CONFLICT (day, user_id, token_id, model, bucket) DO U
 const LAST_USED = 'UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)';
 
 function logValues(r: UsageRow): unknown[] {
-  return [r.createdAt, r.userId, r.tokenId, r.model, r.endpoint, r.stream, r.statusCode, r.responseTimeMs, r.ttftMs, r.promptTokens, r.completionTokens, r.errorMessage];
+  return [r.createdAt, r.userId, r.tokenId, r.model, r.endpoint, r.stream, r.statusCode, r.responseTimeMs, r.ttftMs, r.promptTokens, r.completionTokens, r.errorMessage, r.usageEstimated === true];
 }
 const dailyValues = (d: DailyDelta): unknown[] => [d.day, d.userId, d.tokenId, d.model, d.statusCode, d.requests, d.responseTimeMsSum, d.promptTokens, d.completionTokens];
 const latencyValues = (l: LatencyDelta): unknown[] => [l.day, l.userId, l.tokenId, l.model, l.bucket, l.count];
@@ -54,7 +54,7 @@ class SqliteUsageWriter implements UsageWriter {
 
 /** PostgreSQL: multi-row statements in one transaction. */
 class PostgresUsageWriter implements UsageWriter {
-  // 12 parameters a row; PostgreSQL allows 65,535 per statement.
+  // 13 parameters a row; PostgreSQL allows 65,535 per statement.
   private static readonly ROWS_PER_STATEMENT = 1000;
 
   constructor(private readonly dataSource: DataSource) {}

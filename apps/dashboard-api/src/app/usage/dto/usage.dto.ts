@@ -67,6 +67,7 @@ export class UsageLogEntryDto implements UsageLogEntry {
   @ApiProperty({ type: Number, nullable: true, example: 1200 }) prompt_tokens!: number | null;
   @ApiProperty({ type: Number, nullable: true, example: 640 }) completion_tokens!: number | null;
   @ApiProperty({ type: String, nullable: true, example: null }) error_message!: string | null;
+  @ApiProperty({ type: Boolean, example: false, description: 'token counts estimated by the proxy, not reported by the upstream' }) usage_estimated!: boolean;
 }
 
 export class UsageLogPageDto implements UsageLogPage {

@@ -68,10 +68,19 @@ describe('AnalyticsPage', () => {
     expect(q(fixture, '[aria-pressed=true]').textContent?.trim()).toBe('90 days');
   });
 
+  it('marks token counts the proxy estimated, and only those', async () => {
+    await loadAll(aSummary(), [aLog({ id: 2, prompt_tokens: 12, completion_tokens: 30, usage_estimated: true }), aLog({ id: 1, prompt_tokens: 7, completion_tokens: 9 })]);
+    const marks = logRows().map((r) => r.querySelector('[data-testid=usage-estimated]'));
+    expect(marks[0]?.textContent).toContain('≈');
+    expect(marks[0]?.getAttribute('title')).toMatch(/estimated/i);
+    expect(marks[1]).toBeNull();
+  });
+
   it('lists the log and searches on the server with the chosen filters', async () => {
     await loadAll(aSummary(), [aLog({ model: 'echo', status_code: 200, ttft_ms: 40 }), aLog({ model: 'gpt-x', status_code: 429, error_message: 'rate limited' })]);
     expect(logRows()).toHaveLength(2);
     expect(logRows()[1].textContent).toContain('rate limited');
+    expect(qa(fixture, '[data-testid=usage-estimated]')).toHaveLength(0);
 
     type(fixture, '#log-q', ' rate ');
     await click(fixture, button(fixture, 'Search'));

@@ -3,6 +3,7 @@ import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
 import { ProxyError } from '../../errors/proxy-error';
 import { ChatAnswer, ChatCall, ChatProvider } from '../chat-provider';
 import { sseDataPayloads } from './sse-events';
+import { touching, UpstreamDeadline } from './upstream-deadline';
 
 /** What an upstream may still send after [DONE] before its response is cut off. */
 const AFTER_DONE_MS = 1_000;
@@ -18,7 +19,8 @@ function describe(err: unknown): string {
 
 /**
  * Any OpenAI-compatible HTTP API. One keep-alive connection pool per provider (undici);
- * `timeout_ms` bounds the wait for the answer's headers and every pause between body chunks.
+ * `timeout_ms` bounds the wait for the answer's headers and every pause between body chunks
+ * (UpstreamDeadline: to the millisecond, not on undici's coarse timer wheel).
  */
 export class OpenAiProvider implements ChatProvider {
   private readonly pool: Pool;
@@ -54,6 +56,7 @@ export class OpenAiProvider implements ChatProvider {
       // size): the client's body is at fault, not the upstream.
       throw ProxyError.invalidRequest('The request body is nested too deeply to be forwarded.');
     }
+    const deadline = new UpstreamDeadline(this.config.timeout_ms, call.signal, () => this.timeoutError());
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
@@ -61,18 +64,26 @@ export class OpenAiProvider implements ChatProvider {
         method: 'POST',
         headers: this.headers,
         body: payload,
-        signal: call.signal,
+        signal: deadline,
+        // undici's own timers stay as a backstop; the deadline fires first.
         headersTimeout: this.config.timeout_ms,
         bodyTimeout: this.config.timeout_ms,
       });
     } catch (err) {
-      throw this.translate(err);
+      deadline.done();
+      throw deadline.timedOut ? this.timeoutError() : this.translate(err);
     }
+    deadline.watchBody(response.body);
     const contentType = String(response.headers['content-type'] ?? '');
     if (call.stream && response.statusCode === 200 && contentType.includes('text/event-stream')) {
-      return { kind: 'stream', events: this.events(response.body) };
+      return { kind: 'stream', events: this.events(response.body, deadline) };
     }
-    const raw = await this.readAll(response.body);
+    let raw: Buffer;
+    try {
+      raw = await this.readAll(response.body, deadline);
+    } finally {
+      deadline.done();
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));
@@ -90,16 +101,18 @@ export class OpenAiProvider implements ChatProvider {
     return { kind: 'json', status: response.statusCode, body: parsed, raw };
   }
 
-  private async *events(body: Dispatcher.ResponseData['body']): AsyncIterable<string> {
+  private async *events(body: Dispatcher.ResponseData['body'], deadline: UpstreamDeadline): AsyncIterable<string> {
     let done = false;
     try {
-      for await (const payload of sseDataPayloads(body, (rest) => {
+      for await (const payload of sseDataPayloads(touching(body, deadline), (rest) => {
         done = true;
+        deadline.done();
         void this.finish(body, rest);
       })) yield payload;
     } catch (err) {
       throw this.translate(err);
     } finally {
+      deadline.done();
       // Early exit (client gone, error): release the connection instead of draining it.
       if (!done && !body.readableEnded) body.destroy();
     }
@@ -130,11 +143,11 @@ export class OpenAiProvider implements ChatProvider {
     }
   }
 
-  private async readAll(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
+  private async readAll(body: Dispatcher.ResponseData['body'], deadline: UpstreamDeadline): Promise<Buffer> {
     const parts: Buffer[] = [];
     let size = 0;
     try {
-      for await (const part of body) {
+      for await (const part of touching(body, deadline)) {
         size += (part as Buffer).length;
         if (size > MAX_JSON_ANSWER_BYTES) {
           body.destroy();
@@ -148,12 +161,14 @@ export class OpenAiProvider implements ChatProvider {
     return Buffer.concat(parts);
   }
 
+  private timeoutError(): ProxyError {
+    return ProxyError.timeout(`The upstream "${this.name}" did not answer within ${this.config.timeout_ms} ms.`);
+  }
+
   /** undici and socket errors as the contract's upstream errors. */
   private translate(err: unknown): Error {
     if (err instanceof ProxyError) return err;
-    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-      return ProxyError.timeout(`The upstream "${this.name}" did not answer within ${this.config.timeout_ms} ms.`);
-    }
+    if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) return this.timeoutError();
     if ((err as { name?: string }).name === 'AbortError' || err instanceof undiciErrors.RequestAbortedError) {
       return err as Error;
     }

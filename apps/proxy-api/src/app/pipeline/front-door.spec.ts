@@ -9,19 +9,22 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createProxyApp } from '../create-app';
-import { CHAT_COMPLETIONS_PATH } from './chat-front-door';
+import { CHAT_COMPLETIONS_PATH, isChatCompletions } from './front-door';
+import { ProxyPipeline } from './proxy-pipeline';
+import type { IncomingMessage } from 'node:http';
 
 const SHARED_KEY = 'sk-shared-front-door-key';
-/** The front door serves the canonical path; Express still routes the other spellings to the same controller. */
+/** The front door serves the canonical path; Express routes the other spellings to ChatController, which runs the same pipeline. */
 const FRONT_DOOR = CHAT_COMPLETIONS_PATH;
 const EXPRESS_ROUTE = `${CHAT_COMPLETIONS_PATH}/`;
 const hello = { model: 'echo', messages: [{ role: 'user', content: 'hello front door' }] };
 
-describe('chat front door (POST /v1/chat/completions without Express)', () => {
+describe('front door (POST /v1/chat/completions without Express) and the Express route: one pipeline', () => {
   let dir: string;
   let app: NestExpressApplication;
   let token: string;
   let expressHandle: jest.SpyInstance;
+  let pipelineRuns: jest.SpyInstance;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lmb-front-door-'));
@@ -33,32 +36,51 @@ describe('chat front door (POST /v1/chat/completions without Express)', () => {
     token = (await app.get(TokensService).create(user.id, { name: 'door' })).token;
     // Express 5's app function hands every request to app.handle.
     expressHandle = jest.spyOn(app.getHttpAdapter().getInstance() as unknown as { handle: () => void }, 'handle');
+    pipelineRuns = jest.spyOn(app.get(ProxyPipeline), 'run');
   });
   afterAll(async () => {
     await app?.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  beforeEach(() => expressHandle.mockClear());
+  beforeEach(() => {
+    expressHandle.mockClear();
+    pipelineRuns.mockClear();
+  });
 
   const post = (path: string, auth?: string) => {
     const req = request(app.getHttpServer()).post(path).set('content-type', 'application/json');
     return auth ? req.set('authorization', `Bearer ${auth}`) : req;
   };
 
-  it('answers the canonical path without Express, and other spellings through it', async () => {
+  it('answers the canonical path without Express, other spellings through it, both with the same pipeline', async () => {
     expect((await post(FRONT_DOOR, token).send(hello)).status).toBe(200);
     expect(expressHandle).not.toHaveBeenCalled();
     expect((await post(`${FRONT_DOOR}?x=1`, token).send(hello)).status).toBe(200);
     expect(expressHandle).not.toHaveBeenCalled();
+    expect(pipelineRuns).toHaveBeenCalledTimes(2);
     expect((await post(EXPRESS_ROUTE, token).send(hello)).status).toBe(200);
     expect(expressHandle).toHaveBeenCalledTimes(1);
+    expect(pipelineRuns).toHaveBeenCalledTimes(3);
     expect((await request(app.getHttpServer()).get('/v1/models').set('authorization', `Bearer ${token}`)).status).toBe(200);
     expect(expressHandle).toHaveBeenCalledTimes(2);
+    expect(pipelineRuns).toHaveBeenCalledTimes(3);
+  });
+
+  it.each([
+    ['POST', '/v1/chat/completions', true],
+    ['POST', '/v1/chat/completions?stream=1', true],
+    ['POST', '/v1/chat/completions/', false],
+    ['POST', '/v1/chat/completionsx', false],
+    ['GET', '/v1/chat/completions', false],
+  ])('takes %s %s on the fast path: %p', (method, url, fast) => {
+    expect(isChatCompletions({ method, url } as IncomingMessage)).toBe(fast);
   });
 
   // Each case: what to send; both paths must give the same status, headers that matter and body.
   it.each<[string, (path: string) => request.Test]>([
-    ['no Authorization header (the guard)', (p) => post(p).send(hello)],
+    ['no Authorization header', (p) => post(p).send(hello)],
+    ['a Basic Authorization header', (p) => post(p).set('authorization', 'Basic dXNlcjpwYXNz').send(hello)],
+    ['a token in the query string only', (p) => post(`${p}?access_token=${SHARED_KEY}`).send(hello)],
     ['an unknown sk-lmarena token (passport strategy)', (p) => post(p, 'sk-lmarena-unknown').send(hello)],
     ['the shared api_key', (p) => post(p, SHARED_KEY).send(hello)],
     ['a body that is not JSON (body-parser)', (p) => post(p, token).send('{"model": "echo", "messages": [')],
@@ -83,7 +105,7 @@ describe('chat front door (POST /v1/chat/completions without Express)', () => {
     expect(front.status).not.toBe(500);
   });
 
-  it('records the same usage row for a request on either path (the usage interceptor runs on both)', async () => {
+  it('records the same usage row for a request on either path', async () => {
     const recorder = app.get(UsageRecorder);
     const logs = app.get(DataSource).getRepository(UsageLogEntity);
     await recorder.flush();

@@ -1,0 +1,71 @@
+import type { ModelRoute } from '@lmarena-bridge/config';
+import { EventEmitter } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { ProxyError } from '../errors/proxy-error';
+import { ChatAnswer, ChatCall, ChatProvider } from '../providers/chat-provider';
+import { ForwardStep } from './forward.step';
+import type { ResolvedChat } from './resolve.step';
+
+/** A provider that answers when told to, or fails, and keeps the call it got. */
+class ControlledProvider implements ChatProvider {
+  call: ChatCall | null = null;
+  private settle!: { resolve: (a: ChatAnswer) => void; reject: (e: unknown) => void };
+  complete(call: ChatCall): Promise<ChatAnswer> {
+    this.call = call;
+    return new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+  }
+  answer(a: ChatAnswer): void {
+    this.settle.resolve(a);
+  }
+  fail(e: unknown): void {
+    this.settle.reject(e);
+  }
+}
+
+const route = { name: 'up', provider: 'fake', type: 'openai', upstream_model: 'normal' } as ModelRoute;
+const aResponse = () => Object.assign(new EventEmitter(), { writableFinished: false }) as unknown as ServerResponse & { writableFinished: boolean };
+const target = (provider: ChatProvider): ResolvedChat => ({ body: { model: 'up', messages: [] }, route, provider, stream: true, clientWantsUsage: false });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('ForwardStep', () => {
+  it('hands the call to the provider and returns its answer', async () => {
+    const provider = new ControlledProvider();
+    const pending = new ForwardStep().run(target(provider), aResponse());
+    await tick();
+    expect(provider.call).toMatchObject({ route, stream: true, body: { model: 'up' } });
+    expect(provider.call?.signal.aborted).toBe(false);
+    const answer: ChatAnswer = { kind: 'json', status: 200, body: {} };
+    provider.answer(answer);
+    await expect(pending).resolves.toBe(answer);
+  });
+
+  it('aborts the upstream work when the client goes away, and then answers nobody', async () => {
+    const provider = new ControlledProvider();
+    const res = aResponse();
+    const pending = new ForwardStep().run(target(provider), res);
+    await tick();
+    res.emit('close');
+    expect(provider.call?.signal.aborted).toBe(true);
+    provider.fail(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    await expect(pending).resolves.toBeNull();
+  });
+
+  it('does not abort when the response closes after it finished', async () => {
+    const provider = new ControlledProvider();
+    const res = aResponse();
+    void new ForwardStep().run(target(provider), res);
+    await tick();
+    res.writableFinished = true;
+    res.emit('close');
+    expect(provider.call?.signal.aborted).toBe(false);
+  });
+
+  it('passes a provider error on while the client is still there', async () => {
+    const provider = new ControlledProvider();
+    const pending = new ForwardStep().run(target(provider), aResponse());
+    await tick();
+    const err = ProxyError.timeout('slow');
+    provider.fail(err);
+    await expect(pending).rejects.toBe(err);
+  });
+});

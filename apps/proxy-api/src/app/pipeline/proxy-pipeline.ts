@@ -1,0 +1,56 @@
+import { requestPath, UsageNote } from '@lmarena-bridge/usage';
+import { Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AnswerStep } from './answer.step';
+import { AuthenticateStep } from './authenticate.step';
+import { FailStep } from './fail.step';
+import { ForwardStep } from './forward.step';
+import { PolicyStep } from './policy.step';
+import { BodyLease, ReadBodyStep } from './read-body.step';
+import { RecordStep } from './record.step';
+import { ResolveStep } from './resolve.step';
+
+/**
+ * The request path of a proxied endpoint, in order:
+ *
+ *   authenticate (headers only) -> policy -> read body (bounded) -> record armed ->
+ *   resolve model + provider -> forward -> answer; any error -> fail (the OpenAI error shape)
+ *
+ * One UsageNote per request, created here and handed to the steps that note something; the
+ * record step turns it into the usage row when the response closes. Nothing is kept on
+ * req/res, and nothing depends on how a request got here: the fast path (front-door.ts,
+ * below Express) and the Express route (ChatController) both call `run`. It never rejects.
+ */
+@Injectable()
+export class ProxyPipeline {
+  constructor(
+    private readonly authenticate: AuthenticateStep,
+    private readonly policy: PolicyStep,
+    private readonly body: ReadBodyStep,
+    private readonly resolve: ResolveStep,
+    private readonly forward: ForwardStep,
+    private readonly answer: AnswerStep,
+    private readonly record: RecordStep,
+    private readonly fail: FailStep,
+  ) {}
+
+  async run(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const note = new UsageNote(requestPath(req));
+    let lease: BodyLease | null = null;
+    try {
+      const caller = await this.authenticate.run(req, note);
+      await this.policy.check({ req, caller, note });
+      lease = await this.body.read(req, res);
+      // A row for every request with a readable body, whatever follows: a body that cannot
+      // be read (not JSON, too large, no room) names no model and is answered, not recorded.
+      this.record.watch(res, note);
+      const target = this.resolve.run(lease.body, caller, note);
+      const answer = await this.forward.run(target, res);
+      if (answer) await this.answer.run(answer, target.clientWantsUsage, res, note);
+    } catch (err) {
+      this.fail.run(err, req, res, note);
+    } finally {
+      lease?.release();
+    }
+  }
+}
