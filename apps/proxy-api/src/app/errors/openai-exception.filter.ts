@@ -2,6 +2,8 @@ import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
 import { requestPath } from '@lmarena-bridge/usage';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorShape } from '../endpoints/endpoint';
+import { OPENAI_ERRORS } from '../endpoints/openai-errors';
 import { endJson } from '../http/end-json';
 import { bodyParserError } from './body-parser-error';
 import { ProxyError } from './proxy-error';
@@ -27,7 +29,7 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
    * nobody to answer (the client is gone). A stream that already started is ended with an SSE
    * error event instead of a status.
    */
-  answer(exception: unknown, req: IncomingMessage, res: ServerResponse): ProxyError | null {
+  answer(exception: unknown, req: IncomingMessage, res: ServerResponse, shape: ErrorShape = OPENAI_ERRORS): ProxyError | null {
     // The client is gone: nothing to answer, and an abort is not a server error. That
     // includes a body whose upload the client broke off (body-parser's request.aborted),
     // which used to be logged as an unexpected error.
@@ -36,12 +38,12 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     const error = this.toProxyError(exception, req);
     if (res.headersSent) {
       // A stream already started: end it with an error event the client can read.
-      if (!res.writableEnded && !res.destroyed) res.end(`data: ${JSON.stringify(error.body())}\n\ndata: [DONE]\n\n`);
+      if (!res.writableEnded && !res.destroyed) res.end(shape.streamEnd(error));
       return error;
     }
     if (res.destroyed) return error;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    endJson(res, error.status, error.body());
+    endJson(res, error.status, shape.body(error));
     return error;
   }
 

@@ -1,6 +1,8 @@
 import { requestPath, UsageNote } from '@lmarena-bridge/usage';
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CHAT_ENDPOINT } from '../endpoints/chat.endpoint';
+import type { Endpoint } from '../endpoints/endpoint';
 import { AnswerStep } from './answer.step';
 import { AuthenticateStep } from './authenticate.step';
 import { FailStep } from './fail.step';
@@ -19,7 +21,10 @@ import { ResolveStep } from './resolve.step';
  * One UsageNote per request, created here and handed to the steps that note something; the
  * record step turns it into the usage row when the response closes. Nothing is kept on
  * req/res, and nothing depends on how a request got here: the fast path (front-door.ts,
- * below Express) and the Express route (ChatController) both call `run`. It never rejects.
+ * below Express) and the Express routes (ChatController, EndpointsController) call `run` with
+ * their endpoint (endpoints/: chat, embeddings, completions, Responses, Anthropic Messages),
+ * which supplies the body's validation, the exchange with the provider, the answer's shape and
+ * the error shape. It never rejects.
  */
 @Injectable()
 export class ProxyPipeline {
@@ -34,21 +39,21 @@ export class ProxyPipeline {
     private readonly fail: FailStep,
   ) {}
 
-  async run(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async run(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint = CHAT_ENDPOINT): Promise<void> {
     const note = new UsageNote(requestPath(req));
     let lease: BodyLease | null = null;
     try {
-      const caller = await this.authenticate.run(req, note);
+      const caller = await this.authenticate.run(req, note, endpoint.acceptsXApiKey === true);
       await this.policy.check({ req, caller, note });
       lease = await this.body.read(req, res);
       // A row for every request with a readable body, whatever follows: a body that cannot
       // be read (not JSON, too large, no room) names no model and is answered, not recorded.
       this.record.watch(res, note);
-      const target = this.resolve.run(lease.body, caller, note);
+      const target = this.resolve.run(lease.body, caller, note, endpoint);
       const answer = await this.forward.run(target, res);
-      if (answer) await this.answer.run(answer, target.clientWantsUsage, res, note);
+      if (answer) await this.answer.run(answer, target.exchange.shape, res, note);
     } catch (err) {
-      this.fail.run(err, req, res, note);
+      this.fail.run(err, req, res, note, endpoint.errors);
     } finally {
       lease?.release();
     }
