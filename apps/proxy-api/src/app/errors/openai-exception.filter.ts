@@ -27,9 +27,11 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
   /**
    * Answers `exception` on `res` and returns the error it stands for, or null when there is
    * nobody to answer (the client is gone). A stream that already started is ended with an SSE
-   * error event instead of a status.
+   * error event instead of a status. `end` sends the JSON answer (endJson unless the caller
+   * needs another way to end the exchange, see fail.step.ts); `shape` is the endpoint's error
+   * shape (OpenAI's, or Anthropic's on /v1/messages).
    */
-  answer(exception: unknown, req: IncomingMessage, res: ServerResponse, shape: ErrorShape = OPENAI_ERRORS): ProxyError | null {
+  answer(exception: unknown, req: IncomingMessage, res: ServerResponse, end: typeof endJson = endJson, shape: ErrorShape = OPENAI_ERRORS): ProxyError | null {
     // The client is gone: nothing to answer, and an abort is not a server error. That
     // includes a body whose upload the client broke off (body-parser's request.aborted),
     // which used to be logged as an unexpected error.
@@ -43,7 +45,7 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     }
     if (res.destroyed) return error;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    endJson(res, error.status, shape.body(error));
+    end(res, error.status, shape.body(error));
     return error;
   }
 

@@ -52,7 +52,8 @@ describe('FailStep', () => {
     let text = '';
     socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
     let closed = false;
-    const ended = once(socket, 'close').then(() => (closed = true));
+    // The server may end a refused upload with a reset: the socket closes either way.
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve())).then(() => (closed = true));
     // The answer is complete when its body (Content-Length) is in.
     await new Promise<void>((resolve) => {
       const check = () => {
@@ -76,7 +77,7 @@ describe('FailStep', () => {
     socket.destroy();
   });
 
-  it('answers a refusal before a large upload arrived with Connection: close, closes the socket and reads none of it', async () => {
+  it('answers a refusal before a large upload arrived with Connection: close, reads none of it and closes the connection', async () => {
     failingWith(ProxyError.unauthorized('Missing API key'));
     const size = 8 * 1024 * 1024;
     const sent = 1024 * 1024;
