@@ -62,8 +62,8 @@ describe('the rest of the OpenAI API surface through the official openai client'
   }
 
   it('warns at start-up about a provider whose key variable is empty, naming the variable only', () => {
-    expect(proxy.output).toContain('FULL_KEY');
-    expect(proxy.output).not.toContain('CHATONLY_KEY (api_key_env) is unset');
+    expect(proxy.output()).toContain('provider \\"full\\": the environment variable FULL_KEY (api_key_env) is unset or empty');
+    expect(proxy.output()).not.toContain('CHATONLY_KEY (api_key_env)');
   });
 
   it('retrieves one model, and 404 model_not_found for an unknown one', async () => {
@@ -120,7 +120,7 @@ describe('the rest of the OpenAI API surface through the official openai client'
     expect(upstream).toMatchObject({ model: 'full-alias', choices: [{ text: FAKE_ANSWER.content }] });
     const recorded = await rows(tokenId, 3);
     expect(recorded.map((r) => [r.endpoint, r.stream, r.prompt_tokens, r.completion_tokens])).toEqual([
-      ['/v1/completions', 0, 4, 3], ['/v1/completions', 1, 3, 3], ['/v1/completions', 0, FAKE_ANSWER.promptTokens, FAKE_ANSWER.completionTokens],
+      ['/v1/completions', 0, 5, 3], ['/v1/completions', 1, 3, 3], ['/v1/completions', 0, FAKE_ANSWER.promptTokens, FAKE_ANSWER.completionTokens],
     ]);
   });
 
@@ -192,7 +192,9 @@ describe('the rest of the OpenAI API surface through the official openai client'
         events.push(event);
       }
       expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
-      expect((await stream.finalResponse()).output_text).toBe('Hello from upstream');
+      const final = await stream.finalResponse();
+      expect(final.output.flatMap((o) => (o.type === 'message' ? o.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('')).toBe('Hello from upstream');
+      expect(final.model).toBe(model);
       expect(events.filter((e) => e.type === 'response.output_text.delta').length).toBeGreaterThan(1);
     }
   });
