@@ -24,6 +24,7 @@ export function aUsageRow(overrides: Partial<UsageRow> = {}): UsageRow {
     promptTokens: 3,
     completionTokens: 5,
     errorMessage: null,
+    usageEstimated: false,
     ...overrides,
   };
 }

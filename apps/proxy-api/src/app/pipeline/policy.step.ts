@@ -19,7 +19,7 @@ export interface PolicyInput {
  */
 @Injectable()
 export class PolicyStep {
-  check(input: PolicyInput): void | Promise<void> {
-    void input;
+  check(_input: PolicyInput): void | Promise<void> {
+    // No policy yet.
   }
 }

@@ -196,7 +196,7 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
   it('answers the Log shape: ISO time, token name, booleans and nulls as stored', async () => {
     recorder.record(aUsageRow({
       userId: bob.userId, tokenId: bob.tokens[0], createdAt: NOW + DAY_MS, model: 'gpt-x', endpoint: '/v1/chat/completions', stream: true,
-      statusCode: 200, responseTimeMs: 1234, ttftMs: 56, promptTokens: 7, completionTokens: 0, errorMessage: null,
+      statusCode: 200, responseTimeMs: 1234, ttftMs: 56, promptTokens: 7, completionTokens: 0, errorMessage: null, usageEstimated: true,
     }));
     recorder.record(aUsageRow({
       userId: bob.userId, tokenId: bob.tokens[0], createdAt: NOW + DAY_MS - 1, stream: false, statusCode: 502, responseTimeMs: 9,
@@ -209,11 +209,12 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
       {
         id: expect.any(Number), created_at: new Date(NOW + DAY_MS).toISOString(), token_id: bob.tokens[0], token_name: name, model: 'gpt-x',
         endpoint: '/v1/chat/completions', stream: true, status_code: 200, response_time_ms: 1234, ttft_ms: 56, prompt_tokens: 7, completion_tokens: 0, error_message: null,
+        usage_estimated: true,
       },
       {
         id: expect.any(Number), created_at: new Date(NOW + DAY_MS - 1).toISOString(), token_id: bob.tokens[0], token_name: name, model: 'echo',
         endpoint: '/v1/chat/completions', stream: false, status_code: 502, response_time_ms: 9, ttft_ms: null, prompt_tokens: null, completion_tokens: null,
-        error_message: 'upstream reset',
+        error_message: 'upstream reset', usage_estimated: false,
       },
     ]);
   });
