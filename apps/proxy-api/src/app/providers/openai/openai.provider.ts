@@ -4,7 +4,7 @@ import { ProxyError } from '../../errors/proxy-error';
 import type { Capability } from '../../endpoints/endpoint';
 import { ChatAnswer, ChatCall, ChatProvider, ClientGone, PassthroughCall } from '../chat-provider';
 import { sseDataPayloads } from './sse-events';
-import { touching, UpstreamDeadline } from './upstream-deadline';
+import { UpstreamDeadline } from './upstream-deadline';
 
 /** What an upstream may still send after [DONE] before its response is cut off. */
 const AFTER_DONE_MS = 1_000;
@@ -20,8 +20,8 @@ function describe(err: unknown): string {
 
 /**
  * Any OpenAI-compatible HTTP API. One keep-alive connection pool per provider (undici);
- * `timeout_ms` bounds the wait for the answer's headers and every pause between body chunks
- * (UpstreamDeadline: to the millisecond, not on undici's coarse timer wheel).
+ * `timeout_ms` bounds the wait for the answer's headers (UpstreamDeadline: to the millisecond,
+ * not on undici's coarse timer wheel) and every pause between body chunks (undici's bodyTimeout).
  */
 export class OpenAiProvider implements ChatProvider {
   private readonly pool: Pool;
@@ -72,7 +72,7 @@ export class OpenAiProvider implements ChatProvider {
       // size): the client's body is at fault, not the upstream.
       throw ProxyError.invalidRequest('The request body is nested too deeply to be forwarded.');
     }
-    const deadline = new UpstreamDeadline(this.config.timeout_ms, signal, () => this.timeoutError());
+    const deadline = new UpstreamDeadline(this.config.timeout_ms, signal);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
@@ -81,30 +81,25 @@ export class OpenAiProvider implements ChatProvider {
         headers: this.headers,
         body: payload,
         signal: deadline,
-        // undici's own timers stay as a backstop; the deadline fires first.
+        // undici's headers timer stays as a backstop; the deadline fires first.
         headersTimeout: this.config.timeout_ms,
         bodyTimeout: this.config.timeout_ms,
       });
     } catch (err) {
-      deadline.done();
       throw deadline.timedOut ? this.timeoutError() : this.translate(err);
+    } finally {
+      deadline.done();
     }
-    deadline.watchBody(response.body);
     const contentType = String(response.headers['content-type'] ?? '');
     if (response.statusCode === 401 || response.statusCode === 403) {
-      deadline.done();
+      // The proxy's own key was refused: the client's token is fine, the configuration is not.
       response.body.destroy();
       throw ProxyError.upstreamCredentials(this.name, response.statusCode, this.config.api_key_env);
     }
     if (stream && response.statusCode === 200 && contentType.includes('text/event-stream')) {
-      return { kind: 'stream', events: this.events(response.body, deadline) };
+      return { kind: 'stream', events: this.events(response.body) };
     }
-    let raw: Buffer;
-    try {
-      raw = await this.readAll(response.body, deadline);
-    } finally {
-      deadline.done();
-    }
+    const raw = await this.readAll(response.body);
     let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));
@@ -122,18 +117,16 @@ export class OpenAiProvider implements ChatProvider {
     return { kind: 'json', status: response.statusCode, body: parsed, raw };
   }
 
-  private async *events(body: Dispatcher.ResponseData['body'], deadline: UpstreamDeadline): AsyncIterable<string> {
+  private async *events(body: Dispatcher.ResponseData['body']): AsyncIterable<string> {
     let done = false;
     try {
-      for await (const payload of sseDataPayloads(touching(body, deadline), (rest) => {
+      for await (const payload of sseDataPayloads(body, (rest) => {
         done = true;
-        deadline.done();
         void this.finish(body, rest);
       })) yield payload;
     } catch (err) {
       throw this.translate(err);
     } finally {
-      deadline.done();
       // Early exit (client gone, error): release the connection instead of draining it.
       if (!done && !body.readableEnded) body.destroy();
     }
@@ -164,11 +157,11 @@ export class OpenAiProvider implements ChatProvider {
     }
   }
 
-  private async readAll(body: Dispatcher.ResponseData['body'], deadline: UpstreamDeadline): Promise<Buffer> {
+  private async readAll(body: Dispatcher.ResponseData['body']): Promise<Buffer> {
     const parts: Buffer[] = [];
     let size = 0;
     try {
-      for await (const part of touching(body, deadline)) {
+      for await (const part of body) {
         size += (part as Buffer).length;
         if (size > MAX_JSON_ANSWER_BYTES) {
           body.destroy();
