@@ -14,6 +14,11 @@ import { AddressInfo } from 'node:net';
  *   stall-mid-stream    one chunk, then silence
  *   slow-stream         a chunk every 25 ms, 400 chunks (for client aborts)
  *   huge                a JSON answer of about 8 MB
+ *   refuse-key          401 (the upstream refusing the proxy's key)
+ * A chat request with `tools` whose last message is not a tool result is answered with a
+ * call of the first tool, arguments {"location":"Paris"} (JSON and SSE).
+ * With `{ responses: true }` it also speaks POST /v1/responses (JSON and typed SSE events),
+ * /v1/embeddings and /v1/completions; without, those paths answer 404 like a chat-only server.
  */
 export interface FakeUpstream {
   url: string;
@@ -51,7 +56,62 @@ function chunk(model: string, delta: object, finish: string | null = null, usage
 
 export const FAKE_ANSWER = { content: CONTENT, promptTokens: PROMPT_TOKENS, completionTokens: COMPLETION_TOKENS };
 
-export async function startFakeUpstream(): Promise<FakeUpstream> {
+const TOOL_ARGS = '{"location":"Paris"}';
+
+function toolCallCompletion(model: string, name: string) {
+  return {
+    id: 'chatcmpl-fake', object: 'chat.completion', created: 1_764_300_000, model,
+    choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name, arguments: TOOL_ARGS } }] }, logprobs: null, finish_reason: 'tool_calls' }],
+    usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS },
+  };
+}
+
+/** What the fake answers on the paths besides chat (with `responses: true`). */
+function otherPath(path: string, body: Record<string, unknown>, res: ServerResponse): void {
+  const model = String(body['model']);
+  const usage = { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS };
+  if (path === '/v1/embeddings') {
+    const inputs = Array.isArray(body['input']) ? body['input'] : [body['input']];
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+      object: 'list', model, usage: { prompt_tokens: PROMPT_TOKENS, total_tokens: PROMPT_TOKENS },
+      data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.6, 0.8, 0] })),
+    }));
+    return;
+  }
+  if (path === '/v1/completions') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
+      id: 'cmpl-fake', object: 'text_completion', created: 1_764_300_000, model, choices: [{ index: 0, text: CONTENT, logprobs: null, finish_reason: 'stop' }], usage,
+    }));
+    return;
+  }
+  // /v1/responses
+  const response = (status: string, output: unknown[]) => ({
+    id: 'resp_fake', object: 'response', created_at: 1_764_300_000, status, background: false, error: null, incomplete_details: null, instructions: null,
+    max_output_tokens: null, model, output, parallel_tool_calls: true, previous_response_id: null, reasoning: { effort: null, summary: null },
+    store: false, temperature: 1, text: { format: { type: 'text' } }, tool_choice: 'auto', tools: [], top_p: 1, truncation: 'disabled',
+    usage: status === 'completed' ? { input_tokens: PROMPT_TOKENS, input_tokens_details: { cached_tokens: 0 }, output_tokens: COMPLETION_TOKENS, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS } : null,
+    user: null, metadata: {},
+  });
+  const message = { type: 'message', id: 'msg_fake', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: CONTENT, annotations: [], logprobs: [] }] };
+  if (body['stream'] !== true) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(response('completed', [message])));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let seq = 0;
+  const send = (type: string, fields: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...fields })}\n\n`);
+  send('response.created', { response: response('in_progress', []) });
+  send('response.output_item.added', { output_index: 0, item: { ...message, status: 'in_progress', content: [] } });
+  send('response.content_part.added', { item_id: 'msg_fake', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+  for (const word of ['Hello ', 'from ', 'upstream']) send('response.output_text.delta', { item_id: 'msg_fake', output_index: 0, content_index: 0, delta: word, logprobs: [] });
+  send('response.output_text.done', { item_id: 'msg_fake', output_index: 0, content_index: 0, text: CONTENT, logprobs: [] });
+  send('response.content_part.done', { item_id: 'msg_fake', output_index: 0, content_index: 0, part: message.content[0] });
+  send('response.output_item.done', { output_index: 0, item: message });
+  send('response.completed', { response: response('completed', [message]) });
+  res.end();
+}
+
+export async function startFakeUpstream(opts: { responses?: boolean } = {}): Promise<FakeUpstream> {
   const state = { requests: [] as Array<Record<string, unknown>>, authorizations: [] as Array<string | undefined>, aborted: 0 };
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {
@@ -75,9 +135,31 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     res.once('close', () => {
       if (!res.writableFinished) state.aborted += 1;
     });
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/v1/chat/completions') {
+      if (opts.responses && ['/v1/responses', '/v1/embeddings', '/v1/completions'].includes(path)) otherPath(path, body, res);
+      else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `Unknown path ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }));
+      return;
+    }
     const model = String(body['model']);
     const stream = body['stream'] === true;
     const includeUsage = (body['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
+    const tools = body['tools'] as Array<{ function: { name: string } }> | undefined;
+    const messages = body['messages'] as Array<{ role: string }>;
+    if (tools && tools.length > 0 && messages[messages.length - 1]?.role !== 'tool') {
+      const name = tools[0].function.name;
+      if (!stream) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(toolCallCompletion(model, name)));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(`data: ${chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_fake_1', type: 'function', function: { name, arguments: '' } }] })}\n\n`);
+      for (const part of ['{"location":', '"Paris"}']) res.write(`data: ${chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] })}\n\n`);
+      res.write(`data: ${chunk(model, {}, 'tool_calls')}\n\n`);
+      if (includeUsage) res.write(`data: ${chunk(model, {}, null, { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS })}\n\n`);
+      res.end('data: [DONE]\n\n');
+      return;
+    }
     const sse = () => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     switch (model) {
       case 'error-400':
@@ -85,6 +167,9 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         return;
       case 'error-500-json':
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Upstream exploded', type: 'server_error', param: null, code: null } }));
+        return;
+      case 'refuse-key':
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
         return;
       case 'error-500-text':
         res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');

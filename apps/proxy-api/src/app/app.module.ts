@@ -7,6 +7,7 @@ import { usageEntities } from '@lmarena-bridge/usage';
 import { DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ChatModule } from './chat/chat.module';
+import { EndpointsModule } from './endpoints/endpoints.module';
 import { OpenAiExceptionFilter } from './errors/openai-exception.filter';
 import { HealthModule } from './health/health.module';
 import { ModelsModule } from './models/models.module';
@@ -27,6 +28,7 @@ export class AppModule {
         OpsModule,
         ModelsModule,
         ChatModule,
+        EndpointsModule,
       ],
       // Errors of Nest's routes (unknown paths, /v1/models); the pipeline's fail step has its own.
       providers: [{ provide: APP_FILTER, useClass: OpenAiExceptionFilter }],

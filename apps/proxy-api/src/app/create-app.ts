@@ -26,8 +26,11 @@ export async function createProxyApp(config: AppConfig, opts: { logStream?: Node
   }
   setupSwagger(app, {
     title: 'LMArena Bridge proxy',
-    description: 'OpenAI-compatible chat completions. Authenticate with "Authorization: Bearer sk-lmarena-…".',
+    description:
+      'OpenAI-compatible chat completions, embeddings, completions and Responses, and the Anthropic Messages API. ' +
+      'Authenticate with "Authorization: Bearer sk-lmarena-…" (on /v1/messages also "x-api-key: sk-lmarena-…"). GET /v1/models needs no token.',
     bearer: true,
+    apiKeyHeader: 'x-api-key',
   });
   await app.init();
   installFrontDoor(app.getHttpServer() as Server, app.get(ProxyPipeline));

@@ -74,6 +74,8 @@ export interface OpenAiProviderConfig {
   /** Name of the environment variable holding the key; empty: no key sent. */
   api_key_env: string;
   timeout_ms: number;
+  /** The upstream speaks the Responses API (/v1/responses is passed through, not translated to chat). */
+  responses: boolean;
 }
 
 export interface LmarenaProviderConfig {

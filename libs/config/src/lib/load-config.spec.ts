@@ -250,7 +250,7 @@ describe('loadConfig', () => {
       { name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' },
     ]);
     expect(config.providers['local']).toEqual({
-      type: 'openai', base_url: 'http://127.0.0.1:11434/v1', api_key_env: '', timeout_ms: 600000,
+      type: 'openai', base_url: 'http://127.0.0.1:11434/v1', api_key_env: '', timeout_ms: 600000, responses: false,
     });
   });
 

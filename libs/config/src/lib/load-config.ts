@@ -113,7 +113,7 @@ function readProviders(root: ObjectReader): Record<string, ProviderConfig> {
     const entry = section.section(name, null);
     const type = entry.oneOf('type', PROVIDER_TYPES);
     if (type === 'openai') {
-      const known = ['type', 'base_url', 'api_key_env', 'timeout_ms'];
+      const known = ['type', 'base_url', 'api_key_env', 'timeout_ms', 'responses'];
       const reader = section.section(name, known);
       const baseUrl = reader.string('base_url', '', { nonEmpty: true });
       if (baseUrl === '') reader.fail('base_url', 'is required for an "openai" provider (for example "https://api.openai.com/v1")');
@@ -128,6 +128,7 @@ function readProviders(root: ObjectReader): Record<string, ProviderConfig> {
         base_url: baseUrl.replace(/\/+$/, ''),
         api_key_env: reader.string('api_key_env', ''),
         timeout_ms: reader.int('timeout_ms', 600_000, 1, 3_600_000),
+        responses: reader.bool('responses', false),
       };
     } else {
       section.section(name, ['type']);

@@ -74,6 +74,8 @@ export interface UsageLogQuery {
   /** `next_cursor` of the previous page. */
   cursor?: string;
   model?: string;
+  /** Exact endpoint path, e.g. `/v1/embeddings`. */
+  endpoint?: string;
   token_id?: number;
   /** `success`, `error`, or an HTTP status code such as `429`. */
   status?: string;

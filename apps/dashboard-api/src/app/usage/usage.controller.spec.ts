@@ -62,7 +62,7 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
     for (let i = 0; i < ALICE_ROWS; i++) {
       recorder.record(row(alice, aliceToken, i, i % 4 === 0 ? { statusCode: 502, errorMessage: 'upstream said "no", then\r\nhung up', promptTokens: null, completionTokens: null } : {}));
     }
-    for (let i = 0; i < BOB_ROWS; i++) recorder.record(row(bob, bobToken, i, { model: 'bob-model', statusCode: 429, errorMessage: 'bob only, private' }));
+    for (let i = 0; i < BOB_ROWS; i++) recorder.record(row(bob, bobToken, i, { model: 'bob-model', endpoint: '/v1/messages', statusCode: 429, errorMessage: 'bob only, private' }));
     await recorder.flush();
   });
   afterAll(() => h?.close());
@@ -162,7 +162,7 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       await alice.agent.get('/api/usage/logs?scope=all').expect(403);
     });
 
-    it('filters by model, token, status and text', async () => {
+    it('filters by model, endpoint, token, status and text', async () => {
       const ids = async (session: Session, query: string) => (await walk(session, `limit=1000&${query}`)).map((l) => l.status_code);
       expect(await ids(alice, 'status=error')).toEqual(Array(30).fill(502));
       expect(await ids(alice, 'status=success')).toEqual(Array(90).fill(200));
@@ -171,6 +171,9 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       expect(await ids(alice, 'q=HUNG%20UP')).toHaveLength(30);
       expect(await ids(alice, `q=${encodeURIComponent(aliceToken.name.toUpperCase())}`)).toHaveLength(ALICE_ROWS);
       expect(await ids(admin, 'scope=all&model=bob-model')).toEqual(Array(BOB_ROWS).fill(429));
+      expect(await ids(admin, 'scope=all&endpoint=%2Fv1%2Fmessages')).toEqual(Array(BOB_ROWS).fill(429));
+      expect(await ids(alice, 'endpoint=%2Fv1%2Fchat%2Fcompletions')).toHaveLength(ALICE_ROWS);
+      expect(await ids(alice, 'endpoint=%2Fv1%2Fmessages')).toHaveLength(0);
       expect(await ids(admin, `scope=all&token_id=${aliceToken.id}&status=success`)).toHaveLength(90);
     });
 
@@ -192,6 +195,11 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
 
     it('answers 400 to a q longer than 200 characters', async () => {
       expectBadRequest(await alice.agent.get(`/api/usage/logs?q=${'x'.repeat(201)}`), /^q must be shorter than or equal to 200 characters/);
+    });
+
+    it('answers 400 to an endpoint longer than 200 characters or given twice', async () => {
+      expectBadRequest(await alice.agent.get(`/api/usage/logs?endpoint=${'x'.repeat(201)}`), /^endpoint must be shorter than or equal to 200 characters/);
+      expectBadRequest(await alice.agent.get('/api/usage/logs?endpoint=%2Fv1%2Fmessages&endpoint=%2Fv1%2Fembeddings'), /^endpoint must be a string/);
     });
   });
 
@@ -229,6 +237,8 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       expect(allJson).toHaveLength(ALICE_ROWS + BOB_ROWS);
       const errors = (await admin.agent.get(`/api/usage/export?format=json&scope=all&status=error&token_id=${aliceToken.id}`).expect(200)).body as UsageLogEntry[];
       expect(errors).toHaveLength(30);
+      const messages = (await admin.agent.get('/api/usage/export?format=json&scope=all&endpoint=%2Fv1%2Fmessages').expect(200)).body as UsageLogEntry[];
+      expect(messages.map((l) => [l.endpoint, l.token_id])).toEqual(Array(BOB_ROWS).fill(['/v1/messages', bobToken.id]));
       await alice.agent.get('/api/usage/export?scope=all').expect(403);
     });
 
@@ -271,8 +281,8 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
     const doc = (await h.http().get('/docs-json').expect(200)).body;
     const params = (path: string) => (doc.paths[path].get.parameters as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`).sort();
     expect(params('/api/usage/summary')).toEqual(['query:days', 'query:scope']);
-    expect(params('/api/usage/logs')).toEqual(['query:cursor', 'query:days', 'query:limit', 'query:model', 'query:q', 'query:scope', 'query:status', 'query:token_id']);
-    expect(params('/api/usage/export')).toEqual(['query:days', 'query:format', 'query:model', 'query:q', 'query:scope', 'query:status', 'query:token_id']);
+    expect(params('/api/usage/logs')).toEqual(['query:cursor', 'query:days', 'query:endpoint', 'query:limit', 'query:model', 'query:q', 'query:scope', 'query:status', 'query:token_id']);
+    expect(params('/api/usage/export')).toEqual(['query:days', 'query:endpoint', 'query:format', 'query:model', 'query:q', 'query:scope', 'query:status', 'query:token_id']);
     expect(doc.paths['/api/usage/summary'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/UsageSummaryDto' });
     expect(doc.paths['/api/usage/logs'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/UsageLogPageDto' });
     expect(Object.keys(doc.components.schemas.UsageSummaryDto.properties).sort()).toEqual([

@@ -24,6 +24,7 @@ function scopeOf(user: UserEntity, scope: ScopeParam | undefined): UsageScope {
 function filterOf(query: LogFilterQueryDto, days: number | undefined): UsageLogFilter {
   return {
     model: query.model,
+    endpoint: query.endpoint,
     tokenId: query.token_id,
     // The DTO has checked the form already.
     status: query.status === undefined ? undefined : parseLogStatusFilter(query.status) ?? undefined,

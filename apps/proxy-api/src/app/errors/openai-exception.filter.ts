@@ -3,6 +3,8 @@ import { DATABASE_UNAVAILABLE_MESSAGE, databaseOutage, isDatabaseUnavailable } f
 import { requestPath } from '@lmarena-bridge/usage';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorShape } from '../endpoints/endpoint';
+import { OPENAI_ERRORS } from '../endpoints/openai-errors';
 import { endJson } from '../http/end-json';
 import { bodyParserError } from './body-parser-error';
 import { ProxyError } from './proxy-error';
@@ -27,9 +29,10 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
    * Answers `exception` on `res` and returns the error it stands for, or null when there is
    * nobody to answer (the client is gone). A stream that already started is ended with an SSE
    * error event instead of a status. `end` sends the JSON answer (endJson unless the caller
-   * needs another way to end the exchange, see fail.step.ts).
+   * needs another way to end the exchange, see fail.step.ts); `shape` is the endpoint's error
+   * shape (OpenAI's, or Anthropic's on /v1/messages).
    */
-  answer(exception: unknown, req: IncomingMessage, res: ServerResponse, end: typeof endJson = endJson): ProxyError | null {
+  answer(exception: unknown, req: IncomingMessage, res: ServerResponse, end: typeof endJson = endJson, shape: ErrorShape = OPENAI_ERRORS): ProxyError | null {
     // The client is gone: nothing to answer, and an abort is not a server error. That
     // includes a body whose upload the client broke off (body-parser's request.aborted),
     // which used to be logged as an unexpected error.
@@ -38,12 +41,12 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
     const error = this.toProxyError(exception, req);
     if (res.headersSent) {
       // A stream already started: end it with an error event the client can read.
-      if (!res.writableEnded && !res.destroyed) res.end(`data: ${JSON.stringify(error.body())}\n\ndata: [DONE]\n\n`);
+      if (!res.writableEnded && !res.destroyed) res.end(shape.streamEnd(error));
       return error;
     }
     if (res.destroyed) return error;
     for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    end(res, error.status, error.body());
+    end(res, error.status, shape.body(error));
     return error;
   }
 

@@ -26,6 +26,11 @@ export class ModelsService {
     return this.byName.get(name);
   }
 
+  /** One model object by public name. */
+  model(name: string): ModelObject | undefined {
+    return this.list.find((m) => m.id === name);
+  }
+
   /** Every model, or only those in `allowed` when a token is limited to some. */
   listModels(allowed?: readonly string[] | null): ModelObject[] {
     return allowed ? this.list.filter((m) => allowed.includes(m.id)) : [...this.list];

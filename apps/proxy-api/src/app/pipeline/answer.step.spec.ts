@@ -5,6 +5,7 @@ import { createServer, get, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ProxyError } from '../errors/proxy-error';
 import { ChatAnswer } from '../providers/chat-provider';
+import { OpenAiPassShape } from '../endpoints/chat.endpoint';
 import { AnswerStep } from './answer.step';
 
 const usageChunk = JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 3 } });
@@ -41,8 +42,8 @@ describe('AnswerStep', () => {
   beforeEach(() => (failures = []));
 
   /** Runs the step on a real response and returns what the client received. */
-  async function answer(a: ChatAnswer, clientWantsUsage = false, note = new UsageNote('/v1/chat/completions')) {
-    handle = (res) => new AnswerStep().run(a, clientWantsUsage, res, note);
+  async function answer(a: ChatAnswer, clientWantsUsage = false, note = new UsageNote('/v1/chat/completions'), model = 'public') {
+    handle = (res) => new AnswerStep().run(a, new OpenAiPassShape(model, clientWantsUsage), res, note);
     const res = await new Promise<import('node:http').IncomingMessage>((resolve) => get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, resolve));
     let text = '';
     for await (const chunk of res) text += String(chunk);
@@ -89,5 +90,14 @@ describe('AnswerStep', () => {
     const out = await answer({ kind: 'stream', events: events('not json') });
     expect(out.status).toBe(599);
     expect(failures).toEqual([expect.objectContaining({ status: 502, code: 'upstream_error' })]);
+  });
+
+  it('answers with the public model name the client asked for, not the upstream\'s id (JSON and stream)', async () => {
+    const raw = Buffer.from('{"id":"x","model":"gpt-4o-2024-08-06","usage":{"prompt_tokens":1,"completion_tokens":1}}');
+    const json = await answer({ kind: 'json', status: 200, body: JSON.parse(raw.toString()), raw }, false, undefined, 'my-alias');
+    expect(JSON.parse(json.text)).toEqual({ id: 'x', model: 'my-alias', usage: { prompt_tokens: 1, completion_tokens: 1 } });
+    const chunk = JSON.stringify({ model: 'gpt-4o-2024-08-06', choices: [{ delta: { content: 'a' } }] });
+    const streamed = await answer({ kind: 'stream', events: events(chunk) }, false, undefined, 'my-alias');
+    expect(streamed.text).toBe(`data: ${JSON.stringify({ model: 'my-alias', choices: [{ delta: { content: 'a' } }] })}\n\ndata: [DONE]\n\n`);
   });
 });

@@ -2,18 +2,10 @@ import type { UsageNote } from '@lmarena-bridge/usage';
 import { Injectable, Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { AnswerShape } from '../endpoints/endpoint';
 import { ProxyError } from '../errors/proxy-error';
 import { endJson } from '../http/end-json';
 import { ChatAnswer } from '../providers/chat-provider';
-
-interface UsageFields {
-  prompt_tokens?: unknown;
-  completion_tokens?: unknown;
-}
-
-function tokens(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
-}
 
 function isAbort(err: unknown): boolean {
   return (err as { name?: string }).name === 'AbortError';
@@ -21,42 +13,42 @@ function isAbort(err: unknown): boolean {
 
 /**
  * Step 6: the provider's answer to the client, through Node's response API (the fast path
- * answers without Express), noting the token counts (and whether the proxy estimated them),
- * the time to the first token and an error inside a started stream.
+ * answers without Express), in the endpoint's shape (endpoint.ts: passed through, or
+ * translated to the Responses API or Anthropic Messages), noting the token counts (and
+ * whether the proxy estimated them), the time to the first token and an error inside a
+ * started stream.
  */
 @Injectable()
 export class AnswerStep {
   private readonly logger = new Logger('ProxyAnswer');
 
-  async run(answer: ChatAnswer, clientWantsUsage: boolean, res: ServerResponse, note: UsageNote): Promise<void> {
+  async run(answer: ChatAnswer, shape: AnswerShape, res: ServerResponse, note: UsageNote): Promise<void> {
     note.usageEstimated = answer.usageEstimated === true;
-    if (answer.kind === 'json') return this.sendJson(res, answer, note);
-    await this.pipeStream(res, answer, clientWantsUsage, note);
+    if (answer.kind === 'json') return this.sendJson(res, answer, shape, note);
+    await this.pipeStream(res, answer, shape, note);
   }
 
-  private sendJson(res: ServerResponse, answer: Extract<ChatAnswer, { kind: 'json' }>, note: UsageNote): void {
-    const body = answer.body as { usage?: UsageFields; error?: { message?: unknown } };
-    note.promptTokens = tokens(body.usage?.prompt_tokens);
-    note.completionTokens = tokens(body.usage?.completion_tokens);
+  private sendJson(res: ServerResponse, answer: Extract<ChatAnswer, { kind: 'json' }>, shape: AnswerShape, note: UsageNote): void {
+    const body = answer.body as Record<string, unknown> & { error?: { message?: unknown } };
     if (answer.status >= 400) {
       note.errorMessage = typeof body.error?.message === 'string' ? body.error.message : `upstream answered ${answer.status}`;
     }
-    if (answer.raw) {
+    const shaped = shape.json(body, answer.status, note);
+    if (shaped === null && answer.raw) {
       res.statusCode = answer.status;
       res.setHeader('content-type', 'application/json');
       res.end(answer.raw);
     } else {
-      endJson(res, answer.status, answer.body);
+      endJson(res, answer.status, shaped ?? answer.body);
     }
   }
 
   /**
-   * Passes SSE events through as they arrive, with back-pressure to slow clients. The
-   * upstream's usage chunk is read for the record and removed unless the client asked for
-   * it; an error after the stream started ends it with an SSE error event and [DONE]; one
+   * Sends the shape's frames as the provider's events arrive, with back-pressure to slow
+   * clients. An error after the stream started ends it with the shape's error event; one
    * before anything was sent is thrown for the fail step to answer with its status.
    */
-  private async pipeStream(res: ServerResponse, answer: Extract<ChatAnswer, { kind: 'stream' }>, clientWantsUsage: boolean, note: UsageNote): Promise<void> {
+  private async pipeStream(res: ServerResponse, answer: Extract<ChatAnswer, { kind: 'stream' }>, shape: AnswerShape, note: UsageNote): Promise<void> {
     // Events that arrive together (one upstream read) leave together: the response is corked
     // until the current tick's events are written, then sent in one write instead of one
     // system call per event (with the headers in the same packet as the first events).
@@ -83,42 +75,16 @@ export class AnswerStep {
       res.setHeader('x-accel-buffering', 'no');
     };
     try {
-      for await (const payload of answer.events) {
+      for await (const frame of shape.frames(answer.events, note)) {
         if (res.destroyed) return;
-        let chunk: { choices?: Array<{ delta?: { content?: unknown } }>; usage?: UsageFields | null; error?: { message?: unknown } };
-        try {
-          chunk = JSON.parse(payload);
-        } catch {
-          throw ProxyError.upstream('The upstream sent an invalid stream event.');
-        }
-        let out: string | null = payload;
-        if (note.ttftMs === null && chunk.choices?.some((c) => typeof c.delta?.content === 'string' && c.delta.content !== '')) {
-          note.ttftMs = Math.max(1, Math.round(note.elapsedMs()));
-        }
-        if (chunk.usage) {
-          note.promptTokens = tokens(chunk.usage.prompt_tokens);
-          note.completionTokens = tokens(chunk.usage.completion_tokens);
-          // A provider knows whether it estimated the counts only once it has them (the
-          // LMArena site sometimes reports its own at the very end).
-          note.usageEstimated = answer.usageEstimated === true;
-          if (!clientWantsUsage) {
-            if (!chunk.choices || chunk.choices.length === 0) out = null;
-            else {
-              delete chunk.usage;
-              out = JSON.stringify(chunk);
-            }
-          }
-        }
-        if (chunk.error) {
-          note.statusCode = 502;
-          note.errorMessage = typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream stream error';
-        }
-        if (out === null) continue;
         startStream();
-        await write(`data: ${out}\n\n`);
+        await write(frame);
       }
+      // A provider knows whether it estimated the counts only once its events have ended
+      // (the LMArena site sometimes reports its own usage at the very end).
+      note.usageEstimated = answer.usageEstimated === true;
       startStream();
-      res.end('data: [DONE]\n\n');
+      res.end(shape.end);
     } catch (err) {
       if (isAbort(err) || res.destroyed) return;
       if (!headersSent) throw err; // nothing sent yet: the fail step answers with the status
@@ -126,7 +92,7 @@ export class AnswerStep {
       if (!(err instanceof ProxyError)) this.logger.error(`stream failed: ${err instanceof Error ? err.message : String(err)}`);
       note.statusCode = error.status;
       note.errorMessage = error.message;
-      res.end(`data: ${JSON.stringify(error.body())}\n\ndata: [DONE]\n\n`);
+      res.end(shape.streamError(error));
     }
   }
 }

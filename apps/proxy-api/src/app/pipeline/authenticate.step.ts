@@ -41,9 +41,11 @@ export class AuthenticateStep {
     this.open = !config.use_dashboard_tokens && config.api_key === '';
   }
 
-  async run(req: IncomingMessage, note: UsageNote): Promise<ProxyCaller> {
+  /** `xApiKey`: the endpoint also takes the key in `x-api-key` (Anthropic's clients send it there). */
+  async run(req: IncomingMessage, note: UsageNote, xApiKey = false): Promise<ProxyCaller> {
     if (this.open) return { kind: 'open' };
-    const authorization = req.headers.authorization;
+    const alternative = xApiKey ? req.headers['x-api-key'] : undefined;
+    const authorization = req.headers.authorization ?? (typeof alternative === 'string' && alternative !== '' ? `Bearer ${alternative}` : undefined);
     if (authorization === undefined) throw ProxyError.unauthorized(MISSING);
     const caller = await this.verify(authorization);
     if (caller.kind === 'token') note.owner = { tokenId: caller.token.id, userId: caller.token.userId };

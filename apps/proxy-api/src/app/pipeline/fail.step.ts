@@ -1,6 +1,8 @@
 import type { UsageNote } from '@lmarena-bridge/usage';
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorShape } from '../endpoints/endpoint';
+import { OPENAI_ERRORS } from '../endpoints/openai-errors';
 import { OpenAiExceptionFilter } from '../errors/openai-exception.filter';
 import { ProxyError } from '../errors/proxy-error';
 import { endJson } from '../http/end-json';
@@ -53,15 +55,15 @@ function largeUploadPending(req: IncomingMessage): boolean {
 export class FailStep {
   constructor(private readonly filter: OpenAiExceptionFilter) {}
 
-  run(err: unknown, req: IncomingMessage, res: ServerResponse, note: UsageNote): void {
+  run(err: unknown, req: IncomingMessage, res: ServerResponse, note: UsageNote, shape: ErrorShape = OPENAI_ERRORS): void {
     const midStream = res.headersSent && !res.writableEnded && !res.destroyed;
     const end = !res.headersSent && largeUploadPending(req) ? answerAndClose : endJson;
     let error: ProxyError | null;
     try {
-      error = this.filter.answer(err, req, res, end);
+      error = this.filter.answer(err, req, res, end, shape);
     } catch {
       error = new ProxyError(500, 'server_error', 'internal_error', 'The proxy failed to handle this request.');
-      if (!res.headersSent && !res.destroyed) endJson(res, 500, error.body());
+      if (!res.headersSent && !res.destroyed) endJson(res, 500, shape.body(error));
       else res.destroy();
     }
     if (!error) return;

@@ -5,7 +5,8 @@ import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../errors/proxy-error';
 import { ChatAnswer, ChatCall, ChatProvider } from '../providers/chat-provider';
 import { ForwardStep } from './forward.step';
-import type { ResolvedChat } from './resolve.step';
+import { CHAT_ENDPOINT } from '../endpoints/chat.endpoint';
+import type { ResolvedRequest } from './resolve.step';
 
 /** A provider that answers when told to, or fails, and keeps the call it got. */
 class ControlledProvider implements ChatProvider {
@@ -25,7 +26,10 @@ class ControlledProvider implements ChatProvider {
 
 const route = { name: 'up', provider: 'fake', type: 'openai', upstream_model: 'normal' } as ModelRoute;
 const aResponse = () => Object.assign(new EventEmitter(), { writableFinished: false }) as unknown as ServerResponse & { writableFinished: boolean };
-const target = (provider: ChatProvider): ResolvedChat => ({ body: { model: 'up', messages: [] }, route, provider, stream: true, clientWantsUsage: false });
+const target = (provider: ChatProvider): ResolvedRequest => {
+  const request = { model: 'up', stream: true, body: { model: 'up', messages: [], stream: true } };
+  return { body: request.body, route, provider, stream: true, exchange: CHAT_ENDPOINT.plan(request, route, provider) };
+};
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('ForwardStep', () => {

@@ -13,7 +13,7 @@ import type { PolicyStep } from './policy.step';
 import { ProxyPipeline } from './proxy-pipeline';
 import type { ReadBodyStep } from './read-body.step';
 import type { RecordStep } from './record.step';
-import type { ResolvedChat } from './resolve.step';
+import type { ResolvedRequest } from './resolve.step';
 import type { ResolveStep } from './resolve.step';
 
 const CALLER: ProxyCaller = { kind: 'api_key' };
@@ -33,7 +33,7 @@ function aPipeline(failAt?: string, forwardAnswer: ChatAnswer | null = ANSWER) {
     return result;
   };
   const released: number[] = [];
-  const target = { clientWantsUsage: true } as ResolvedChat;
+  const target = { exchange: { shape: {} } } as ResolvedRequest;
   const samples: ChatSample[] = [];
   const pipeline = new ProxyPipeline(
     { run: async (...a: unknown[]) => step('authenticate', CALLER)(...a) } as unknown as AuthenticateStep,

@@ -3,6 +3,8 @@ import { CLIENT_CLOSED_REQUEST, requestPath, UsageNote } from '@lmarena-bridge/u
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyMetrics } from '../ops/proxy-metrics.service';
+import { CHAT_ENDPOINT } from '../endpoints/chat.endpoint';
+import type { Endpoint } from '../endpoints/endpoint';
 import { AnswerStep } from './answer.step';
 import { AuthenticateStep } from './authenticate.step';
 import { FailStep } from './fail.step';
@@ -21,7 +23,10 @@ import { ResolveStep } from './resolve.step';
  * One UsageNote per request, created here and handed to the steps that note something; the
  * record step turns it into the usage row when the response closes. Nothing is kept on
  * req/res, and nothing depends on how a request got here: the fast path (front-door.ts,
- * below Express) and the Express route (ChatController) both call `run`. It never rejects.
+ * below Express) and the Express routes (ChatController, EndpointsController) call `run` with
+ * their endpoint (endpoints/: chat, embeddings, completions, Responses, Anthropic Messages),
+ * which supplies the body's validation, the exchange with the provider, the answer's shape and
+ * the error shape. It never rejects.
  * Every request that enters is also one metrics sample, whoever made it (dashboard token,
  * shared api_key, open proxy or nobody: refusals count too), read from the same note.
  */
@@ -39,22 +44,22 @@ export class ProxyPipeline {
     private readonly metrics: ProxyMetrics,
   ) {}
 
-  async run(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async run(req: IncomingMessage, res: ServerResponse, endpoint: Endpoint = CHAT_ENDPOINT): Promise<void> {
     const note = new UsageNote(requestPath(req));
     this.observe(res, note);
     let lease: BodyLease | null = null;
     try {
-      const caller = await this.authenticate.run(req, note);
+      const caller = await this.authenticate.run(req, note, endpoint.acceptsXApiKey === true);
       await this.policy.check({ req, caller, note });
       lease = await this.body.read(req, res);
       // A row for every request with a readable body, whatever follows: a body that cannot
       // be read (not JSON, too large, no room) names no model and is answered, not recorded.
       this.record.watch(res, note);
-      const target = this.resolve.run(lease.body, caller, note);
+      const target = this.resolve.run(lease.body, caller, note, endpoint);
       const answer = await this.forward.run(target, res, note, requestIdOf(req));
-      if (answer) await this.answer.run(answer, target.clientWantsUsage, res, note);
+      if (answer) await this.answer.run(answer, target.exchange.shape, res, note);
     } catch (err) {
-      this.fail.run(err, req, res, note);
+      this.fail.run(err, req, res, note, endpoint.errors);
     } finally {
       lease?.release();
     }

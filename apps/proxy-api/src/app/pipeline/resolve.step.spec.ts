@@ -9,6 +9,8 @@ import { ModelsService } from '../models/models.service';
 import { EchoProvider } from '../providers/echo/echo.provider';
 import { BridgeHub } from '../bridge/bridge-hub.service';
 import { ProvidersService } from '../providers/providers.service';
+import { OpenAiPassShape } from '../endpoints/chat.endpoint';
+import { EMBEDDINGS_ENDPOINT } from '../endpoints/passthrough.endpoints';
 import { ResolveStep } from './resolve.step';
 
 const ROUTES: ModelRoute[] = [
@@ -34,7 +36,8 @@ describe('ResolveStep', () => {
   it('finds the route and provider of the model, and what the client asked for', () => {
     const note = new UsageNote('/v1/chat/completions');
     const target = step.run({ model: 'echo', messages, stream: true, stream_options: { include_usage: true } }, { kind: 'api_key' }, note);
-    expect(target).toMatchObject({ route: ROUTES[0], stream: true, clientWantsUsage: true, body: { model: 'echo', messages } });
+    expect(target).toMatchObject({ route: ROUTES[0], stream: true, body: { model: 'echo', messages } });
+    expect(target.exchange.shape).toBeInstanceOf(OpenAiPassShape);
     expect(target.provider).toBeInstanceOf(EchoProvider);
     expect(note).toMatchObject({ model: 'echo', stream: true });
   });
@@ -60,5 +63,17 @@ describe('ResolveStep', () => {
     ['no messages', { model: 'echo' }],
   ])('refuses a body with %s as 400 invalid_request', (_name, body) => {
     expect(() => step.run(body, { kind: 'open' }, new UsageNote('/x'))).toThrow(expect.objectContaining({ status: 400, code: 'invalid_request' }));
+  });
+
+  it('refuses a model whose provider cannot serve the endpoint as 400 unsupported_endpoint', () => {
+    const lmarena = new ResolveStep(
+      new ModelsService({ models: [{ name: 'arena', provider: 'lmarena', type: 'lmarena', upstream_model: 'x' }], models_path: join(dir, 'models.json') } as unknown as AppConfig),
+      // The LMArena provider is built but refused before it could reach the bridge.
+      new ProvidersService({ models: [], providers: { lmarena: { type: 'lmarena' } } } as unknown as AppConfig, {} as BridgeHub),
+    );
+    const note = new UsageNote('/v1/embeddings');
+    expect(() => lmarena.run({ model: 'arena', input: 'hi' }, { kind: 'open' }, note, EMBEDDINGS_ENDPOINT)).toThrow(expect.objectContaining({ status: 400, code: 'unsupported_endpoint' }));
+    expect(note.model).toBe('arena');
+    expect(step.run({ model: 'echo', input: 'hi' }, { kind: 'open' }, new UsageNote('/v1/embeddings'), EMBEDDINGS_ENDPOINT).route.name).toBe('echo');
   });
 });

@@ -2,28 +2,29 @@ import type { ModelRoute } from '@lmarena-bridge/config';
 import type { UsageNote } from '@lmarena-bridge/usage';
 import { Injectable } from '@nestjs/common';
 import type { ProxyCaller } from '../auth/bearer.strategy';
-import { parseChatBody } from '../chat/chat-body';
+import { CHAT_ENDPOINT } from '../endpoints/chat.endpoint';
+import type { Endpoint, Exchange } from '../endpoints/endpoint';
 import { ProxyError } from '../errors/proxy-error';
 import { ModelsService } from '../models/models.service';
-import { ChatBody, ChatProvider } from '../providers/chat-provider';
+import { ChatProvider } from '../providers/chat-provider';
 import { ProvidersService } from '../providers/providers.service';
 
 /** Where a request goes and what it asks for. */
-export interface ResolvedChat {
-  body: ChatBody;
+export interface ResolvedRequest {
+  body: Record<string, unknown>;
   route: ModelRoute;
   provider: ChatProvider;
   stream: boolean;
-  /** The client asked for the usage chunk of a stream (the proxy always asks the upstream for it). */
-  clientWantsUsage: boolean;
+  exchange: Exchange;
 }
 
 const MAX_NOTED_MODEL = 200;
 
 /**
- * Step 4: the body validated (chat-body.ts), the model looked up in models.json, the token's
- * model allow-list applied, the provider chosen. The model and stream flag are noted before
- * validation so that a refused request is recorded with what it asked for.
+ * Step 4: the body validated by its endpoint (chat-body.ts for chat), the model looked up in
+ * models.json, the token's model allow-list applied, the provider chosen and the exchange
+ * planned (the endpoint refuses a provider that cannot serve it). The model and stream flag
+ * are noted before validation so that a refused request is recorded with what it asked for.
  */
 @Injectable()
 export class ResolveStep {
@@ -32,17 +33,18 @@ export class ResolveStep {
     private readonly providers: ProvidersService,
   ) {}
 
-  run(raw: unknown, caller: ProxyCaller, note: UsageNote): ResolvedChat {
+  run(raw: unknown, caller: ProxyCaller, note: UsageNote, endpoint: Endpoint = CHAT_ENDPOINT): ResolvedRequest {
     const fields = raw as Record<string, unknown> | null | undefined;
     if (fields && typeof fields['model'] === 'string') note.model = fields['model'].slice(0, MAX_NOTED_MODEL);
     if (fields && fields['stream'] === true) note.stream = true;
 
-    const body = parseChatBody(raw);
-    const route = this.models.find(body.model);
-    if (!route) throw ProxyError.modelNotFound(body.model);
+    const request = endpoint.parse(raw);
+    const route = this.models.find(request.model);
+    if (!route) throw ProxyError.modelNotFound(request.model);
     if (caller.kind === 'token' && caller.token.allowedModels && !caller.token.allowedModels.includes(route.name)) {
       throw ProxyError.modelNotAllowed(route.name);
     }
-    return { body, route, provider: this.providers.forRoute(route), stream: body.stream === true, clientWantsUsage: body.stream_options?.include_usage === true };
+    const provider = this.providers.forRoute(route);
+    return { body: request.body, route, provider, stream: request.stream, exchange: endpoint.plan(request, route, provider) };
   }
 }

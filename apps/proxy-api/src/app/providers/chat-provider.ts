@@ -1,5 +1,6 @@
 import type { ModelRoute } from '@lmarena-bridge/config';
 import { EventEmitter } from 'node:events';
+import type { Capability } from '../endpoints/endpoint';
 
 /** A chat completion request body: validated essentials, everything else passed through. */
 export interface ChatBody {
@@ -50,6 +51,23 @@ export type ChatAnswer =
   | { kind: 'json'; status: number; body: unknown; raw?: Buffer; usageEstimated?: boolean }
   | { kind: 'stream'; events: AsyncIterable<string>; usageEstimated?: boolean };
 
+/** A request a provider answers in its own protocol (an OpenAI upstream's /v1/embeddings…). */
+export interface PassthroughCall {
+  route: ModelRoute;
+  path: '/completions' | '/embeddings' | '/responses';
+  body: Record<string, unknown>;
+  stream: boolean;
+  signal: ClientGone;
+  /** The proxy's request id, sent upstream as `x-request-id`. */
+  requestId?: string;
+}
+
 export interface ChatProvider {
   complete(call: ChatCall): Promise<ChatAnswer>;
+  /**
+   * Whether the provider answers this endpoint itself (`passthrough`). Chat is always served;
+   * Responses and Anthropic Messages are translated to chat for providers that do not.
+   */
+  serves?(capability: Capability): boolean;
+  passthrough?(call: PassthroughCall): Promise<ChatAnswer>;
 }

@@ -1,5 +1,5 @@
 import { AppConfig, InjectConfig, ModelRoute } from '@lmarena-bridge/config';
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { BridgeHub } from '../bridge/bridge-hub.service';
 import { ChatProvider } from './chat-provider';
 import { EchoProvider } from './echo/echo.provider';
@@ -21,6 +21,10 @@ export class ProvidersService implements OnApplicationShutdown {
           this.byName.set(name, new LmarenaProvider(this.bridge));
           break;
         case 'openai':
+          // Named, never shown: the variable's value is a secret.
+          if (provider.api_key_env !== '' && !process.env[provider.api_key_env]) {
+            new Logger('Providers').warn(`provider "${name}": the environment variable ${provider.api_key_env} (api_key_env) is unset or empty: requests go upstream without a key`);
+          }
           this.byName.set(name, new OpenAiProvider(name, provider));
           break;
       }

@@ -81,7 +81,9 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
 
     const owners = [...alice.tokens.map((tokenId) => ({ userId: alice.userId, tokenId })), { userId: bob.userId, tokenId: bob.tokens[0] }];
     for (let i = 0; i < 1500; i++) {
-      recorder.record(aRandomRow(pick, { ...pick.one(owners), createdAt: NOW - pick.int(0, 5 * DAY_MS), model: pick.one(['echo', 'gpt-x', 'Claude 3']) }));
+      // Rows on several endpoints, so the endpoint filter has something to tell apart.
+      const fixed = { ...pick.one(owners), createdAt: NOW - pick.int(0, 5 * DAY_MS), model: pick.one(['echo', 'gpt-x', 'Claude 3']) };
+      recorder.record(aRandomRow(pick, { ...fixed, endpoint: pick.one(['/v1/chat/completions', '/v1/messages', '/v1/embeddings']) }));
     }
     // 150 requests in the same millisecond: only the id tells them apart.
     for (let i = 0; i < 150; i++) recorder.record(aRandomRow(pick, { ...pick.one(owners), createdAt: NOW - DAY_MS, model: 'echo' }));
@@ -102,6 +104,7 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
   /** The filter applied plainly. */
   function matches(filter: UsageLogFilter, r: Known): boolean {
     if (filter.model !== undefined && r.model !== filter.model) return false;
+    if (filter.endpoint !== undefined && r.endpoint !== filter.endpoint) return false;
     if (filter.tokenId !== undefined && r.tokenId !== filter.tokenId) return false;
     const ok = r.statusCode >= 200 && r.statusCode < 300;
     if (filter.status === 'success' && !ok) return false;
@@ -119,6 +122,9 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
   const filters = (): Array<[string, () => UsageLogFilter]> => [
     ['no filter', () => ({})],
     ['model', () => ({ model: 'gpt-x' })],
+    ['endpoint', () => ({ endpoint: '/v1/messages' })],
+    ['endpoint no row has', () => ({ endpoint: '/v1/responses' })],
+    ['endpoint and model', () => ({ endpoint: '/v1/embeddings', model: 'gpt-x' })],
     ['token', () => ({ tokenId: alice.tokens[1] })],
     ['success', () => ({ status: 'success' })],
     ['error', () => ({ status: 'error' })],
@@ -157,7 +163,7 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
       expect({ who, ids: got.map((l) => l.id) }).toEqual({ who, ids: expected });
       if (expected.length) nonEmpty += 1;
     }
-    if (filter.status !== 201) expect(nonEmpty).toBeGreaterThan(0);
+    if (filter.status !== 201 && filter.endpoint !== '/v1/responses') expect(nonEmpty).toBeGreaterThan(0);
   });
 
   it('escapes LIKE wildcards: 100% does not match 1000, a_b does not match axb', async () => {

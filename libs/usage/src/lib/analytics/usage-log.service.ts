@@ -12,6 +12,8 @@ export type LogStatusFilter = 'success' | 'error' | number;
 /** Which rows of the request log; every field narrows, none widens past the scope. */
 export interface UsageLogFilter {
   model?: string;
+  /** Exact path, e.g. "/v1/embeddings". */
+  endpoint?: string;
   tokenId?: number;
   status?: LogStatusFilter;
   /** Case-insensitive substring of the model, the token's name or the error message. */
@@ -130,6 +132,7 @@ export class UsageLogService {
     if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
     if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
     if (filter.model !== undefined) where.push(`l.model = ${p.add(filter.model)}`);
+    if (filter.endpoint !== undefined) where.push(`l.endpoint = ${p.add(filter.endpoint)}`);
     if (filter.status === 'success') where.push('l.status_code >= 200 AND l.status_code < 300');
     else if (filter.status === 'error') where.push('(l.status_code < 200 OR l.status_code >= 300)');
     else if (filter.status !== undefined) where.push(`l.status_code = ${p.add(filter.status)}`);

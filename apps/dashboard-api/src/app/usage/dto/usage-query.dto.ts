@@ -40,6 +40,12 @@ export class LogFilterQueryDto extends ScopeQueryDto {
   @MaxLength(200)
   model?: string;
 
+  @ApiPropertyOptional({ example: '/v1/embeddings', description: 'exact endpoint path (/v1/chat/completions, /v1/embeddings, /v1/completions, /v1/responses, /v1/messages)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  endpoint?: string;
+
   @ApiPropertyOptional({ type: 'integer', minimum: 1, example: 3 })
   @IsOptional()
   @Transform(toInt)

@@ -103,10 +103,18 @@ describe('AnalyticsPage', () => {
     choose(fixture, '#log-status', 'error');
     await fixture.whenStable();
     http.expectOne(logsWith({ q: 'rate', model: 'gpt-x', token_id: '1', status: 'error', limit: '50', days: '30' })).flush({ logs: [], next_cursor: null });
+    // Every endpoint the proxy records is a choice, whatever the summary saw.
+    expect(qa<HTMLOptionElement>(fixture, '#log-endpoint option').map((o) => o.value))
+      .toEqual(['', '/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/completions', '/v1/embeddings']);
+    choose(fixture, '#log-endpoint', '/v1/messages');
+    await fixture.whenStable();
+    http.expectOne(logsWith({ q: 'rate', model: 'gpt-x', endpoint: '/v1/messages', token_id: '1', status: 'error', limit: '50', days: '30' }))
+      .flush({ logs: [aLog({ endpoint: '/v1/messages' })], next_cursor: null });
     await settle(fixture);
+    expect(qa(fixture, '[data-testid=log-endpoint]').map((e) => e.textContent?.trim())).toEqual(['/v1/messages']);
 
-    // The export takes the same filters.
-    expect(q(fixture, '[data-testid=export-csv]').getAttribute('href')).toBe('/api/usage/export?days=30&format=csv&q=rate&model=gpt-x&token_id=1&status=error');
+    // The export takes the same filters (HttpParams leaves "/" as is: it is legal in a query).
+    expect(q(fixture, '[data-testid=export-csv]').getAttribute('href')).toBe('/api/usage/export?days=30&format=csv&q=rate&model=gpt-x&endpoint=/v1/messages&token_id=1&status=error');
 
     await click(fixture, button(fixture, 'Clear'));
     http.expectOne(logsWith({ limit: '50', days: '30' })).flush({ logs: [aLog()], next_cursor: null });

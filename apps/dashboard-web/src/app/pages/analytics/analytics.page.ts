@@ -58,11 +58,13 @@ export class AnalyticsPage {
   protected readonly tokenOptions = barOptions({ horizontal: true, legend: false });
 
   // Filter choices: what the selected range's summary saw.
+  /** The proxy's endpoints (a row's endpoint is one of these paths). */
+  protected readonly endpointChoices = ['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/completions', '/v1/embeddings'] as const;
   protected readonly modelChoices = computed(() => (this.summary.value()?.by_model ?? []).map((m) => m.model).sort());
   protected readonly tokenChoices = computed(() => [...(this.summary.value()?.by_token ?? [])].sort((a, b) => a.name.localeCompare(b.name)));
   protected readonly statusChoices = computed(() => (this.summary.value()?.by_status ?? []).map((s) => s.status_code).sort((a, b) => a - b));
 
-  protected readonly filters = inject(NonNullableFormBuilder).group({ q: '', model: '', token: '', status: '' });
+  protected readonly filters = inject(NonNullableFormBuilder).group({ q: '', model: '', endpoint: '', token: '', status: '' });
   /** The log filters from the form (server-side search). */
   private readonly query = signal<UsageLogQuery>({});
   /** The log follows the selected range and scope, like the charts and the export. */
@@ -103,7 +105,7 @@ export class AnalyticsPage {
       .subscribe((list) => this.log.set(list));
     // Choosing from a list searches at once; the text box searches on Enter / Search.
     const c = this.filters.controls;
-    merge(c.model.valueChanges, c.token.valueChanges, c.status.valueChanges)
+    merge(c.model.valueChanges, c.endpoint.valueChanges, c.token.valueChanges, c.status.valueChanges)
       .pipe(takeUntilDestroyed())
       .subscribe(() => this.applyFilters());
   }
@@ -127,10 +129,11 @@ export class AnalyticsPage {
 
   /** Server-side search: the form becomes the log query (blank fields are left out). */
   protected applyFilters(): void {
-    const { q, model, token, status } = this.filters.getRawValue();
+    const { q, model, endpoint, token, status } = this.filters.getRawValue();
     const query: UsageLogQuery = {};
     if (q.trim()) query.q = q.trim();
     if (model) query.model = model;
+    if (endpoint) query.endpoint = endpoint;
     if (token) query.token_id = Number(token);
     if (status) query.status = status;
     this.query.set(query);

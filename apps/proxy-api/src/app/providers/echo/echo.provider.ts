@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { ChatAnswer, ChatBody, ChatCall, ChatProvider, ClientGone } from '../chat-provider';
+import type { Capability } from '../../endpoints/endpoint';
+import { ProxyError } from '../../errors/proxy-error';
+import { ChatAnswer, ChatBody, ChatCall, ChatProvider, ClientGone, PassthroughCall } from '../chat-provider';
+import { echoEmbeddings } from './echo-embeddings';
 
 /** The text of a message: a string, or the text parts of a content array. */
 export function messageText(message: Record<string, unknown>): string {
@@ -48,8 +51,52 @@ export function echoReply(body: ChatBody): EchoReply {
   };
 }
 
-/** Built-in offline provider: a fresh install works end to end without credentials. */
+/** The prompt of a legacy completions request: a string or the strings of an array. */
+function promptText(prompt: unknown): string {
+  if (typeof prompt === 'string') return prompt;
+  if (Array.isArray(prompt)) return prompt.map((p) => (typeof p === 'string' ? p : Array.isArray(p) ? p.join(' ') : String(p))).join('\n');
+  throw ProxyError.invalidRequest('"prompt" must be a string or an array of strings.', 'prompt');
+}
+
+/**
+ * Built-in offline provider: a fresh install works end to end without credentials. It
+ * answers chat, legacy completions (the prompt echoed) and embeddings (echo-embeddings.ts);
+ * the Responses API and Anthropic Messages reach it translated to chat.
+ */
 export class EchoProvider implements ChatProvider {
+  serves(capability: Capability): boolean {
+    return capability !== 'responses';
+  }
+
+  async passthrough(call: PassthroughCall): Promise<ChatAnswer> {
+    if (call.path === '/embeddings') return { kind: 'json', status: 200, body: echoEmbeddings(call.body, call.route.name) };
+    if (call.path !== '/completions') throw ProxyError.unsupportedEndpoint(call.route.name, `/v1${call.path}`);
+    // The chat reply of a one-message conversation, in the legacy completions shape.
+    const reply = echoReply({ ...call.body, model: call.route.name, messages: [{ role: 'user', content: promptText(call.body['prompt']) }] } as ChatBody);
+    const id = `cmpl-echo-${randomUUID()}`;
+    const created = Math.floor(Date.now() / 1000);
+    const model = call.route.name;
+    const usage = { prompt_tokens: reply.promptTokens, completion_tokens: reply.completionTokens, total_tokens: reply.promptTokens + reply.completionTokens };
+    if (!call.stream) {
+      return {
+        kind: 'json', status: 200,
+        body: { id, object: 'text_completion', created, model, system_fingerprint: null, choices: [{ index: 0, text: reply.content, logprobs: null, finish_reason: reply.finishReason }], usage },
+      };
+    }
+    const signal = call.signal;
+    async function* events(): AsyncIterable<string> {
+      const chunk = (text: string, finish: string | null) => JSON.stringify({ id, object: 'text_completion', created, model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] });
+      for (const word of reply.content.match(/\s*\S+\s*|\s+/g) ?? []) {
+        await nextTick();
+        if (signal.aborted) return;
+        yield chunk(word, null);
+      }
+      yield chunk('', reply.finishReason);
+      yield JSON.stringify({ id, object: 'text_completion', created, model, choices: [], usage });
+    }
+    return { kind: 'stream', events: events() };
+  }
+
   async complete(call: ChatCall): Promise<ChatAnswer> {
     const reply = echoReply(call.body);
     const id = `chatcmpl-echo-${randomUUID()}`;

@@ -1,7 +1,8 @@
 import type { OpenAiProviderConfig } from '@lmarena-bridge/config';
 import { Dispatcher, errors as undiciErrors, Pool } from 'undici';
 import { ProxyError } from '../../errors/proxy-error';
-import { ChatAnswer, ChatCall, ChatProvider } from '../chat-provider';
+import type { Capability } from '../../endpoints/endpoint';
+import { ChatAnswer, ChatCall, ChatProvider, ClientGone, PassthroughCall } from '../chat-provider';
 import { sseDataPayloads } from './sse-events';
 import { UpstreamDeadline } from './upstream-deadline';
 
@@ -24,7 +25,7 @@ function describe(err: unknown): string {
  */
 export class OpenAiProvider implements ChatProvider {
   private readonly pool: Pool;
-  private readonly path: string;
+  private readonly base: string;
   private readonly headers: Record<string, string>;
 
   constructor(
@@ -34,7 +35,7 @@ export class OpenAiProvider implements ChatProvider {
   ) {
     const url = new URL(config.base_url);
     this.pool = new Pool(url.origin, { connections: 256, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
-    this.path = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;
+    this.base = url.pathname.replace(/\/+$/, '');
     const key = config.api_key_env ? env[config.api_key_env] : undefined;
     this.headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(key ? { authorization: `Bearer ${key}` } : {}) };
   }
@@ -43,11 +44,26 @@ export class OpenAiProvider implements ChatProvider {
     await this.pool.close();
   }
 
-  async complete(call: ChatCall): Promise<ChatAnswer> {
+  /** Chat, completions and embeddings always; the Responses API when the config says so. */
+  serves(capability: Capability): boolean {
+    return capability === 'responses' ? this.config.responses : true;
+  }
+
+  complete(call: ChatCall): Promise<ChatAnswer> {
     const body = { ...call.body, model: call.route.upstream_model };
     // Ask for the usage chunk so streams can be counted; the proxy hides it again from
     // clients that did not ask for it.
     if (call.stream) body.stream_options = { ...(call.body.stream_options ?? {}), include_usage: true };
+    return this.post('/chat/completions', body, call.stream, call.signal, call.requestId);
+  }
+
+  passthrough(call: PassthroughCall): Promise<ChatAnswer> {
+    const body: Record<string, unknown> = { ...call.body, model: call.route.upstream_model };
+    if (call.stream && call.path === '/completions') body['stream_options'] = { ...((call.body['stream_options'] as object | undefined) ?? {}), include_usage: true };
+    return this.post(call.path, body, call.stream, call.signal, call.requestId);
+  }
+
+  private async post(path: string, body: object, stream: boolean, signal: ClientGone, requestId?: string): Promise<ChatAnswer> {
     let payload: string;
     try {
       payload = JSON.stringify(body);
@@ -56,13 +72,13 @@ export class OpenAiProvider implements ChatProvider {
       // size): the client's body is at fault, not the upstream.
       throw ProxyError.invalidRequest('The request body is nested too deeply to be forwarded.');
     }
-    const deadline = new UpstreamDeadline(this.config.timeout_ms, call.signal);
+    const deadline = new UpstreamDeadline(this.config.timeout_ms, signal);
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
-        path: this.path,
+        path: this.base + path,
         method: 'POST',
-        headers: call.requestId ? { ...this.headers, 'x-request-id': call.requestId } : this.headers,
+        headers: requestId ? { ...this.headers, 'x-request-id': requestId } : this.headers,
         body: payload,
         signal: deadline,
         // undici's headers timer stays as a backstop; the deadline fires first.
@@ -75,7 +91,12 @@ export class OpenAiProvider implements ChatProvider {
       deadline.done();
     }
     const contentType = String(response.headers['content-type'] ?? '');
-    if (call.stream && response.statusCode === 200 && contentType.includes('text/event-stream')) {
+    if (response.statusCode === 401 || response.statusCode === 403) {
+      // The proxy's own key was refused: the client's token is fine, the configuration is not.
+      response.body.destroy();
+      throw ProxyError.upstreamCredentials(this.name, response.statusCode, this.config.api_key_env);
+    }
+    if (stream && response.statusCode === 200 && contentType.includes('text/event-stream')) {
       return { kind: 'stream', events: this.events(response.body) };
     }
     const raw = await this.readAll(response.body);
@@ -89,7 +110,7 @@ export class OpenAiProvider implements ChatProvider {
       }
       throw ProxyError.upstream(`The upstream "${this.name}" answered with invalid JSON.`);
     }
-    if (response.statusCode < 400 && call.stream) {
+    if (response.statusCode < 400 && stream) {
       throw ProxyError.upstream(`The upstream "${this.name}" answered a streaming request without an event stream.`);
     }
     if (typeof parsed !== 'object' || parsed === null) throw ProxyError.upstream(`The upstream "${this.name}" answered with an unexpected JSON value.`);
