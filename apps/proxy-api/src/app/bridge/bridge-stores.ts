@@ -1,3 +1,4 @@
+import type { BridgeBrowserState } from '@lmarena-bridge/bridge';
 import type { SiteModel } from '../providers/lmarena/bridge-transport';
 
 /**
@@ -18,21 +19,8 @@ export interface BridgeModelStore {
   saveReported(models: SiteModel[], at: number): Promise<unknown>;
 }
 
-/** One connected browser as the dashboard shows it. */
-export interface BrowserStateRow {
-  browserId: string;
-  /** The proxy process holding the socket (rows of a stopped process are removed by it). */
-  instanceId: string;
-  /** The bridge key it authenticated with; null for the configured shared secret. */
-  keyId: number | null;
-  origin: string;
-  version: string;
-  connectedAt: number;
-  inFlight: number;
-  lastError: string | null;
-  /** When the proxy last wrote the row (the heartbeat keeps it fresh while the socket lives). */
-  seenAt: number;
-}
+/** One connected browser as the dashboard shows it: the bridge library's row. */
+export type BrowserStateRow = BridgeBrowserState;
 
 export interface BrowserStateStore {
   upsert(row: BrowserStateRow): Promise<unknown>;

@@ -6,10 +6,11 @@ import { chatToMessage } from '../translate/anthropic/anthropic-answer';
 import { ANTHROPIC_ERRORS, anthropicError } from '../translate/anthropic/anthropic-errors';
 import { anthropicToChat } from '../translate/anthropic/anthropic-request';
 import { AnthropicStream } from '../translate/anthropic/anthropic-stream';
-import type { ChatChunk, ChatCompletion } from '../translate/chat-types';
+import type { ChatCompletion } from '../translate/chat-types';
 import type { AnswerShape, Endpoint, Exchange, ParsedRequest } from './endpoint';
+import { translatedFrames } from './translated-frames';
 import { modelAndStream } from './request-fields';
-import { noteFirstToken, noteStreamError, noteUsage, parseEvent } from './usage-fields';
+import { noteUsage } from './usage-fields';
 
 /** A chat answer translated to Anthropic Messages (translate/anthropic). */
 class MessagesFromChatShape implements AnswerShape {
@@ -30,20 +31,8 @@ class MessagesFromChatShape implements AnswerShape {
     return chatToMessage(body as ChatCompletion, this.publicModel);
   }
 
-  async *frames(payloads: AsyncIterable<string>, note: UsageNote): AsyncIterable<string> {
-    let started = false;
-    for await (const payload of payloads) {
-      const chunk = parseEvent(payload) as ChatChunk & Record<string, unknown>;
-      noteUsage(note, chunk.usage);
-      noteStreamError(note, chunk);
-      if (chunk.error) throw ProxyError.upstream(typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream stream error');
-      noteFirstToken(note, chunk.choices?.some((c) => typeof c.delta?.content === 'string' && c.delta.content !== '') === true);
-      const frames = started ? [] : this.stream.start();
-      started = true;
-      frames.push(...this.stream.chunk(chunk));
-      if (frames.length > 0) yield frames.join('');
-    }
-    yield [...(started ? [] : this.stream.start()), ...this.stream.end()].join('');
+  frames(payloads: AsyncIterable<string>, note: UsageNote): AsyncIterable<string> {
+    return translatedFrames(payloads, note, this.stream);
   }
 
   streamError(err: ProxyError): string {

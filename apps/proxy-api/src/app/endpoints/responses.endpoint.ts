@@ -2,12 +2,13 @@ import type { ModelRoute } from '@lmarena-bridge/config';
 import type { UsageNote } from '@lmarena-bridge/usage';
 import { ProxyError } from '../errors/proxy-error';
 import type { ChatProvider } from '../providers/chat-provider';
-import type { ChatChunk, ChatCompletion } from '../translate/chat-types';
+import type { ChatCompletion } from '../translate/chat-types';
 import { sseFrame } from '../translate/chat-types';
 import { responsesToChat } from '../translate/responses/responses-request';
 import { chatToResponse } from '../translate/responses/responses-answer';
 import { ResponsesStream } from '../translate/responses/responses-stream';
 import type { AnswerShape, Endpoint, Exchange, ParsedRequest } from './endpoint';
+import { translatedFrames } from './translated-frames';
 import { OPENAI_ERRORS } from './openai-errors';
 import { passthrough } from './passthrough.endpoints';
 import { isObject, modelAndStream } from './request-fields';
@@ -76,20 +77,8 @@ class ResponsesFromChatShape implements AnswerShape {
     return chatToResponse(body as ChatCompletion, this.request, this.publicModel);
   }
 
-  async *frames(payloads: AsyncIterable<string>, note: UsageNote): AsyncIterable<string> {
-    let started = false;
-    for await (const payload of payloads) {
-      const chunk = parseEvent(payload) as ChatChunk & Record<string, unknown>;
-      noteUsage(note, chunk.usage);
-      noteStreamError(note, chunk);
-      if (chunk.error) throw ProxyError.upstream(typeof chunk.error.message === 'string' ? chunk.error.message : 'upstream stream error');
-      noteFirstToken(note, chunk.choices?.some((c) => typeof c.delta?.content === 'string' && c.delta.content !== '') === true);
-      const frames = started ? [] : this.stream.start();
-      started = true;
-      frames.push(...this.stream.chunk(chunk));
-      if (frames.length > 0) yield frames.join('');
-    }
-    yield [...(started ? [] : this.stream.start()), ...this.stream.end()].join('');
+  frames(payloads: AsyncIterable<string>, note: UsageNote): AsyncIterable<string> {
+    return translatedFrames(payloads, note, this.stream);
   }
 
   streamError(err: ProxyError): string {
