@@ -54,7 +54,7 @@ describe('the proxy\'s OpenAPI document (GET /docs-json)', () => {
       // Either header: Anthropic's SDKs send x-api-key, others a Bearer token.
       'POST /v1/messages': expect.arrayContaining([{ bearer: [] }, { 'x-api-key': [] }]),
     });
-    expect(doc.paths['/v1/messages'].post.security).toHaveLength(2);
+    expect(doc.paths['/v1/messages']['post'].security).toHaveLength(2);
   });
 
   it('tags each endpoint by its API and lists its error answers', () => {
@@ -62,8 +62,8 @@ describe('the proxy\'s OpenAPI document (GET /docs-json)', () => {
     expect([tags('/v1/embeddings'), tags('/v1/completions'), tags('/v1/responses'), tags('/v1/messages'), tags('/v1/models/{id}', 'get')])
       .toEqual([['embeddings'], ['completions'], ['responses'], ['anthropic'], ['models']]);
     for (const path of ['/v1/embeddings', '/v1/completions', '/v1/responses', '/v1/messages']) {
-      expect({ path, codes: Object.keys(doc.paths[path].post.responses) }).toEqual({ path, codes: expect.arrayContaining(['200', '400', '401', '404']) });
+      expect({ path, codes: Object.keys(doc.paths[path]['post'].responses) }).toEqual({ path, codes: expect.arrayContaining(['200', '400', '401', '404']) });
     }
-    expect(Object.keys(doc.paths['/v1/models/{id}'].get.responses)).toEqual(['200', '404']);
+    expect(Object.keys(doc.paths['/v1/models/{id}']['get'].responses)).toEqual(['200', '404']);
   });
 });
