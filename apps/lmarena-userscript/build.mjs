@@ -12,7 +12,7 @@ const outfile = outfileArg > 0 ? resolve(process.argv[outfileArg + 1]) : join(wo
 
 const versionSource = readFileSync(join(projectDir, 'src/lib/version.ts'), 'utf8');
 const version = /export const VERSION = '([^']+)'/.exec(versionSource)?.[1];
-if (!version) throw new Error('src/lib/version.ts: no `export const VERSION = \'…\'` found');
+if (!version) throw new Error("src/lib/version.ts: no `export const VERSION = '…'` found");
 
 const header = [
   '// ==UserScript==',

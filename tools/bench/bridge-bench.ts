@@ -46,10 +46,14 @@ function startDirect(): Promise<{ url: string; close(): Promise<void> }> {
       res.end();
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((done) => server.close(() => done())),
-  })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      }),
+    ),
+  );
 }
 
 /** Time to the last byte of one request, in ms. */
@@ -65,12 +69,14 @@ async function timed(url: string, body: string, headers: Record<string, string>)
 async function run(concurrency: number, total: number, one: () => Promise<number>): Promise<number[]> {
   const latencies: number[] = [];
   let started = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (started < total) {
-      started++;
-      latencies.push(await one());
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (started < total) {
+        started++;
+        latencies.push(await one());
+      }
+    }),
+  );
   return latencies;
 }
 
@@ -99,9 +105,19 @@ async function main(): Promise<void> {
   // The fake browser keeps every frame it receives; a benchmark's worth is a few MB at most.
   try {
     const auth = { authorization: `Bearer ${API_KEY}` };
-    const viaBridge = (n: number) => () => timed(`${proxy.url}/v1/chat/completions`, JSON.stringify({ model: `bench-${n}`, stream: true, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] }), auth);
+    const viaBridge = (n: number) => () =>
+      timed(
+        `${proxy.url}/v1/chat/completions`,
+        JSON.stringify({ model: `bench-${n}`, stream: true, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] }),
+        auth,
+      );
     const viaDirect = (n: number) => () => timed(`${direct.url}/site/${n}`, '{}', {});
-    const viaEcho = () => timed(`${proxy.url}/v1/chat/completions`, JSON.stringify({ model: 'echo', stream: true, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] }), auth);
+    const viaEcho = () =>
+      timed(
+        `${proxy.url}/v1/chat/completions`,
+        JSON.stringify({ model: 'echo', stream: true, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }] }),
+        auth,
+      );
     // Warm-up: JIT, the proxy's tokenizer (loaded on first use), connection pools.
     for (const n of SIZES) {
       await run(16, 200, viaBridge(n));
@@ -124,9 +140,14 @@ async function main(): Promise<void> {
       const perRequest = m[`bridge ${small}`] - m[`direct ${small}`];
       const perChunk = (m[`bridge ${large}`] - m[`bridge ${small}`] - (m[`direct ${large}`] - m[`direct ${small}`])) / (large - small);
       console.log(`\n${concurrency} concurrent stream${concurrency === 1 ? '' : 's'} (${requests} requests per size and round)`);
-      for (const n of SIZES) console.log(`  ${String(n).padStart(2)} chunk${n === 1 ? ' ' : 's'}: via bridge p50 ${m[`bridge ${n}`].toFixed(3)} ms, direct p50 ${m[`direct ${n}`].toFixed(3)} ms`);
+      for (const n of SIZES)
+        console.log(
+          `  ${String(n).padStart(2)} chunk${n === 1 ? ' ' : 's'}: via bridge p50 ${m[`bridge ${n}`].toFixed(3)} ms, direct p50 ${m[`direct ${n}`].toFixed(3)} ms`,
+        );
       console.log(`  proxy alone (echo provider, stream) p50 ${m['echo'].toFixed(3)} ms`);
-      console.log(`  added per request: ${perRequest.toFixed(3)} ms (of which beyond the proxy's own cost: ${(m[`bridge ${small}`] - m['echo']).toFixed(3)} ms); added per chunk: ${(perChunk * 1000).toFixed(1)} µs`);
+      console.log(
+        `  added per request: ${perRequest.toFixed(3)} ms (of which beyond the proxy's own cost: ${(m[`bridge ${small}`] - m['echo']).toFixed(3)} ms); added per chunk: ${(perChunk * 1000).toFixed(1)} µs`,
+      );
     }
   } finally {
     await browser.close();

@@ -13,7 +13,14 @@
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import type { Page } from 'playwright-core';
-import { allowLocalNetwork, filledUserscript, freePort, installUserscript, launchArenaChromium, openConnectedTab } from '../../apps/e2e/src/support/arena-browser';
+import {
+  allowLocalNetwork,
+  filledUserscript,
+  freePort,
+  installUserscript,
+  launchArenaChromium,
+  openConnectedTab,
+} from '../../apps/e2e/src/support/arena-browser';
 import { FAKE_MODELS, FakeArena, RecordedRequest, siteLine, startFakeArena } from '../../apps/e2e/src/support/fake-arena';
 import { startStack } from '../../apps/e2e/src/support/stack';
 
@@ -62,31 +69,48 @@ function directBatch(page: Page, markers: string[]): Promise<Timing[]> {
   const bodies = markers.map((marker) => ({
     marker,
     body: {
-      id: uuidv7(), mode: 'direct', modelAId: MODEL.id, userMessageId: uuidv7(), modelAMessageId: uuidv7(), modelBMessageId: uuidv7(),
-      userMessage: { content: `user: ${marker}`, experimental_attachments: [], metadata: {} }, modality: 'chat',
+      id: uuidv7(),
+      mode: 'direct',
+      modelAId: MODEL.id,
+      userMessageId: uuidv7(),
+      modelAMessageId: uuidv7(),
+      modelBMessageId: uuidv7(),
+      userMessage: { content: `user: ${marker}`, experimental_attachments: [], metadata: {} },
+      modality: 'chat',
     },
   }));
-  return page.evaluate(async ({ bodies, words, path }) => {
-    const enterprise = (window as unknown as { grecaptcha: { enterprise: { execute(k: string, o: { action: string }): Promise<string> } } }).grecaptcha.enterprise;
-    const key = /render=([\w-]+)/.exec(document.querySelector<HTMLScriptElement>('script[src*="enterprise.js"]')?.src ?? '')?.[1] ?? '';
-    return Promise.all(bodies.map(async ({ marker, body }) => {
-      const startedAt = Date.now();
-      const token = await enterprise.execute(key, { action: 'chat_submit' });
-      const res = await fetch(path, { method: 'POST', credentials: 'include', headers: { 'Content-Type': 'text/plain;charset=UTF-8' }, body: JSON.stringify({ ...body, recaptchaV3Token: token }) });
-      if (!res.ok || !res.body) throw new Error(`direct fetch answered ${res.status}`);
-      const reader = res.body.getReader();
-      const decoder = new TextDecoder();
-      const receivedAt: number[] = [];
-      let text = '';
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        text += decoder.decode(value, { stream: true });
-        while (receivedAt.length < words.length && text.includes(`a0:"${words[receivedAt.length]}"`)) receivedAt.push(Date.now());
-      }
-      return { marker, startedAt, receivedAt };
-    }));
-  }, { bodies, words: WORDS, path: PATH });
+  return page.evaluate(
+    async ({ bodies, words, path }) => {
+      const enterprise = (window as unknown as { grecaptcha: { enterprise: { execute(k: string, o: { action: string }): Promise<string> } } }).grecaptcha
+        .enterprise;
+      const key = /render=([\w-]+)/.exec(document.querySelector<HTMLScriptElement>('script[src*="enterprise.js"]')?.src ?? '')?.[1] ?? '';
+      return Promise.all(
+        bodies.map(async ({ marker, body }) => {
+          const startedAt = Date.now();
+          const token = await enterprise.execute(key, { action: 'chat_submit' });
+          const res = await fetch(path, {
+            method: 'POST',
+            credentials: 'include',
+            headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+            body: JSON.stringify({ ...body, recaptchaV3Token: token }),
+          });
+          if (!res.ok || !res.body) throw new Error(`direct fetch answered ${res.status}`);
+          const reader = res.body.getReader();
+          const decoder = new TextDecoder();
+          const receivedAt: number[] = [];
+          let text = '';
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            text += decoder.decode(value, { stream: true });
+            while (receivedAt.length < words.length && text.includes(`a0:"${words[receivedAt.length]}"`)) receivedAt.push(Date.now());
+          }
+          return { marker, startedAt, receivedAt };
+        }),
+      );
+    },
+    { bodies, words: WORDS, path: PATH },
+  );
 }
 
 async function bridgedOne(client: OpenAI, marker: string): Promise<Timing> {
@@ -149,8 +173,12 @@ async function main(): Promise<void> {
     await directBatch(page, markers(4));
     await Promise.all(markers(4).map((m) => bridgedOne(client, m)));
 
-    console.log(`LMArena bridge overhead (Chromium ${browser.version()}, Node ${process.version}; ${CHUNKS} lines per answer, ${CHUNK_DELAY_MS} ms apart; median of ${ROUNDS} rounds)`);
-    console.log(`  ${'streams'.padEnd(9)}${'direct ms'.padStart(11)}${'bridged ms'.padStart(12)}${'added/request'.padStart(15)}${'chunk direct'.padStart(14)}${'chunk bridged'.padStart(15)}${'added/chunk'.padStart(13)}`);
+    console.log(
+      `LMArena bridge overhead (Chromium ${browser.version()}, Node ${process.version}; ${CHUNKS} lines per answer, ${CHUNK_DELAY_MS} ms apart; median of ${ROUNDS} rounds)`,
+    );
+    console.log(
+      `  ${'streams'.padEnd(9)}${'direct ms'.padStart(11)}${'bridged ms'.padStart(12)}${'added/request'.padStart(15)}${'chunk direct'.padStart(14)}${'chunk bridged'.padStart(15)}${'added/chunk'.padStart(13)}`,
+    );
     for (const concurrency of CONCURRENCY) {
       const direct: Timing[] = [];
       const bridged: Timing[] = [];
@@ -163,7 +191,9 @@ async function main(): Promise<void> {
       const d = figuresOf(arena, direct);
       const b = figuresOf(arena, bridged);
       const f = (x: number, w: number) => x.toFixed(1).padStart(w);
-      console.log(`  ${String(concurrency).padEnd(9)}${f(d.total, 11)}${f(b.total, 12)}${f(b.total - d.total, 15)}${f(d.chunkLatency, 14)}${f(b.chunkLatency, 15)}${f(b.chunkLatency - d.chunkLatency, 13)}`);
+      console.log(
+        `  ${String(concurrency).padEnd(9)}${f(d.total, 11)}${f(b.total, 12)}${f(b.total - d.total, 15)}${f(d.chunkLatency, 14)}${f(b.chunkLatency, 15)}${f(b.chunkLatency - d.chunkLatency, 13)}`,
+      );
     }
   } finally {
     await browser.close();

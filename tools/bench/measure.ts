@@ -23,7 +23,13 @@ export interface Figures {
 /** Throughput and latency under `connections` concurrent keep-alive clients. */
 export async function load(url: string, body: string, headers: Record<string, string>, connections: number, seconds: number): Promise<Figures> {
   const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json', ...headers }, connections, duration: seconds });
-  return { rps: result.requests.average, requests: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
+  return {
+    rps: result.requests.average,
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+  };
 }
 
 /**

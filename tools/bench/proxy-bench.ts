@@ -75,7 +75,12 @@ async function main(): Promise<void> {
   const [proxy, dashboard] = await Promise.all([startServer('proxy-api', dir.configPath, env), startServer('dashboard-api', dir.configPath, env)]);
   // One core for the load generator and the upstream (this process) and the idle dashboard,
   // the other for the server under test: passthrough and proxy get the same deal.
-  const pinned = [pinToCpu(process.pid, 0), pinToCpu(dashboard.process.pid ?? -1, 0), pinToCpu(passthrough.pid ?? -1, 1), pinToCpu(proxy.process.pid ?? -1, 1)].every(Boolean);
+  const pinned = [
+    pinToCpu(process.pid, 0),
+    pinToCpu(dashboard.process.pid ?? -1, 0),
+    pinToCpu(passthrough.pid ?? -1, 1),
+    pinToCpu(proxy.process.pid ?? -1, 1),
+  ].every(Boolean);
   try {
     const client = new DashboardClient(dashboard.url);
     await client.signUp('bench', 'correct horse battery', true);
@@ -88,7 +93,9 @@ async function main(): Promise<void> {
       proxy: { url: `${proxy.url}/v1/chat/completions`, headers: auth, body: (s: string) => s, pid: proxy.process.pid },
     };
     console.log(`LMArena Bridge proxy benchmark (${SECONDS} s per run, median of ${ROUNDS} rounds, Node ${process.version})`);
-    console.log(pinned ? 'Load generator and upstream pinned to CPU 0, server under test to CPU 1.' : 'Could not pin processes to CPUs (taskset): figures are noisier.');
+    console.log(
+      pinned ? 'Load generator and upstream pinned to CPU 0, server under test to CPU 1.' : 'Could not pin processes to CPUs (taskset): figures are noisier.',
+    );
     console.log('"cpu µs/req": CPU time (user + system) the server process spent per request.');
     // Warm every target up (JIT, connection pools) with both request kinds before measuring.
     for (const t of Object.values(targets)) {
@@ -109,16 +116,24 @@ async function main(): Promise<void> {
       }
       const figures = Object.fromEntries(Object.entries(rounds).map(([name, r]) => [name, medianFigures(r)]));
       const ratios = rounds['proxy'].map((p, i) => Math.round((p.rps / rounds['passthrough'][i].rps) * 100));
-      console.log(`\n${scenario.name}\n  ${''.padEnd(22)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu µs/req'.padStart(11)}${'failed'.padStart(7)}`);
+      console.log(
+        `\n${scenario.name}\n  ${''.padEnd(22)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu µs/req'.padStart(11)}${'failed'.padStart(7)}`,
+      );
       for (const [name, f] of Object.entries(figures)) console.log(row(name, f));
       const p = figures['proxy'];
       // Rounds are paired (the targets take turns), so the ratio is the median of the rounds' ratios.
-      console.log(`  proxy / passthrough: req/s ${`${median(ratios)}%`.padStart(6)} (rounds: ${ratios.join(', ')} %)   proxy / upstream: req/s ${pct(p.rps, figures['upstream'].rps)}`);
+      console.log(
+        `  proxy / passthrough: req/s ${`${median(ratios)}%`.padStart(6)} (rounds: ${ratios.join(', ')} %)   proxy / upstream: req/s ${pct(p.rps, figures['upstream'].rps)}`,
+      );
       const pass = figures['passthrough'];
       if (p.cpuMicros !== null && pass.cpuMicros !== null) {
-        console.log(`  CPU per request: proxy ${p.cpuMicros.toFixed(0)} µs, passthrough ${pass.cpuMicros.toFixed(0)} µs (${(p.cpuMicros / pass.cpuMicros).toFixed(2)}x)`);
+        console.log(
+          `  CPU per request: proxy ${p.cpuMicros.toFixed(0)} µs, passthrough ${pass.cpuMicros.toFixed(0)} µs (${(p.cpuMicros / pass.cpuMicros).toFixed(2)}x)`,
+        );
       }
-      console.log(`  added p50 latency: ${(p.p50 - figures['passthrough'].p50).toFixed(3)} ms vs passthrough, ${(p.p50 - figures['upstream'].p50).toFixed(3)} ms vs upstream`);
+      console.log(
+        `  added p50 latency: ${(p.p50 - figures['passthrough'].p50).toFixed(3)} ms vs passthrough, ${(p.p50 - figures['upstream'].p50).toFixed(3)} ms vs upstream`,
+      );
     }
   } finally {
     await Promise.all([proxy.stop(), dashboard.stop()]);

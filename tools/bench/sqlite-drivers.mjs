@@ -33,16 +33,27 @@ const TOKEN_SEL = 'SELECT id, user_id, revoked_at, expires_at FROM api_tokens WH
 
 // Deterministic PRNG so both drivers get identical data and lookup order.
 function rng(seed) {
-  return () => ((seed = (Math.imul(seed ^ (seed >>> 15), 1 | (seed = (seed + 0x6d2b79f5) | 0)) >>> 0)), seed / 2 ** 32);
+  return () => ((seed = Math.imul(seed ^ (seed >>> 15), 1 | (seed = (seed + 0x6d2b79f5) | 0)) >>> 0), seed / 2 ** 32);
 }
 const MODELS = ['gpt-4o', 'claude-sonnet-4', 'llama-3.1-70b', 'qwen-2.5-coder'];
 function usageRows(n, seed) {
   const r = rng(seed);
   return Array.from({ length: n }, (_, i) => {
     const ok = r() > 0.05;
-    return [1_700_000_000_000 + i, 1 + Math.floor(r() * 50), 1 + Math.floor(r() * 500), MODELS[i % 4],
-      i % 3 ? '/v1/chat/completions' : '/v1/messages', i % 2, ok ? 200 : 429, Math.floor(r() * 5000),
-      Math.floor(r() * 800), Math.floor(r() * 4000), Math.floor(r() * 1000), ok ? null : 'rate limited by upstream'];
+    return [
+      1_700_000_000_000 + i,
+      1 + Math.floor(r() * 50),
+      1 + Math.floor(r() * 500),
+      MODELS[i % 4],
+      i % 3 ? '/v1/chat/completions' : '/v1/messages',
+      i % 2,
+      ok ? 200 : 429,
+      Math.floor(r() * 5000),
+      Math.floor(r() * 800),
+      Math.floor(r() * 4000),
+      Math.floor(r() * 1000),
+      ok ? null : 'rate limited by upstream',
+    ];
   });
 }
 
@@ -82,7 +93,8 @@ const open = (driver, file) => (driver === 'sqlite3' ? openSqlite3(file) : openB
 // Insert rows in one transaction with a prepared statement (prepared outside the clock); returns ms.
 async function bulkInsert(driver, db, sql, rows) {
   if (driver === 'sqlite3') {
-    const ins = await db.prepare(sql), t0 = now();
+    const ins = await db.prepare(sql),
+      t0 = now();
     await db.exec('BEGIN');
     for (const row of rows) await ins.run(row);
     await db.exec('COMMIT');
@@ -90,8 +102,11 @@ async function bulkInsert(driver, db, sql, rows) {
     await ins.finalize();
     return ms;
   }
-  const ins = db.prepare(sql), t0 = now();
-  db.transaction(() => { for (const row of rows) ins.run(row); })();
+  const ins = db.prepare(sql),
+    t0 = now();
+  db.transaction(() => {
+    for (const row of rows) ins.run(row);
+  })();
   return now() - t0;
 }
 
@@ -108,14 +123,19 @@ async function scenarioA(driver, dir) {
 }
 
 const HASHES = Array.from({ length: 10_000 }, (_, i) => createHash('sha256').update(`sk-test-${i}`).digest('hex'));
-const LOOKUPS = (() => { const r = rng(7); return Array.from({ length: 100_000 }, () => HASHES[Math.floor(r() * HASHES.length)]); })();
+const LOOKUPS = (() => {
+  const r = rng(7);
+  return Array.from({ length: 100_000 }, () => HASHES[Math.floor(r() * HASHES.length)]);
+})();
 const TOKEN_ROWS = HASHES.map((h, i) => [i + 1, 1 + (i % 50), h, i % 10 === 0 ? 1_700_000_000 : null, 1_900_000_000]);
 
 async function scenarioB(driver, dir) {
   const db = await open(driver, join(dir, `b-${driver}.db`));
   await db.exec(TOKEN_DDL);
   await bulkInsert(driver, db, 'INSERT INTO api_tokens VALUES (?,?,?,?,?)', TOKEN_ROWS);
-  let misses = 0, t0, ms;
+  let misses = 0,
+    t0,
+    ms;
   if (driver === 'sqlite3') {
     const sel = await db.prepare(TOKEN_SEL);
     t0 = now();
@@ -133,20 +153,44 @@ async function scenarioB(driver, dir) {
   return { ms, perSec: (LOOKUPS.length / ms) * 1000 };
 }
 
-const BATCHES = 200, BATCH = 50, PROCS = 2;
+const BATCHES = 200,
+  BATCH = 50,
+  PROCS = 2;
 async function child(driver, file) {
   const rows = usageRows(BATCH, process.pid);
   let busy = 0;
   const isBusy = (e) => e && (e.code === 'SQLITE_BUSY' || /SQLITE_BUSY/.test(e.message));
-  const db = await open(driver, file), ins = await db.prepare(USAGE_INS);
-  const batch = driver === 'sqlite3'
-    ? async () => { await db.exec('BEGIN IMMEDIATE'); for (const r of rows) await ins.run(r); await db.exec('COMMIT'); }
-    : db.transaction(() => { for (const r of rows) ins.run(r); }).immediate;
-  await new Promise((ok) => { process.once('message', ok); process.send({ ready: true }); });
+  const db = await open(driver, file),
+    ins = await db.prepare(USAGE_INS);
+  const batch =
+    driver === 'sqlite3'
+      ? async () => {
+          await db.exec('BEGIN IMMEDIATE');
+          for (const r of rows) await ins.run(r);
+          await db.exec('COMMIT');
+        }
+      : db.transaction(() => {
+          for (const r of rows) ins.run(r);
+        }).immediate;
+  await new Promise((ok) => {
+    process.once('message', ok);
+    process.send({ ready: true });
+  });
   for (let b = 0; b < BATCHES; b++) {
-    for (;;) { // on SQLITE_BUSY: count it, roll back if needed, retry the batch
-      try { await batch(); break; } catch (e) { if (!isBusy(e)) throw e; busy++; }
-      try { await db.exec('ROLLBACK'); } catch { /* no open transaction */ }
+    for (;;) {
+      // on SQLITE_BUSY: count it, roll back if needed, retry the batch
+      try {
+        await batch();
+        break;
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+        busy++;
+      }
+      try {
+        await db.exec('ROLLBACK');
+      } catch {
+        /* no open transaction */
+      }
     }
   }
   if (driver === 'sqlite3') await ins.finalize();
@@ -166,7 +210,8 @@ async function scenarioC(driver, dir) {
   const results = await Promise.all(kids.map(msg));
   const ms = now() - t0;
   await Promise.all(exited);
-  const check = openBetter(file), count = check.prepare('SELECT count(*) AS n FROM usage_logs').get().n;
+  const check = openBetter(file),
+    count = check.prepare('SELECT count(*) AS n FROM usage_logs').get().n;
   check.close();
   const expected = PROCS * BATCHES * BATCH;
   if (count !== expected) throw new Error(`${driver}: final row count ${count} != ${expected}`);
@@ -176,10 +221,11 @@ async function scenarioC(driver, dir) {
 // ---- main -------------------------------------------------------------------------------------
 async function main() {
   if (process.argv[2] === 'child') return child(process.argv[3], process.argv[4]);
-  if (!process.env.SQLITE3_MODULE)
-    return console.log('skipped: set SQLITE3_MODULE=/tmp/x/node_modules/sqlite3 (npm i --prefix /tmp/x sqlite3@6.0.1)');
+  if (!process.env.SQLITE3_MODULE) return console.log('skipped: set SQLITE3_MODULE=/tmp/x/node_modules/sqlite3 (npm i --prefix /tmp/x sqlite3@6.0.1)');
   const v = (p) => require(join(p, 'package.json')).version;
-  console.log(`node ${process.version} | sqlite3 ${v(resolve(process.env.SQLITE3_MODULE))} | better-sqlite3 ${v(require.resolve('better-sqlite3').replace(/lib[/\\].*$/, ''))}`);
+  console.log(
+    `node ${process.version} | sqlite3 ${v(resolve(process.env.SQLITE3_MODULE))} | better-sqlite3 ${v(require.resolve('better-sqlite3').replace(/lib[/\\].*$/, ''))}`,
+  );
   const dir = mkdtempSync(join(tmpdir(), 'sqlite-bench-'));
   const res = {};
   try {
@@ -198,7 +244,8 @@ async function main() {
     ['c. SQLITE_BUSY errors', (r) => r.c.busy, false],
     ['c. final row count', (r) => r.c.count, false],
   ].map(([name, get, ratio = true]) => {
-    const s = get(res.sqlite3), b = get(res['better-sqlite3']);
+    const s = get(res.sqlite3),
+      b = get(res['better-sqlite3']);
     return [name, f(s), f(b), ratio ? `${(s / b).toFixed(2)}x` : '-'];
   });
   const table = [['scenario', 'sqlite3', 'better-sqlite3', 'ratio (sqlite3/bs3)'], ...rows];
@@ -207,4 +254,7 @@ async function main() {
   console.log([line(table[0]), w.map((n) => '-'.repeat(n)).join('-|-'), ...rows.map(line)].join('\n'));
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -48,9 +48,14 @@ async function measure(label: string, dataSource: DataSource, runs: number): Pro
   const [top] = await dataSource.query('SELECT user_id, COUNT(*) AS n FROM usage_daily GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1');
   const models: Array<{ model: string }> = await dataSource.query('SELECT DISTINCT model FROM usage_daily ORDER BY model');
   const model = models[1]?.model ?? models[0]?.model ?? 'echo';
-  console.log(`\n${label}: ${Number(n).toLocaleString('en')} raw rows, ${Number(d).toLocaleString('en')} usage_daily rows, ${Number(l).toLocaleString('en')} usage_daily_latency rows`);
+  console.log(
+    `\n${label}: ${Number(n).toLocaleString('en')} raw rows, ${Number(d).toLocaleString('en')} usage_daily rows, ${Number(l).toLocaleString('en')} usage_daily_latency rows`,
+  );
   console.log(`  ${'query'.padEnd(52)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}`);
-  const scopes: Array<[string, UsageScope]> = [[`user ${top?.user_id}`, { userId: Number(top?.user_id ?? 1) }], ['scope=all', 'all']];
+  const scopes: Array<[string, UsageScope]> = [
+    [`user ${top?.user_id}`, { userId: Number(top?.user_id ?? 1) }],
+    ['scope=all', 'all'],
+  ];
   for (const [who, scope] of scopes) {
     let deepCursor: string | null = null;
     for (let i = 0; i < 50; i++) deepCursor = (await logs.page({ cursor: deepCursor }, scope)).next_cursor;
@@ -81,7 +86,11 @@ async function seeded(db: TestDatabase, options: { rows: number; days: number; t
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      rows: { type: 'string' }, days: { type: 'string' }, tokens: { type: 'string' }, models: { type: 'string' }, runs: { type: 'string' },
+      rows: { type: 'string' },
+      days: { type: 'string' },
+      tokens: { type: 'string' },
+      models: { type: 'string' },
+      runs: { type: 'string' },
       'database-url': { type: 'string' },
     },
   });
@@ -119,6 +128,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
 });

@@ -43,7 +43,6 @@ export interface SeedResult {
 
 const MODEL_NAMES = ['gpt-4o', 'claude-3-5-sonnet', 'gemini-1.5-pro', 'llama-3.1-70b', 'mistral-large', 'deepseek-v3', 'qwen-2.5-72b', 'o1-mini'];
 
-
 /** Picks by weight: `weights` need not sum to 1. */
 function weighted<T>(random: () => number, items: ReadonlyArray<readonly [T, number]>): () => T {
   const total = items.reduce((s, [, w]) => s + w, 0);
@@ -56,7 +55,16 @@ function weighted<T>(random: () => number, items: ReadonlyArray<readonly [T, num
 
 /** Statuses as the proxy records them (4xx after authentication, 499 client gone, 5xx upstream). */
 const STATUSES: ReadonlyArray<readonly [number, number]> = [
-  [200, 930], [400, 15], [403, 5], [404, 5], [429, 20], [499, 10], [500, 5], [502, 7], [503, 2], [504, 1],
+  [200, 930],
+  [400, 15],
+  [403, 5],
+  [404, 5],
+  [429, 20],
+  [499, 10],
+  [500, 5],
+  [502, 7],
+  [503, 2],
+  [504, 1],
 ];
 const ERROR_MESSAGES: Record<number, string> = {
   400: "Invalid request: 'messages' must be a non-empty array",
@@ -81,18 +89,32 @@ export async function seedUsage(dataSource: DataSource, options: SeedOptions, pr
   const password = randomBytes(12).toString('base64url');
   const users = dataSource.getRepository(UserEntity);
   const created = new Date(now - days * DAY_MS);
-  const user = await users.save(users.create({
-    username, email: `${username}@example.com`, passwordHash: await hashPassword(password), role: 'user', disabled: false,
-    createdAt: created, updatedAt: created, lastLoginAt: null,
-  }));
+  const user = await users.save(
+    users.create({
+      username,
+      email: `${username}@example.com`,
+      passwordHash: await hashPassword(password),
+      role: 'user',
+      disabled: false,
+      createdAt: created,
+      updatedAt: created,
+      lastLoginAt: null,
+    }),
+  );
   const tokenService = new TokensService(dataSource);
   const tokenIds: number[] = [];
   for (let i = 0; i < tokens; i++) tokenIds.push((await tokenService.create(user.id, { name: `seed token ${i + 1}` }, created)).id);
   const models = Array.from({ length: modelCount }, (_, i) => MODEL_NAMES[i] ?? `model-${i + 1}`);
 
   // A few tokens and models carry most of the traffic (weights 1, 1/2, 1/3, …).
-  const pickToken = weighted(random, tokenIds.map((id, i) => [id, 1 / (i + 1)] as const));
-  const pickModel = weighted(random, models.map((m, i) => [m, 1 / (i + 1)] as const));
+  const pickToken = weighted(
+    random,
+    tokenIds.map((id, i) => [id, 1 / (i + 1)] as const),
+  );
+  const pickModel = weighted(
+    random,
+    models.map((m, i) => [m, 1 / (i + 1)] as const),
+  );
   const pickStatus = weighted(random, STATUSES);
 
   // The recorder spools every batch before writing it; a throw-away folder, removed after the flush.
@@ -107,9 +129,10 @@ export async function seedUsage(dataSource: DataSource, options: SeedOptions, pr
     const statusCode = pickStatus();
     const ok = statusCode === 200;
     const stream = random() < 0.6;
-    const responseTimeMs = Math.min(600_000, Math.max(1, Math.round(
-      statusCode === 504 ? 600_000 : statusCode < 499 && !ok ? logNormal(4, 0.5) : logNormal(ok ? 900 : 2000, 0.9),
-    )));
+    const responseTimeMs = Math.min(
+      600_000,
+      Math.max(1, Math.round(statusCode === 504 ? 600_000 : statusCode < 499 && !ok ? logNormal(4, 0.5) : logNormal(ok ? 900 : 2000, 0.9))),
+    );
     const promptTokens = ok || statusCode === 499 ? Math.round(logNormal(600, 1)) : null;
     const row: UsageRow = {
       // In time order, as the proxy writes them, a little jitter inside each slot.
@@ -124,7 +147,7 @@ export async function seedUsage(dataSource: DataSource, options: SeedOptions, pr
       ttftMs: stream && ok ? Math.max(1, Math.round(responseTimeMs * (0.1 + 0.3 * random()))) : null,
       promptTokens,
       completionTokens: ok ? Math.round(logNormal(300, 0.8)) : null,
-      errorMessage: ok ? null : ERROR_MESSAGES[statusCode] ?? `upstream answered ${statusCode}`,
+      errorMessage: ok ? null : (ERROR_MESSAGES[statusCode] ?? `upstream answered ${statusCode}`),
     };
     recorder.record(row);
     if (recorder.pending >= 20_000) await recorder.flush();
@@ -155,8 +178,12 @@ function positiveInt(name: string, text: string | undefined, fallback: number): 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      rows: { type: 'string' }, days: { type: 'string' }, tokens: { type: 'string' }, models: { type: 'string' },
-      'database-url': { type: 'string' }, seed: { type: 'string' },
+      rows: { type: 'string' },
+      days: { type: 'string' },
+      tokens: { type: 'string' },
+      models: { type: 'string' },
+      'database-url': { type: 'string' },
+      seed: { type: 'string' },
     },
   });
   const options: SeedOptions = {
@@ -167,7 +194,9 @@ async function main(): Promise<void> {
     seed: positiveInt('seed', values.seed, 1),
   };
   const url = values['database-url'] ?? (process.env['DATABASE_URL'] || loadConfig().database.url);
-  console.log(`Seeding ${options.rows} requests over ${options.days} days, ${options.tokens} tokens, ${options.models} models into ${url.replace(/\/\/[^@/]*@/, '//…@')}`);
+  console.log(
+    `Seeding ${options.rows} requests over ${options.days} days, ${options.tokens} tokens, ${options.models} models into ${url.replace(/\/\/[^@/]*@/, '//…@')}`,
+  );
   const dataSource = await openSeedDatabase(url);
   try {
     const result = await seedUsage(dataSource, options, (m) => console.log(m));

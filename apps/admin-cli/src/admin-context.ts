@@ -12,7 +12,13 @@ class AdminCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AdminCliModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]), AuthModule, UsageAnalyticsModule, BridgeModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]),
+        AuthModule,
+        UsageAnalyticsModule,
+        BridgeModule,
+      ],
     };
   }
 }

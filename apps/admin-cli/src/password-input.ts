@@ -12,7 +12,11 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
  * `--password-stdin` reads it from a pipe, otherwise the environment variable named
  * (ADMIN_PASSWORD by default) must hold it.
  */
-export async function readNewPassword(opts: { passwordStdin?: boolean; passwordEnv: string }, env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream): Promise<string> {
+export async function readNewPassword(
+  opts: { passwordStdin?: boolean; passwordEnv: string },
+  env: NodeJS.ProcessEnv,
+  stdin: NodeJS.ReadableStream,
+): Promise<string> {
   if (opts.passwordStdin) {
     const password = await readStdin(stdin);
     if (password === '') throw usageError('--password-stdin: nothing was read from standard input');

@@ -20,10 +20,14 @@ interface Seeded {
 
 /** `npm run seed:usage`: a user with two tokens and 40 requests over the last 10 days, through the real recorder. */
 function seedUsage(databaseUrl: string): Seeded {
-  const run = spawnSync('npm', ['run', '--silent', 'seed:usage', '--', '--rows', '40', '--days', '10', '--tokens', '2', '--models', '2', '--seed', '7', '--database-url', databaseUrl], {
-    cwd: WORKSPACE_ROOT,
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    'npm',
+    ['run', '--silent', 'seed:usage', '--', '--rows', '40', '--days', '10', '--tokens', '2', '--models', '2', '--seed', '7', '--database-url', databaseUrl],
+    {
+      cwd: WORKSPACE_ROOT,
+      encoding: 'utf8',
+    },
+  );
   const m = /Sign in to the dashboard as (\S+) \/ (\S+) \(user id \d+, tokens ([\d, ]+)\)/.exec(run.stdout);
   if (run.status !== 0 || !m) throw new Error(`seed:usage failed (${run.status}):\n${run.stdout}${run.stderr}`);
   return { username: m[1], password: m[2], tokenIds: m[3].split(', ').map(Number) };
@@ -36,7 +40,8 @@ describe.each(testDatabaseKinds())('admin CLI on $kind', ({ create }) => {
   let dashboard: RunningServer | undefined;
   let seeded: Seeded;
   const env = () => ({ DATABASE_URL: db.url, PROXY_PORT: '0', DASHBOARD_PORT: '0' });
-  const admin = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) => runAdmin(['--config', dir.configPath, ...args], { ...env(), ...extra }, input);
+  const admin = (args: string[], extra: NodeJS.ProcessEnv = {}, input?: string) =>
+    runAdmin(['--config', dir.configPath, ...args], { ...env(), ...extra }, input);
   const expectExit = (run: CliRun, code: number) => {
     if (run.code !== code) throw new Error(`expected exit ${code}, got ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`);
   };
@@ -57,7 +62,9 @@ describe.each(testDatabaseKinds())('admin CLI on $kind', ({ create }) => {
     const run = await admin(['doctor']);
     expectExit(run, 0);
     expect(run.stdout).toMatch(/^ok {4}config/m);
-    expect(run.stdout).toMatch(db.target.type === 'sqlite' ? /^WARN {2}database \(sqlite\) .*does not exist yet/m : /^WARN {2}database \(postgres\) .*\d+ migration\(s\) not applied/m);
+    expect(run.stdout).toMatch(
+      db.target.type === 'sqlite' ? /^WARN {2}database \(sqlite\) .*does not exist yet/m : /^WARN {2}database \(postgres\) .*\d+ migration\(s\) not applied/m,
+    );
     expect(run.stdout).toMatch(/^(ok {4}redis .*answers PING|skip {2}redis .*not configured)/m);
     expect(run.stdout).toMatch(/^ok {4}proxy-api port 127\.0\.0\.1:0 +free/m);
     expect(run.stdout).toMatch(/^ok {4}dashboard SPA/m);
@@ -150,7 +157,9 @@ describe.each(testDatabaseKinds())('admin CLI on $kind', ({ create }) => {
     const csv = await admin(['export-usage', '--user', seeded.username, '--days', '3', '-o', file]);
     expectExit(csv, 0);
     const lines = readFileSync(file, 'utf8').trimEnd().split('\r\n');
-    const recent = rows.filter((r) => Date.parse(r.created_at) >= Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - 2 * 86_400_000);
+    const recent = rows.filter(
+      (r) => Date.parse(r.created_at) >= Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) - 2 * 86_400_000,
+    );
     expect(lines.length - 1).toBe(recent.length);
     expectExit(await admin(['export-usage', '--format', 'xml']), 2);
 
@@ -175,7 +184,9 @@ describe.each(testDatabaseKinds())('admin CLI on $kind', ({ create }) => {
     const out = join(dir.dir, 'lmb.user.js');
     const run = await admin(['bridge-userscript', '--name', 'office pc', '-o', out], { LMB_USERSCRIPT: template, PROXY_HOST: '127.0.0.1', PROXY_PORT: '6102' });
     expectExit(run, 0);
-    expect(run.stdout).toMatch(new RegExp(`^bridge key \\d+ "office pc" created; the userscript holding it is ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
+    expect(run.stdout).toMatch(
+      new RegExp(`^bridge key \\d+ "office pc" created; the userscript holding it is ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'),
+    );
     const script = readFileSync(out, 'utf8');
     expect(script).toContain('const PROXY = "ws://127.0.0.1:6102/ws";');
     const key = /const KEY = "([^"]+)";/.exec(script)?.[1] ?? '';
@@ -197,7 +208,17 @@ describe.each(testDatabaseKinds())('admin CLI on $kind', ({ create }) => {
   });
 
   it('--help for every command; no command is a usage error', async () => {
-    for (const cmd of ['bridge-userscript', 'create-admin', 'reset-password', 'disable-user', 'list-tokens', 'revoke-token', 'prune-usage', 'export-usage', 'doctor']) {
+    for (const cmd of [
+      'bridge-userscript',
+      'create-admin',
+      'reset-password',
+      'disable-user',
+      'list-tokens',
+      'revoke-token',
+      'prune-usage',
+      'export-usage',
+      'doctor',
+    ]) {
       const help = await runAdmin([cmd, '--help']);
       expectExit(help, 0);
       expect(help.stdout).toContain(`Usage: admin ${cmd}`);

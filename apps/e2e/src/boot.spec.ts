@@ -54,7 +54,10 @@ describe.each(testDatabaseKinds())('both servers on a fresh $kind database', ({ 
   });
 
   it('both serve Swagger UI at /docs and the OpenAPI document at /docs-json', async () => {
-    for (const [server, path] of [[proxy, '/v1/models'], [dashboard, '/api/status']] as const) {
+    for (const [server, path] of [
+      [proxy, '/v1/models'],
+      [dashboard, '/api/status'],
+    ] as const) {
       const ui = await fetch(`${server.url}/docs`);
       expect(ui.status).toBe(200);
       expect(await ui.text()).toContain('swagger-ui');

@@ -78,7 +78,13 @@ function valueImports(file: string): string[] {
   const visit = (node: ts.Node) => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
-      const typeOnly = clause?.isTypeOnly || (clause?.namedBindings && ts.isNamedImports(clause.namedBindings) && !clause.name && clause.namedBindings.elements.length > 0 && clause.namedBindings.elements.every((e) => e.isTypeOnly));
+      const typeOnly =
+        clause?.isTypeOnly ||
+        (clause?.namedBindings &&
+          ts.isNamedImports(clause.namedBindings) &&
+          !clause.name &&
+          clause.namedBindings.elements.length > 0 &&
+          clause.namedBindings.elements.every((e) => e.isTypeOnly));
       if (!typeOnly) found.push(node.moduleSpecifier.text);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier) && !node.isTypeOnly) {
       found.push(node.moduleSpecifier.text);
@@ -132,14 +138,19 @@ describe('package.json "dependencies" are exactly what the servers need at run t
   it('lists every package the run-time code imports', () => {
     const problems = [...imports]
       .filter(([pkg]) => !(pkg in dependencies))
-      .map(([pkg, where]) =>
-        `"${pkg}" is imported by ${where} (run-time code) but is ${rootPackage.devDependencies?.[pkg] ? 'only in "devDependencies"' : 'not in package.json'}: a production install (npm ci --omit=dev) would fail with "Cannot find module '${pkg}'". Move it to "dependencies".`);
+      .map(
+        ([pkg, where]) =>
+          `"${pkg}" is imported by ${where} (run-time code) but is ${rootPackage.devDependencies?.[pkg] ? 'only in "devDependencies"' : 'not in package.json'}: a production install (npm ci --omit=dev) would fail with "Cannot find module '${pkg}'". Move it to "dependencies".`,
+      );
     expect(problems).toEqual([]);
   });
 
   it('lists every peer a dependency needs', () => {
     const problems = [...peers].flatMap(([dep, needed]) =>
-      needed.filter((p) => !(p in dependencies)).map((p) => `"${p}" is a required peer dependency of "${dep}" (in "dependencies"), so it must be in "dependencies" too.`));
+      needed
+        .filter((p) => !(p in dependencies))
+        .map((p) => `"${p}" is a required peer dependency of "${dep}" (in "dependencies"), so it must be in "dependencies" too.`),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -148,7 +159,10 @@ describe('package.json "dependencies" are exactly what the servers need at run t
     for (const [dep, needed] of peers) for (const p of needed) if (!peerOf.has(p)) peerOf.set(p, dep);
     const problems = Object.keys(dependencies)
       .filter((pkg) => !imports.has(pkg) && !peerOf.has(pkg) && !(pkg in LOADED_BY_NAME))
-      .map((pkg) => `"${pkg}" is in "dependencies" but no server app or library imports it, it is no required peer of another dependency, and it is not in LOADED_BY_NAME (apps/e2e/src/dependencies.spec.ts): remove it, or move it to "devDependencies" if only builds and tests use it.`);
+      .map(
+        (pkg) =>
+          `"${pkg}" is in "dependencies" but no server app or library imports it, it is no required peer of another dependency, and it is not in LOADED_BY_NAME (apps/e2e/src/dependencies.spec.ts): remove it, or move it to "devDependencies" if only builds and tests use it.`,
+      );
     expect(problems).toEqual([]);
   });
 

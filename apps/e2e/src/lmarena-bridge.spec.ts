@@ -165,9 +165,11 @@ describe('LMArena bridge through the built proxy', () => {
     const { client, tokenId } = await aClient('drop');
     const stream = await client.chat.completions.create({ model: 'arena-drop', messages: hello, stream: true });
     let content = '';
-    const err = await failure((async () => {
-      for await (const chunk of stream) content += chunk.choices[0]?.delta?.content ?? '';
-    })());
+    const err = await failure(
+      (async () => {
+        for await (const chunk of stream) content += chunk.choices[0]?.delta?.content ?? '';
+      })(),
+    );
     expect(content).toBe('partial ');
     expect(err.message).toMatch(/disconnected/);
     expect(await oneRow(tokenId)).toMatchObject({ status_code: 503, stream: 1 });

@@ -11,12 +11,16 @@ interface LintResult {
  * written to disk; a child process because the flat config is an ES module Jest cannot load).
  */
 async function lint(filePath: string, code: string): Promise<string[]> {
-  const run = spawnSync(process.execPath, [join(WORKSPACE_ROOT, 'node_modules/eslint/bin/eslint.js'), '--stdin', '--stdin-filename', filePath, '--format', 'json'], {
-    cwd: WORKSPACE_ROOT,
-    input: code,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false' },
-  });
+  const run = spawnSync(
+    process.execPath,
+    [join(WORKSPACE_ROOT, 'node_modules/eslint/bin/eslint.js'), '--stdin', '--stdin-filename', filePath, '--format', 'json'],
+    {
+      cwd: WORKSPACE_ROOT,
+      input: code,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false' },
+    },
+  );
   const [result] = JSON.parse(run.stdout) as LintResult[];
   return result.messages.filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => m.message);
 }

@@ -23,11 +23,16 @@ async function headerRecordingUpstream(): Promise<{ url: string; requestIds: Arr
     req.resume();
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({
-        id: 'chatcmpl-x', object: 'chat.completion', created: 1, model: 'm',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-        usage: UP_USAGE,
-      }));
+      res.end(
+        JSON.stringify({
+          id: 'chatcmpl-x',
+          object: 'chat.completion',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+          usage: UP_USAGE,
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -42,7 +47,12 @@ describe('GET /metrics and /readyz on both servers', () => {
   beforeAll(async () => {
     upstream = await headerRecordingUpstream();
     stack = await startStack(
-      { api_key: SHARED_KEY, metrics: { token: METRICS_TOKEN }, usage: { flush_interval_ms: 20 }, providers: { up: { type: 'openai', base_url: upstream.url, timeout_ms: 5000 } } },
+      {
+        api_key: SHARED_KEY,
+        metrics: { token: METRICS_TOKEN },
+        usage: { flush_interval_ms: 20 },
+        providers: { up: { type: 'openai', base_url: upstream.url, timeout_ms: 5000 } },
+      },
       { echo: { provider: 'echo' }, up: { provider: 'up', model: 'm' } },
     );
     token = await stack.admin.createToken('metrics');
@@ -54,7 +64,11 @@ describe('GET /metrics and /readyz on both servers', () => {
 
   const client = (key: string) => new OpenAI({ apiKey: key, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0 });
   const post = (body: unknown, key = SHARED_KEY) =>
-    fetch(`${stack.proxy.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${stack.proxy.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('counts every chat request by model and status, whoever the caller, and records tokens and timings', async () => {
     for (let i = 0; i < 3; i++) await client(token.token).chat.completions.create({ model: 'echo', messages: hello });
@@ -116,7 +130,10 @@ describe('GET /metrics and /readyz on both servers', () => {
   });
 
   it('counts dashboard requests by route template and status', async () => {
-    const before = sumOf(await scrape(`${stack.dashboard.url}/metrics`, METRICS_TOKEN), 'lmb_dashboard_http_requests_total', { route: '/api/tokens/:id', status: '404' });
+    const before = sumOf(await scrape(`${stack.dashboard.url}/metrics`, METRICS_TOKEN), 'lmb_dashboard_http_requests_total', {
+      route: '/api/tokens/:id',
+      status: '404',
+    });
     for (let i = 0; i < 3; i++) expect((await stack.admin.request('DELETE', `/api/tokens/${900_000 + i}`)).status).toBe(404);
     await stack.admin.request('GET', '/api/tokens');
     const m = await scrape(`${stack.dashboard.url}/metrics`, METRICS_TOKEN);

@@ -28,7 +28,8 @@ describe('a production install (npm ci --omit=dev of the built output)', () => {
     }
     for (const file of ['package.json', 'package-lock.json']) cpSync(join(WORKSPACE_ROOT, file), join(app, file));
     mkdirSync(join(app, 'tools', 'scripts'), { recursive: true });
-    for (const script of ['start.mjs', 'admin.mjs', 'healthcheck.mjs']) cpSync(join(WORKSPACE_ROOT, 'tools/scripts', script), join(app, 'tools/scripts', script));
+    for (const script of ['start.mjs', 'admin.mjs', 'healthcheck.mjs'])
+      cpSync(join(WORKSPACE_ROOT, 'tools/scripts', script), join(app, 'tools/scripts', script));
   });
   afterAll(() => {
     if (start && start.exitCode === null) start.kill('SIGKILL');
@@ -39,7 +40,11 @@ describe('a production install (npm ci --omit=dev of the built output)', () => {
   it('installs only the production dependencies', async () => {
     // The npm cache is warm after the workspace's own `npm ci`: no network needed.
     const started = Date.now();
-    npm = spawn('npm', ['ci', '--omit=dev', '--ignore-scripts=false', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+    npm = spawn('npm', ['ci', '--omit=dev', '--ignore-scripts=false', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: app,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
     let log = '';
     npm.stdout?.on('data', (c: Buffer) => (log += c.toString()));
     npm.stderr?.on('data', (c: Buffer) => (log += c.toString()));
@@ -88,15 +93,25 @@ describe('a production install (npm ci --omit=dev of the built output)', () => {
     const admin = new DashboardClient(dashboardUrl);
     await admin.signUp('admin', 'correct horse battery', true);
     const token = await admin.createToken('prod');
-    const answer = await new OpenAI({ apiKey: token.token, baseURL: `${proxyUrl}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'from a production install' }] });
+    const answer = await new OpenAI({ apiKey: token.token, baseURL: `${proxyUrl}/v1`, maxRetries: 0 }).chat.completions.create({
+      model: 'echo',
+      messages: [{ role: 'user', content: 'from a production install' }],
+    });
     expect(answer.choices[0].message.content).toContain('from a production install');
     expect(existsSync(join(dataDir, 'dashboard.db'))).toBe(true);
     // JSON log lines, since stdout is no terminal.
     expect(output).toMatch(/^\{"level":30,.*"msg":"proxy-api listening on/m);
 
     // The admin CLI of the install finds its own built files.
-    const doctor = await runAdmin(['doctor'], { LMB_CONFIG: configPath, PROXY_PORT: '0', DASHBOARD_PORT: '0' }, undefined, join(app, 'dist/apps/admin-cli/main.js'));
-    expect(doctor.stdout).toMatch(new RegExp(`^ok {4}dashboard SPA +${app.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/dist/apps/dashboard-web/browser/index.html`, 'm'));
+    const doctor = await runAdmin(
+      ['doctor'],
+      { LMB_CONFIG: configPath, PROXY_PORT: '0', DASHBOARD_PORT: '0' },
+      undefined,
+      join(app, 'dist/apps/admin-cli/main.js'),
+    );
+    expect(doctor.stdout).toMatch(
+      new RegExp(`^ok {4}dashboard SPA +${app.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/dist/apps/dashboard-web/browser/index.html`, 'm'),
+    );
     expect(doctor.code).toBe(0);
 
     start.kill('SIGTERM');

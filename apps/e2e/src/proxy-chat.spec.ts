@@ -85,7 +85,13 @@ describe('proxy chat completions through the official openai client', () => {
     expect(answer.choices[0].message.content).toBe('Hello there, general Kenobi');
     expect(answer.usage).toEqual({ prompt_tokens: 4, completion_tokens: 4, total_tokens: 8 });
     expect(await oneRow(tokenId)).toMatchObject({
-      model: 'echo', endpoint: '/v1/chat/completions', stream: 0, status_code: 200, prompt_tokens: 4, completion_tokens: 4, error_message: null,
+      model: 'echo',
+      endpoint: '/v1/chat/completions',
+      stream: 0,
+      status_code: 200,
+      prompt_tokens: 4,
+      completion_tokens: 4,
+      error_message: null,
     });
   });
 
@@ -95,7 +101,9 @@ describe('proxy chat completions through the official openai client', () => {
     expect(plain.content).toBe('Hello there, general Kenobi');
     expect(plain.chunks.length).toBeGreaterThanOrEqual(6);
     expect(plain.chunks.some((c) => c.usage)).toBe(false);
-    const withUsage = await collect(await client.chat.completions.create({ model: 'echo', messages: hello, stream: true, stream_options: { include_usage: true } }));
+    const withUsage = await collect(
+      await client.chat.completions.create({ model: 'echo', messages: hello, stream: true, stream_options: { include_usage: true } }),
+    );
     expect(withUsage.chunks.at(-1)?.usage).toEqual({ prompt_tokens: 4, completion_tokens: 4, total_tokens: 8 });
     const rows = await usage.waitForRows(tokenId, 2);
     for (const row of rows) {
@@ -125,7 +133,10 @@ describe('proxy chat completions through the official openai client', () => {
     const asked = await collect(await client.chat.completions.create({ model: 'up', messages: hello, stream: true, stream_options: { include_usage: true } }));
     expect(asked.chunks.at(-1)?.usage?.completion_tokens).toBe(FAKE_ANSWER.completionTokens);
     const rows = await usage.waitForRows(tokenId, 2);
-    expect(rows.map((r) => [r.stream, r.status_code, r.prompt_tokens, r.completion_tokens])).toEqual([[1, 200, 11, 4], [1, 200, 11, 4]]);
+    expect(rows.map((r) => [r.stream, r.status_code, r.prompt_tokens, r.completion_tokens])).toEqual([
+      [1, 200, 11, 4],
+      [1, 200, 11, 4],
+    ]);
   });
 
   it('keeps the upstream connection after a stream ends with [DONE]: sequential streams reuse it', async () => {
@@ -148,10 +159,14 @@ describe('proxy chat completions through the official openai client', () => {
   it('bad body after authentication: 400 in the OpenAI shape, recorded', async () => {
     const { secret, tokenId } = await aClient('bad-body');
     const res = await fetch(`${proxy.url}/v1/chat/completions`, {
-      method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'echo' }),
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'echo' }),
     });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: { message: expect.stringContaining('"messages"'), type: 'invalid_request_error', param: 'messages', code: 'invalid_request' } });
+    expect(await res.json()).toEqual({
+      error: { message: expect.stringContaining('"messages"'), type: 'invalid_request_error', param: 'messages', code: 'invalid_request' },
+    });
     expect(await oneRow(tokenId)).toMatchObject({ status_code: 400, model: 'echo' });
   });
 
@@ -161,7 +176,10 @@ describe('proxy chat completions through the official openai client', () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('invalid_api_key');
 
     const unknown = new OpenAI({ apiKey: `sk-lmarena-${'A'.repeat(43)}`, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
-    await expect(unknown.chat.completions.create({ model: 'echo', messages: hello })).rejects.toMatchObject({ status: 401, message: expect.stringContaining('not recognised') });
+    await expect(unknown.chat.completions.create({ model: 'echo', messages: hello })).rejects.toMatchObject({
+      status: 401,
+      message: expect.stringContaining('not recognised'),
+    });
 
     const revoked = await aClient('to-revoke');
     await revoked.client.chat.completions.create({ model: 'echo', messages: hello });
@@ -176,7 +194,10 @@ describe('proxy chat completions through the official openai client', () => {
     const expiring = new OpenAI({ apiKey: soon.token, baseURL: `${proxy.url}/v1`, maxRetries: 0 });
     await expiring.chat.completions.create({ model: 'echo', messages: hello });
     await new Promise((resolve) => setTimeout(resolve, Date.parse(soon.expires_at ?? '') - Date.now() + 10));
-    await expect(expiring.chat.completions.create({ model: 'echo', messages: hello })).rejects.toMatchObject({ status: 401, message: expect.stringContaining('expired') });
+    await expect(expiring.chat.completions.create({ model: 'echo', messages: hello })).rejects.toMatchObject({
+      status: 401,
+      message: expect.stringContaining('expired'),
+    });
     // Refused requests are not billed to anyone.
     expect(usage.count(revoked.tokenId)).toBe(1);
   });
@@ -188,7 +209,10 @@ describe('proxy chat completions through the official openai client', () => {
     const revokedAt = Date.now();
     let refusedAfter = -1;
     while (Date.now() - revokedAt < 1000) {
-      const ok = await client.chat.completions.create({ model: 'echo', messages: hello }).then(() => true, () => false);
+      const ok = await client.chat.completions.create({ model: 'echo', messages: hello }).then(
+        () => true,
+        () => false,
+      );
       if (!ok) {
         refusedAfter = Date.now() - revokedAt;
         break;
@@ -224,7 +248,11 @@ describe('proxy chat completions through the official openai client', () => {
     const { client, tokenId } = await aClient(`stream-fault-${model}`);
     const stream = await client.chat.completions.create({ model, messages: hello, stream: true }).catch((e: unknown) => e);
     let err: unknown = stream instanceof Error ? stream : null;
-    if (!err) err = await collect(stream as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>).then(() => null, (e: unknown) => e);
+    if (!err)
+      err = await collect(stream as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>).then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(OpenAI.APIError);
     expect((err as Error).message).toContain(message);
     expect(await oneRow(tokenId)).toMatchObject({ model, stream: 1, status_code: status, error_message: expect.stringContaining(message) });

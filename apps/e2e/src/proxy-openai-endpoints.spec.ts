@@ -17,7 +17,10 @@ const MODELS: Record<string, unknown> = {
 };
 
 const WEATHER_TOOL = {
-  type: 'function' as const, name: 'get_weather', description: 'The weather of a city', strict: false,
+  type: 'function' as const,
+  name: 'get_weather',
+  description: 'The weather of a city',
+  strict: false,
   parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
 };
 
@@ -101,7 +104,10 @@ describe('the rest of the OpenAI API surface through the official openai client'
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('unsupported_endpoint');
     const recorded = await rows(tokenId, 4);
     expect(recorded.map((r) => [r.endpoint, r.model, r.status_code, r.prompt_tokens])).toEqual([
-      ['/v1/embeddings', 'echo', 200, 4], ['/v1/embeddings', 'echo', 200, 3], ['/v1/embeddings', 'full-alias', 200, FAKE_ANSWER.promptTokens], ['/v1/embeddings', 'arena', 400, null],
+      ['/v1/embeddings', 'echo', 200, 4],
+      ['/v1/embeddings', 'echo', 200, 3],
+      ['/v1/embeddings', 'full-alias', 200, FAKE_ANSWER.promptTokens],
+      ['/v1/embeddings', 'arena', 400, null],
     ]);
   });
 
@@ -120,7 +126,9 @@ describe('the rest of the OpenAI API surface through the official openai client'
     expect(upstream).toMatchObject({ model: 'full-alias', choices: [{ text: FAKE_ANSWER.content }] });
     const recorded = await rows(tokenId, 3);
     expect(recorded.map((r) => [r.endpoint, r.stream, r.prompt_tokens, r.completion_tokens])).toEqual([
-      ['/v1/completions', 0, 5, 3], ['/v1/completions', 1, 3, 3], ['/v1/completions', 0, FAKE_ANSWER.promptTokens, FAKE_ANSWER.completionTokens],
+      ['/v1/completions', 0, 5, 3],
+      ['/v1/completions', 1, 3, 3],
+      ['/v1/completions', 0, FAKE_ANSWER.promptTokens, FAKE_ANSWER.completionTokens],
     ]);
   });
 
@@ -128,7 +136,13 @@ describe('the rest of the OpenAI API surface through the official openai client'
     const { client, tokenId } = await aClient('responses');
     const echo = await client.responses.create({ model: 'echo', instructions: 'Be brief', input: 'Hello there', store: true });
     expectSchema('Response', echo);
-    expect(echo).toMatchObject({ status: 'completed', model: 'echo', store: false, output_text: 'Hello there', usage: { input_tokens: 4, output_tokens: 2, total_tokens: 6 } });
+    expect(echo).toMatchObject({
+      status: 'completed',
+      model: 'echo',
+      store: false,
+      output_text: 'Hello there',
+      usage: { input_tokens: 4, output_tokens: 2, total_tokens: 6 },
+    });
     const translated = await client.responses.create({ model: 'chat-alias', input: 'hi' });
     expect(translated).toMatchObject({ model: 'chat-alias', output_text: FAKE_ANSWER.content });
     expect(chatOnly.requests.at(-1)).toMatchObject({ model: 'normal', messages: [{ role: 'user', content: 'hi' }] });
@@ -143,7 +157,11 @@ describe('the rest of the OpenAI API surface through the official openai client'
     expect((stateful as Error).message).toContain('stateless');
     const recorded = await rows(tokenId, 5);
     expect(recorded.map((r) => [r.endpoint, r.model, r.status_code])).toEqual([
-      ['/v1/responses', 'echo', 200], ['/v1/responses', 'chat-alias', 200], ['/v1/responses', 'full-alias', 200], ['/v1/responses', 'echo', 200], ['/v1/responses', 'echo', 400],
+      ['/v1/responses', 'echo', 200],
+      ['/v1/responses', 'chat-alias', 200],
+      ['/v1/responses', 'full-alias', 200],
+      ['/v1/responses', 'echo', 200],
+      ['/v1/responses', 'echo', 400],
     ]);
     expect(recorded[2]).toMatchObject({ prompt_tokens: FAKE_ANSWER.promptTokens, completion_tokens: FAKE_ANSWER.completionTokens });
   });
@@ -167,18 +185,24 @@ describe('the rest of the OpenAI API surface through the official openai client'
     expect(call).toMatchObject({ name: 'get_weather', arguments: '{"location":"Paris"}', call_id: 'call_fake_1' });
     if (call?.type !== 'function_call') throw new Error('no function call');
     const second = await client.responses.create({
-      model: 'chat-alias', tools: [WEATHER_TOOL],
+      model: 'chat-alias',
+      tools: [WEATHER_TOOL],
       input: [{ role: 'user', content: 'Weather in Paris?' }, call, { type: 'function_call_output', call_id: call.call_id, output: '18C and sunny' }],
     });
     expect(second.output_text).toBe(FAKE_ANSWER.content);
     expect(chatOnly.requests.at(-1)?.['messages']).toEqual([
       { role: 'user', content: 'Weather in Paris?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_fake_1', content: '18C and sunny' },
     ]);
     const recorded = await rows(tokenId, 2);
     expect(recorded.map((r) => [r.endpoint, r.stream, r.prompt_tokens, r.completion_tokens])).toEqual([
-      ['/v1/responses', 1, FAKE_ANSWER.promptTokens, FAKE_ANSWER.completionTokens], ['/v1/responses', 0, FAKE_ANSWER.promptTokens, FAKE_ANSWER.completionTokens],
+      ['/v1/responses', 1, FAKE_ANSWER.promptTokens, FAKE_ANSWER.completionTokens],
+      ['/v1/responses', 0, FAKE_ANSWER.promptTokens, FAKE_ANSWER.completionTokens],
     ]);
   });
 
@@ -193,13 +217,15 @@ describe('the rest of the OpenAI API surface through the official openai client'
       }
       expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
       const final = await stream.finalResponse();
-      expect(final.output.flatMap((o) => (o.type === 'message' ? o.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('')).toBe('Hello from upstream');
+      expect(final.output.flatMap((o) => (o.type === 'message' ? o.content.map((c) => (c.type === 'output_text' ? c.text : '')) : [])).join('')).toBe(
+        'Hello from upstream',
+      );
       expect(final.model).toBe(model);
       expect(events.filter((e) => e.type === 'response.output_text.delta').length).toBeGreaterThan(1);
     }
   });
 
-  it('turns the upstream refusing the proxy\'s key into 502 naming the variable', async () => {
+  it("turns the upstream refusing the proxy's key into 502 naming the variable", async () => {
     const { client } = await aClient('refused');
     const err = await client.chat.completions.create({ model: 'refused-key', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.APIError);

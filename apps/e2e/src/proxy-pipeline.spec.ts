@@ -28,7 +28,9 @@ async function upload(port: number, bytes: Buffer, authorization?: string): Prom
   const client = new Client(`http://127.0.0.1:${port}`);
   try {
     const res = await client.request({
-      method: 'POST', path: '/v1/chat/completions', body: bytes,
+      method: 'POST',
+      path: '/v1/chat/completions',
+      body: bytes,
       headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
     });
     await res.body.dump();
@@ -73,12 +75,16 @@ describe('proxy pipeline, end to end (built proxy-api)', () => {
     let answers: Array<{ status: number; connection?: string; error?: string }>;
     try {
       // Half without a header, half with a token the proxy must look up first (the body waits meanwhile).
-      answers = await Promise.all(Array.from({ length: UPLOADS }, (_, i) => upload(proxy.port, body, i % 2 ? 'Bearer sk-lmarena-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' : undefined)));
+      answers = await Promise.all(
+        Array.from({ length: UPLOADS }, (_, i) => upload(proxy.port, body, i % 2 ? 'Bearer sk-lmarena-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' : undefined)),
+      );
     } finally {
       clearInterval(sampler);
     }
     peak = Math.max(peak, rssMib(pid));
-    console.log(`refused uploads: proxy RSS ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB (+${(peak - before).toFixed(1)} MiB) for ${UPLOADS} x ${UPLOAD_BYTES / MIB} MiB`);
+    console.log(
+      `refused uploads: proxy RSS ${before.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB (+${(peak - before).toFixed(1)} MiB) for ${UPLOADS} x ${UPLOAD_BYTES / MIB} MiB`,
+    );
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 401));
     // The connection is closed: the rest of the upload is not read.
     expect(answers.every((a) => a.connection === 'close')).toBe(true);
@@ -107,7 +113,9 @@ describe('proxy pipeline, end to end (built proxy-api)', () => {
     console.log(`timeout_ms ${TIMEOUT_MS}, no headers: answered after ${runs.map((r) => r.ms.toFixed(0)).join(', ')} ms`);
     for (const run of runs) {
       expect(run.status).toBe(504);
-      expect(JSON.parse(run.text)).toEqual({ error: { message: `The upstream "fake" did not answer within ${TIMEOUT_MS} ms.`, type: 'upstream_error', param: null, code: 'upstream_timeout' } });
+      expect(JSON.parse(run.text)).toEqual({
+        error: { message: `The upstream "fake" did not answer within ${TIMEOUT_MS} ms.`, type: 'upstream_error', param: null, code: 'upstream_timeout' },
+      });
       expect(run.ms).toBeGreaterThanOrEqual(TIMEOUT_MS);
       // The issue measured ~1.0 s before; a loose bound that a coarse timer cannot meet.
       expect(run.ms).toBeLessThan(900);

@@ -22,7 +22,10 @@ describe('third-party clients: the Vercel AI SDK and @langchain/openai', () => {
 
   beforeAll(async () => {
     upstream = await startFakeUpstream();
-    stack = await startStack({ usage: { flush_interval_ms: 20 }, providers: { chatonly: { type: 'openai', base_url: upstream.url, timeout_ms: 5000 } } }, MODELS);
+    stack = await startStack(
+      { usage: { flush_interval_ms: 20 }, providers: { chatonly: { type: 'openai', base_url: upstream.url, timeout_ms: 5000 } } },
+      MODELS,
+    );
     ({ proxy, admin, usage } = stack);
   });
 
@@ -35,7 +38,9 @@ describe('third-party clients: the Vercel AI SDK and @langchain/openai', () => {
     const token = await admin.createToken('ai-sdk');
     // The AI SDK is ESM only: it runs in its own Node process (clients/ai-sdk-client.mjs).
     const { stdout } = await promisify(execFile)(process.execPath, [join(__dirname, 'clients', 'ai-sdk-client.mjs')], {
-      cwd: WORKSPACE_ROOT, env: { ...process.env, PROXY_URL: proxy.url, API_KEY: token.token, TOOLS_MODEL: 'tools-model' }, timeout: 30_000,
+      cwd: WORKSPACE_ROOT,
+      env: { ...process.env, PROXY_URL: proxy.url, API_KEY: token.token, TOOLS_MODEL: 'tools-model' },
+      timeout: 30_000,
     });
     const out = JSON.parse(stdout.trim().split('\n').pop() as string);
     expect(out).toEqual({
@@ -49,8 +54,13 @@ describe('third-party clients: the Vercel AI SDK and @langchain/openai', () => {
     });
     const rows = await usage.waitForRows(token.id, 7);
     expect(rows.map((r) => [r.endpoint, r.status_code])).toEqual([
-      ['/v1/responses', 200], ['/v1/chat/completions', 200], ['/v1/embeddings', 200], ['/v1/embeddings', 200],
-      ['/v1/responses', 200], ['/v1/chat/completions', 200], ['/v1/responses', 200],
+      ['/v1/responses', 200],
+      ['/v1/chat/completions', 200],
+      ['/v1/embeddings', 200],
+      ['/v1/embeddings', 200],
+      ['/v1/responses', 200],
+      ['/v1/chat/completions', 200],
+      ['/v1/responses', 200],
     ]);
   });
 
@@ -60,7 +70,14 @@ describe('third-party clients: the Vercel AI SDK and @langchain/openai', () => {
     const chat = new ChatOpenAI({ model: 'echo', apiKey: token.token, configuration, maxRetries: 0 });
     expect((await chat.invoke('Hello from LangChain')).content).toBe('Hello from LangChain');
     const withTools = new ChatOpenAI({ model: 'tools-model', apiKey: token.token, configuration, maxRetries: 0 }).bindTools([
-      { type: 'function', function: { name: 'get_weather', description: 'The weather of a city', parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] } } },
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          description: 'The weather of a city',
+          parameters: { type: 'object', properties: { location: { type: 'string' } }, required: ['location'] },
+        },
+      },
     ]);
     const called = await withTools.invoke('Weather in Paris?');
     expect(called.tool_calls).toEqual([expect.objectContaining({ name: 'get_weather', args: { location: 'Paris' }, id: 'call_fake_1' })]);
@@ -70,7 +87,10 @@ describe('third-party clients: the Vercel AI SDK and @langchain/openai', () => {
     expect((await embeddings.embedQuery('first doc'))[0]).toBeCloseTo(vectors[0][0], 6);
     const rows = await usage.waitForRows(token.id, 4);
     expect(rows.map((r) => [r.endpoint, r.model, r.status_code])).toEqual([
-      ['/v1/chat/completions', 'echo', 200], ['/v1/chat/completions', 'tools-model', 200], ['/v1/embeddings', 'echo', 200], ['/v1/embeddings', 'echo', 200],
+      ['/v1/chat/completions', 'echo', 200],
+      ['/v1/chat/completions', 'tools-model', 200],
+      ['/v1/embeddings', 'echo', 200],
+      ['/v1/embeddings', 'echo', 200],
     ]);
     expect(rows[1]).toMatchObject({ prompt_tokens: FAKE_ANSWER.promptTokens, completion_tokens: FAKE_ANSWER.completionTokens });
   });

@@ -26,9 +26,12 @@ describe('the built userscript', () => {
     expect(code.startsWith('// ==UserScript==\n')).toBe(true);
     expect(header).toMatch(/^\/\/ @name\s+LMArena Bridge$/m);
     expect(header).toMatch(new RegExp(`^// @version\\s+${VERSION.replace(/\./g, '\\.')}$`, 'm'));
-    expect(header.match(/^\/\/ @match\s+(\S+)$/gm)?.map((l) => l.split(/\s+/).pop())).toEqual(
-      ['https://arena.ai/*', 'https://www.arena.ai/*', 'https://lmarena.ai/*', 'https://www.lmarena.ai/*'],
-    );
+    expect(header.match(/^\/\/ @match\s+(\S+)$/gm)?.map((l) => l.split(/\s+/).pop())).toEqual([
+      'https://arena.ai/*',
+      'https://www.arena.ai/*',
+      'https://lmarena.ai/*',
+      'https://www.lmarena.ai/*',
+    ]);
     expect(header).toMatch(/^\/\/ @grant\s+none$/m);
     expect(header).toMatch(/^\/\/ @run-at\s+document-idle$/m);
     expect(header).toMatch(/^\/\/ @noframes$/m);
@@ -41,7 +44,20 @@ describe('the built userscript', () => {
 
   function runScript(source: string) {
     const opened: string[] = [];
-    const sockets = { opened, FakeSocket: class { constructor(url: string) { opened.push(url); } send() { return undefined; } close() { return undefined; } } };
+    const sockets = {
+      opened,
+      FakeSocket: class {
+        constructor(url: string) {
+          opened.push(url);
+        }
+        send() {
+          return undefined;
+        }
+        close() {
+          return undefined;
+        }
+      },
+    };
     const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     jest.spyOn(console, 'info').mockImplementation(() => undefined);
     jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -58,7 +74,9 @@ describe('the built userscript', () => {
   });
 
   it('filled in the way the dashboard does it, connects to that URL', () => {
-    const filled = code.replace('"__LMB_PROXY_URL__"', JSON.stringify('ws://10.1.2.3:5102/ws')).replace('"__LMB_BRIDGE_KEY__"', JSON.stringify('lmb_bk_"odd"\\key'));
+    const filled = code
+      .replace('"__LMB_PROXY_URL__"', JSON.stringify('ws://10.1.2.3:5102/ws'))
+      .replace('"__LMB_BRIDGE_KEY__"', JSON.stringify('lmb_bk_"odd"\\key'));
     const { opened, errors } = runScript(filled);
     expect(opened).toEqual(['ws://10.1.2.3:5102/ws']);
     expect(errors).toEqual([]);

@@ -20,7 +20,11 @@ function readTemplate(path: string): string {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `the userscript is not built (${path} is missing): run "npx nx build lmarena-userscript" or set LMB_USERSCRIPT` : `cannot read ${path}: ${code ?? 'error'}`);
+    throw new CliError(
+      code === 'ENOENT'
+        ? `the userscript is not built (${path} is missing): run "npx nx build lmarena-userscript" or set LMB_USERSCRIPT`
+        : `cannot read ${path}: ${code ?? 'error'}`,
+    );
   }
   for (const placeholder of [PROXY_URL_PLACEHOLDER, BRIDGE_KEY_PLACEHOLDER]) {
     const n = text.split(placeholder).length - 1;
@@ -43,12 +47,19 @@ export function registerBridgeUserscriptCommand(program: Command, ctx: CliContex
       // Template first: no key is made for a build that cannot carry it.
       const template = readTemplate(resolve(ctx.env['LMB_USERSCRIPT'] ?? join(installRoot(), 'dist', 'apps', 'lmarena-userscript', USERSCRIPT_FILENAME)));
       const { key, secret } = await withAdminContext(config, (app) =>
-        app.get(BridgeKeysService).create(opts.name, null).catch((err: unknown) => {
-          throw new CliError(describeError(err));
-        }),
+        app
+          .get(BridgeKeysService)
+          .create(opts.name, null)
+          .catch((err: unknown) => {
+            throw new CliError(describeError(err));
+          }),
       );
       // split/join, not replace: a `$&` in a value would be a replacement pattern.
-      const script = template.split(PROXY_URL_PLACEHOLDER).join(JSON.stringify(bridgeWebSocketUrl(config))).split(BRIDGE_KEY_PLACEHOLDER).join(JSON.stringify(secret));
+      const script = template
+        .split(PROXY_URL_PLACEHOLDER)
+        .join(JSON.stringify(bridgeWebSocketUrl(config)))
+        .split(BRIDGE_KEY_PLACEHOLDER)
+        .join(JSON.stringify(secret));
       // The file holds a secret: readable by its owner only.
       writeFileSync(output, script, { mode: 0o600 });
       ctx.out(`bridge key ${key.id} "${key.name}" created; the userscript holding it is ${output}`);

@@ -109,12 +109,28 @@ export function checkBuild(root: string): CheckResult[] {
   const results: CheckResult[] = [];
   for (const app of ['proxy-api', 'dashboard-api']) {
     const main = join(root, 'dist', 'apps', app, 'main.js');
-    results.push(existsSync(main) ? { name: `${app} build`, level: 'ok', detail: main } : { name: `${app} build`, level: 'fail', detail: `${main} missing: run "npm run build"` });
+    results.push(
+      existsSync(main)
+        ? { name: `${app} build`, level: 'ok', detail: main }
+        : { name: `${app} build`, level: 'fail', detail: `${main} missing: run "npm run build"` },
+    );
   }
   const web = resolve(process.env['LMB_WEB_DIST'] ?? join(root, 'dist', 'apps', 'dashboard-web', 'browser'));
   const index = join(web, 'index.html');
   const userscript = resolve(process.env['LMB_USERSCRIPT'] ?? join(root, 'dist', 'apps', 'lmarena-userscript', 'lmarena-bridge.user.js'));
-  results.push(existsSync(userscript) ? { name: 'bridge userscript', level: 'ok', detail: userscript } : { name: 'bridge userscript', level: 'warn', detail: `${userscript} missing: the Bridge page and bridge-userscript cannot hand out the userscript (npx nx build lmarena-userscript)` });
-  results.push(existsSync(index) ? { name: 'dashboard SPA', level: 'ok', detail: index } : { name: 'dashboard SPA', level: 'fail', detail: `${index} missing: run "npm run build" (the dashboard answers 404 for its pages)` });
+  results.push(
+    existsSync(userscript)
+      ? { name: 'bridge userscript', level: 'ok', detail: userscript }
+      : {
+          name: 'bridge userscript',
+          level: 'warn',
+          detail: `${userscript} missing: the Bridge page and bridge-userscript cannot hand out the userscript (npx nx build lmarena-userscript)`,
+        },
+  );
+  results.push(
+    existsSync(index)
+      ? { name: 'dashboard SPA', level: 'ok', detail: index }
+      : { name: 'dashboard SPA', level: 'fail', detail: `${index} missing: run "npm run build" (the dashboard answers 404 for its pages)` },
+  );
   return results;
 }

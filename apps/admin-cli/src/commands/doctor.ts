@@ -21,8 +21,12 @@ export function registerDoctorCommand(program: Command, ctx: CliContext): void {
       }
       if (config) {
         results.push(await checkDatabase(config), await checkRedis(config));
-        results.push(await checkPort('proxy-api', config.proxy.host, config.proxy.port), await checkPort('dashboard-api', config.dashboard.host, config.dashboard.port));
-        if (config.use_dashboard_tokens === false && config.api_key === '') results.push({ name: 'proxy auth', level: 'warn', detail: 'use_dashboard_tokens is false and api_key is empty: the proxy is open to anyone' });
+        results.push(
+          await checkPort('proxy-api', config.proxy.host, config.proxy.port),
+          await checkPort('dashboard-api', config.dashboard.host, config.dashboard.port),
+        );
+        if (config.use_dashboard_tokens === false && config.api_key === '')
+          results.push({ name: 'proxy auth', level: 'warn', detail: 'use_dashboard_tokens is false and api_key is empty: the proxy is open to anyone' });
       }
       results.push(...checkBuild(installRoot()));
       const width = Math.max(...results.map((r) => r.name.length));

@@ -26,14 +26,19 @@ function table(tokens: AdminToken[]): string[] {
   const cell = (text: string) => (/[\p{Cc}]/u.test(text) ? JSON.stringify(text) : text);
   const rows = [COLUMNS.map(([h]) => h), ...tokens.map((t) => COLUMNS.map(([, f]) => cell(f(t))))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
   program
     .command('list-tokens')
-    .description('list every user\'s API tokens (the secret is never shown, only its hint)')
-    .option('--user <name>', 'only this user\'s tokens')
+    .description("list every user's API tokens (the secret is never shown, only its hint)")
+    .option('--user <name>', "only this user's tokens")
     .option('--status <status>', 'only active, expired or revoked tokens')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts: { user?: string; status?: string; json?: boolean }) => {
@@ -51,9 +56,12 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
     .argument('<id>', 'the token id', positiveInt)
     .action(async (id: number) => {
       await withAdminContext(ctx.config(), (app) =>
-        app.get(TokensService).revoke(id, { id: 0, role: 'admin' }).catch((err: unknown) => {
-          throw new CliError(`token ${id}: ${describeError(err)}`);
-        }),
+        app
+          .get(TokensService)
+          .revoke(id, { id: 0, role: 'admin' })
+          .catch((err: unknown) => {
+            throw new CliError(`token ${id}: ${describeError(err)}`);
+          }),
       );
       ctx.out(`revoked token ${id}`);
     });

@@ -30,17 +30,22 @@ export function registerUsageCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('export-usage')
-    .description('write the request log as CSV or JSON (as the dashboard\'s export does)')
+    .description("write the request log as CSV or JSON (as the dashboard's export does)")
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
     .option('--days <n>', 'only the last n UTC days (default: every stored row)', days)
-    .option('--user <name>', 'only this user\'s requests')
+    .option('--user <name>', "only this user's requests")
     .option('-o, --output <file>', 'write to this file instead of standard output')
     .action(async (opts: { format: UsageExportFormat; days?: number; user?: string; output?: string }) => {
       if (opts.days !== undefined && opts.days > 365) throw usageError('--days: expected at most 365');
       await withAdminContext(ctx.config(), async (app) => {
         let scope: UsageScope = 'all';
         if (opts.user) {
-          const user = await app.get(DataSource).getRepository(UserEntity).createQueryBuilder('u').where('lower(u.username) = lower(:name)', { name: opts.user }).getOne();
+          const user = await app
+            .get(DataSource)
+            .getRepository(UserEntity)
+            .createQueryBuilder('u')
+            .where('lower(u.username) = lower(:name)', { name: opts.user })
+            .getOne();
           if (!user) throw new CliError(`no user named "${opts.user}"`);
           scope = { userId: user.id };
         }

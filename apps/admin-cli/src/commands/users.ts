@@ -13,7 +13,8 @@ const passwordOptions = (cmd: Command) =>
     .option('--password-env <name>', 'environment variable holding the password', 'ADMIN_PASSWORD');
 
 async function findUser(dataSource: DataSource, login: string): Promise<UserEntity> {
-  const user = await dataSource.getRepository(UserEntity)
+  const user = await dataSource
+    .getRepository(UserEntity)
     .createQueryBuilder('u')
     .where('lower(u.username) = lower(:login) OR u.email = lower(:login)', { login })
     .getOne();
@@ -26,25 +27,25 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     program
       .command('create-admin')
       .description('create an admin account (works while registration is closed and on an empty database)')
-      .requiredOption('--username <name>', 'the new account\'s username')
-      .requiredOption('--email <address>', 'the new account\'s e-mail'),
+      .requiredOption('--username <name>', "the new account's username")
+      .requiredOption('--email <address>', "the new account's e-mail"),
   ).action(async (opts: { username: string; email: string; passwordStdin?: boolean; passwordEnv: string }) => {
     const password = await readNewPassword(opts, ctx.env, ctx.stdin);
     const problem = passwordProblem(password);
     if (problem) throw usageError(problem);
     const user = await withAdminContext(ctx.config(), (app) =>
-      app.get(UsersService).create({ username: opts.username, email: opts.email, password, role: 'admin' }).catch((err: unknown) => {
-        throw new CliError(describeError(err));
-      }),
+      app
+        .get(UsersService)
+        .create({ username: opts.username, email: opts.email, password, role: 'admin' })
+        .catch((err: unknown) => {
+          throw new CliError(describeError(err));
+        }),
     );
     ctx.out(`created admin "${user.username}" (id ${user.id})`);
   });
 
   passwordOptions(
-    program
-      .command('reset-password')
-      .description('set a new password for a user and sign out all of their sessions')
-      .argument('<user>', 'username or e-mail'),
+    program.command('reset-password').description('set a new password for a user and sign out all of their sessions').argument('<user>', 'username or e-mail'),
   ).action(async (login: string, opts: { passwordStdin?: boolean; passwordEnv: string }) => {
     const password = await readNewPassword(opts, ctx.env, ctx.stdin);
     const problem = passwordProblem(password);
@@ -70,9 +71,12 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
     .action(async (login: string, opts: { enable?: boolean }) => {
       const name = await withAdminContext(ctx.config(), async (app) => {
         const user = await findUser(app.get(DataSource), login);
-        await app.get(UsersService).update(user.id, { disabled: !opts.enable }).catch((err: unknown) => {
-          throw new CliError(describeError(err));
-        });
+        await app
+          .get(UsersService)
+          .update(user.id, { disabled: !opts.enable })
+          .catch((err: unknown) => {
+            throw new CliError(describeError(err));
+          });
         return user.username;
       });
       ctx.out(`${opts.enable ? 'enabled' : 'disabled'} "${name}"`);

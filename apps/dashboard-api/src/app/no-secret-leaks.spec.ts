@@ -46,20 +46,52 @@ describe.each(testDatabaseKinds())('no secret in the database or the logs, on $k
     // Accounts: the first admin, users, and refused attempts with passwords of their own.
     const adminInput = aUser();
     const admin = await h.signUpAdmin(adminInput);
-    await h.http().post('/api/admin/init').send(aUser({ password: attempt('second-admin-pw-1') })).expect(409);
+    await h
+      .http()
+      .post('/api/admin/init')
+      .send(aUser({ password: attempt('second-admin-pw-1') }))
+      .expect(409);
     const aliceInput = aUser();
     const alice = await h.signUp(aliceInput);
     const bobInput = aUser();
     const bob = await h.signUp(bobInput);
-    await h.http().post('/api/auth/register').send(aUser({ password: attempt('short1') })).expect(400);
-    await h.http().post('/api/auth/register').send(aUser({ password: attempt(`${'€'.repeat(24)}x`) })).expect(400);
-    await h.http().post('/api/auth/register').send(aUser({ username: aliceInput.username, password: attempt('duplicate-pw-123') })).expect(409);
-    await h.http().post('/api/auth/register').send({ ...aUser({ password: attempt('extra-field-pw-1') }), role: 'admin' }).expect(400);
+    await h
+      .http()
+      .post('/api/auth/register')
+      .send(aUser({ password: attempt('short1') }))
+      .expect(400);
+    await h
+      .http()
+      .post('/api/auth/register')
+      .send(aUser({ password: attempt(`${'€'.repeat(24)}x`) }))
+      .expect(400);
+    await h
+      .http()
+      .post('/api/auth/register')
+      .send(aUser({ username: aliceInput.username, password: attempt('duplicate-pw-123') }))
+      .expect(409);
+    await h
+      .http()
+      .post('/api/auth/register')
+      .send({ ...aUser({ password: attempt('extra-field-pw-1') }), role: 'admin' })
+      .expect(400);
 
     // Sign-in failures.
-    await h.http().post('/api/auth/login').send({ username: aliceInput.username, password: attempt('wrong-password-1') }).expect(401);
-    await h.http().post('/api/auth/login').send({ username: 'nobody-here', password: attempt('unknown-user-pw-1') }).expect(401);
-    await h.http().post('/api/auth/login').send({ username: aliceInput.email, password: attempt(`${aliceInput.password}${'x'.repeat(80)}`) }).expect(401);
+    await h
+      .http()
+      .post('/api/auth/login')
+      .send({ username: aliceInput.username, password: attempt('wrong-password-1') })
+      .expect(401);
+    await h
+      .http()
+      .post('/api/auth/login')
+      .send({ username: 'nobody-here', password: attempt('unknown-user-pw-1') })
+      .expect(401);
+    await h
+      .http()
+      .post('/api/auth/login')
+      .send({ username: aliceInput.email, password: attempt(`${aliceInput.password}${'x'.repeat(80)}`) })
+      .expect(401);
     await alice.agent.get('/api/auth/me').expect(200);
 
     // Tokens: created in every way, listed, refused, revoked, verified.
@@ -69,7 +101,10 @@ describe.each(testDatabaseKinds())('no secret in the database or the logs, on $k
     const bobToken = await h.createToken(bob);
     const adminToken = await h.createToken(admin);
     issued.push(bobToken.token, adminToken.token);
-    await alice.agent.post('/api/tokens').send(aToken({ expires_in_days: 0 })).expect(400);
+    await alice.agent
+      .post('/api/tokens')
+      .send(aToken({ expires_in_days: 0 }))
+      .expect(400);
     await alice.agent.post('/api/tokens').set('Origin', 'http://evil.example').send(aToken()).expect(403);
     await alice.agent.get('/api/tokens').expect(200);
     await admin.agent.get('/api/admin/tokens').expect(200);

@@ -16,9 +16,17 @@ import { createDashboardApp } from '../app/create-app';
 import { aToken, aUser, TokenInput, UserInput } from './builders';
 
 export type DashboardSettings = Partial<
-  Pick<DashboardConfig,
-    | 'allow_registration' | 'session_ttl_hours' | 'secure_cookies' | 'login_attempts_per_minute' | 'auth_requests_per_minute'
-    | 'public_url' | 'allowed_hosts' | 'trust_proxy_hops'>
+  Pick<
+    DashboardConfig,
+    | 'allow_registration'
+    | 'session_ttl_hours'
+    | 'secure_cookies'
+    | 'login_attempts_per_minute'
+    | 'auth_requests_per_minute'
+    | 'public_url'
+    | 'allowed_hosts'
+    | 'trust_proxy_hops'
+  >
 >;
 
 /** Other sections of config.jsonc a suite may set. */
@@ -84,12 +92,19 @@ export class DashboardHarness {
     const logs: string[] = [];
     let app: NestExpressApplication | undefined;
     try {
-      writeFileSync(join(configDir, 'config.jsonc'), JSON.stringify({ dashboard: { ...UNTHROTTLED, ...dashboard }, ...(options.redis ? { redis: options.redis } : {}) }, null, 2));
+      writeFileSync(
+        join(configDir, 'config.jsonc'),
+        JSON.stringify({ dashboard: { ...UNTHROTTLED, ...dashboard }, ...(options.redis ? { redis: options.redis } : {}) }, null, 2),
+      );
       writeFileSync(join(configDir, 'models.json'), '{"echo":{"provider":"echo"}}');
       const config = loadConfig({ cwd: configDir, env: { DATABASE_URL: db.url } });
       const logStream = new Writable({
         write(chunk: Buffer | string, _encoding, done) {
-          logs.push(...String(chunk).split('\n').filter((line) => line !== ''));
+          logs.push(
+            ...String(chunk)
+              .split('\n')
+              .filter((line) => line !== ''),
+          );
           done();
         },
       });
@@ -198,18 +213,19 @@ export class DashboardHarness {
     const columns = Object.keys(values);
     // better-sqlite3 binds no booleans: SQLite stores them as 0/1.
     const params = columns.map((c) => (typeof values[c] === 'boolean' && !pg ? Number(values[c]) : values[c]));
-    await this.dataSource.query(
-      `UPDATE "${table}" SET ${columns.map((c, i) => `"${c}" = ${param(i)}`).join(', ')} WHERE "id" = ${param(columns.length)}`,
-      [...params, id],
-    );
+    await this.dataSource.query(`UPDATE "${table}" SET ${columns.map((c, i) => `"${c}" = ${param(i)}`).join(', ')} WHERE "id" = ${param(columns.length)}`, [
+      ...params,
+      id,
+    ]);
   }
 
   /** Every row of every table, as JSON text. */
   async dumpDatabase(): Promise<string> {
     const ds = this.dataSource;
-    const tables: Array<{ name: string }> = ds.options.type === 'postgres'
-      ? await ds.query(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)
-      : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`);
+    const tables: Array<{ name: string }> =
+      ds.options.type === 'postgres'
+        ? await ds.query(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)
+        : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`);
     const dump: Record<string, unknown[]> = {};
     for (const { name } of tables) dump[name] = await ds.query(`SELECT * FROM "${name}"`);
     return JSON.stringify(dump);

@@ -25,7 +25,12 @@ import { StatusApi } from './core/status.api';
             <a routerLink="/bridge" routerLinkActive="active" ariaCurrentWhenActive="page">Bridge</a>
           }
         </nav>
-        <a class="who" routerLink="/account" title="Your account: password and sessions" data-testid="current-user">{{ user.username }}@if (session.isAdmin()) { <span class="badge badge-info">admin</span>}</a>
+        <a class="who" routerLink="/account" title="Your account: password and sessions" data-testid="current-user"
+          >{{ user.username }}
+          @if (session.isAdmin()) {
+            <span class="badge badge-info">admin</span>
+          }
+        </a>
         <button type="button" class="btn btn-small btn-on-dark" (click)="logout()" [disabled]="signingOut()">Sign out</button>
       } @else {
         <span class="spacer"></span>
@@ -37,23 +42,77 @@ import { StatusApi } from './core/status.api';
     </main>
   `,
   styles: `
-    .shell-header { display: flex; flex-wrap: wrap; align-items: center; gap: 0.5rem 1rem; padding: 0.75rem 1.25rem;
-      background: #111827; color: #f9fafb; }
-    .brand { font-weight: 700; color: inherit; text-decoration: none; }
-    nav, .spacer { display: flex; gap: 0.25rem 0.75rem; flex: 1; flex-wrap: wrap; }
-    nav a { color: #d1d5db; text-decoration: none; padding: 0.25rem 0.5rem; border-radius: 0.375rem; }
-    nav a.active, nav a:hover, nav a:focus-visible { color: #fff; background: #374151; }
-    .who { font-size: 0.9rem; color: #e5e7eb; text-decoration: none; }
-    .who:hover, .who:focus-visible { text-decoration: underline; }
-    .who .badge { margin-left: 0.35rem; }
-    .server-status { font-size: 0.8rem; color: #86efac; }
-    .server-status.down { color: #fca5a5; }
-    .shell-main { max-width: 72rem; margin: 0 auto; padding: 1.25rem; }
-    .shell-main:focus { outline: none; }
+    .shell-header {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.5rem 1rem;
+      padding: 0.75rem 1.25rem;
+      background: #111827;
+      color: #f9fafb;
+    }
+    .brand {
+      font-weight: 700;
+      color: inherit;
+      text-decoration: none;
+    }
+    nav,
+    .spacer {
+      display: flex;
+      gap: 0.25rem 0.75rem;
+      flex: 1;
+      flex-wrap: wrap;
+    }
+    nav a {
+      color: #d1d5db;
+      text-decoration: none;
+      padding: 0.25rem 0.5rem;
+      border-radius: 0.375rem;
+    }
+    nav a.active,
+    nav a:hover,
+    nav a:focus-visible {
+      color: #fff;
+      background: #374151;
+    }
+    .who {
+      font-size: 0.9rem;
+      color: #e5e7eb;
+      text-decoration: none;
+    }
+    .who:hover,
+    .who:focus-visible {
+      text-decoration: underline;
+    }
+    .who .badge {
+      margin-left: 0.35rem;
+    }
+    .server-status {
+      font-size: 0.8rem;
+      color: #86efac;
+    }
+    .server-status.down {
+      color: #fca5a5;
+    }
+    .shell-main {
+      max-width: 72rem;
+      margin: 0 auto;
+      padding: 1.25rem;
+    }
+    .shell-main:focus {
+      outline: none;
+    }
     @media (max-width: 40rem) {
-      .shell-header { padding: 0.6rem 0.75rem; }
-      nav { order: 3; flex-basis: 100%; }
-      .shell-main { padding: 0.9rem 0.75rem; }
+      .shell-header {
+        padding: 0.6rem 0.75rem;
+      }
+      nav {
+        order: 3;
+        flex-basis: 100%;
+      }
+      .shell-main {
+        padding: 0.9rem 0.75rem;
+      }
     }
   `,
 })
@@ -64,10 +123,12 @@ export class App {
   protected readonly signingOut = signal(false);
 
   private readonly status = toSignal(
-    inject(StatusApi).status().pipe(
-      map((s) => s.database === 'ok'),
-      catchError(() => of(false)),
-    ),
+    inject(StatusApi)
+      .status()
+      .pipe(
+        map((s) => s.database === 'ok'),
+        catchError(() => of(false)),
+      ),
   );
   protected readonly serverOk = () => this.status() !== false;
   protected readonly serverText = () =>

@@ -1,8 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DashboardClient } from '../support/dashboard-client';
-import {
-  AUTH_TIMEOUT_MS, BrowserStack, ConsoleWatch, journeySteps, launchChromium, newUserContext, screenshot, startBrowserStack,
-} from '../support/browser';
+import { AUTH_TIMEOUT_MS, BrowserStack, ConsoleWatch, journeySteps, launchChromium, newUserContext, screenshot, startBrowserStack } from '../support/browser';
 
 // One user signed in in two browsers (contexts): changing the password in one signs the
 // other out; the admin reads both sign-ins and the change in the audit tab, then resets

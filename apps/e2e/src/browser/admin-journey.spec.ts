@@ -2,7 +2,15 @@ import type { CreatedToken } from '@lmarena-bridge/contracts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DashboardClient } from '../support/dashboard-client';
 import {
-  AUTH_TIMEOUT_MS, BrowserStack, ConsoleWatch, eventually, journeySteps, launchChromium, newUserContext, screenshot, startBrowserStack,
+  AUTH_TIMEOUT_MS,
+  BrowserStack,
+  ConsoleWatch,
+  eventually,
+  journeySteps,
+  launchChromium,
+  newUserContext,
+  screenshot,
+  startBrowserStack,
 } from '../support/browser';
 
 // An admin and an ordinary user, each in their own browser context, against the built
@@ -45,11 +53,13 @@ describe('browser: an admin manages users and tokens', () => {
   const navLinks = (page: Page) => page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts();
   const userRow = (username: string) => admin.locator(`[data-user="${username}"]`);
   const proxyStatus = async (secret: string) =>
-    (await fetch(`${stack.proxy.url}/v1/chat/completions`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hi' }] }),
-    })).status;
+    (
+      await fetch(`${stack.proxy.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hi' }] }),
+      })
+    ).status;
 
   async function signIn(page: Page, username: string, password: string) {
     await page.getByLabel('Username or e-mail').fill(username);
@@ -99,12 +109,12 @@ describe('browser: an admin manages users and tokens', () => {
     await screenshot(admin, 'admin');
   });
 
-  step("disabling the user ends their session at their next click and stops their token", async () => {
+  step('disabling the user ends their session at their next click and stops their token', async () => {
     await admin.getByRole('button', { name: 'Disable bob' }).click();
     expect(await admin.getByRole('dialog').innerText()).toContain('signed out everywhere');
     await confirmAction('Disable account');
     await userRow('bob').getByText('disabled').waitFor();
-    await eventually('the proxy refuses the disabled user\'s token', async () => (await proxyStatus(bobToken.token)) === 401, 1_500);
+    await eventually("the proxy refuses the disabled user's token", async () => (await proxyStatus(bobToken.token)) === 401, 1_500);
 
     watch.allow(401, '/api/tokens'); // bob's next API call: the session is gone
     await bob.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tokens' }).click();

@@ -33,7 +33,14 @@ describe('browser: the console watch', () => {
 
   it('fails on console.error and on uncaught exceptions', async () => {
     await logged(() => console.error('something broke'));
-    await Promise.all([page.waitForEvent('pageerror'), page.evaluate(() => setTimeout(() => { throw new Error('uncaught boom'); }))]);
+    await Promise.all([
+      page.waitForEvent('pageerror'),
+      page.evaluate(() =>
+        setTimeout(() => {
+          throw new Error('uncaught boom');
+        }),
+      ),
+    ]);
     expect(() => watch.assertClean()).toThrow(/something broke[\s\S]*uncaught boom/);
     expect(() => watch.assertClean()).not.toThrow();
   });

@@ -39,7 +39,10 @@ describe('browser: hostile token names are text', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL('**/dashboard', { timeout: AUTH_TIMEOUT_MS });
     for (const path of ['/tokens', '/admin']) {
-      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: path === '/tokens' ? 'Tokens' : 'Admin' }).click();
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: path === '/tokens' ? 'Tokens' : 'Admin' })
+        .click();
       await page.waitForURL(`**${path}`);
       await page.getByText(HOSTILE, { exact: true }).first().waitFor();
       const injected = await page.evaluate(() => ({

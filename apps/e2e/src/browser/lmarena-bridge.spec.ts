@@ -128,7 +128,9 @@ describe('browser: the LMArena bridge through the userscript in Chromium', () =>
       await installUserscript(denied, arena, sharedSecretScript());
       const tab = await denied.newPage();
       const blocked = tab.waitForEvent('console', (msg) => msg.type() === 'error' && msg.text().includes('ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS'));
-      const hint = tab.waitForEvent('console', (msg) => msg.text().includes('If the browser asked to let this site access devices on your local network, allow it.'));
+      const hint = tab.waitForEvent('console', (msg) =>
+        msg.text().includes('If the browser asked to let this site access devices on your local network, allow it.'),
+      );
       await tab.goto(`${arena.origin}/`);
       expect((await blocked).text()).toContain(`WebSocket connection to 'ws://127.0.0.1:${stack.proxy.port}/ws' failed`);
       expect((await hint).text()).toMatch(/^\[LMArena Bridge\] cannot reach ws:\/\/127\.0\.0\.1:\d+\/ws/);

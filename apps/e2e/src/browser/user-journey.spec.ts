@@ -3,9 +3,20 @@ import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import {
-  BrowserStack, ConsoleWatch, eventually, overflowingElements, launchChromium, newUserContext, paintedPixels, parseCsv, PHONE, LAPTOP,
-  screenshot, startBrowserStack,
-  journeySteps, AUTH_TIMEOUT_MS,
+  BrowserStack,
+  ConsoleWatch,
+  eventually,
+  overflowingElements,
+  launchChromium,
+  newUserContext,
+  paintedPixels,
+  parseCsv,
+  PHONE,
+  LAPTOP,
+  screenshot,
+  startBrowserStack,
+  journeySteps,
+  AUTH_TIMEOUT_MS,
 } from '../support/browser';
 
 // One user's way through the dashboard in headless Chromium, against the built servers:
@@ -126,11 +137,16 @@ describe('browser: the journey of the first user', () => {
     // The proxy records usage in batches: refresh until both requests are in.
     const rows = page.getByTestId('recent-requests').locator('tbody tr');
     const requestsCard = page.locator('[data-card=requests] .stat-value');
-    await eventually('two requests in the cards and the recent activity', async () => {
-      if ((await rows.count()) >= 2 && (await requestsCard.count()) === 1 && (await requestsCard.innerText()) === '2') return true;
-      await page.getByRole('button', { name: 'Refresh' }).click();
-      return false;
-    }, 10_000, 300);
+    await eventually(
+      'two requests in the cards and the recent activity',
+      async () => {
+        if ((await rows.count()) >= 2 && (await requestsCard.count()) === 1 && (await requestsCard.innerText()) === '2') return true;
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return false;
+      },
+      10_000,
+      300,
+    );
     const texts = await rows.allInnerTexts();
     expect(texts.some((t) => t.includes('echo') && t.includes('200') && t.includes('browser laptop'))).toBe(true);
     expect(texts.some((t) => t.includes(MISSING_MODEL) && t.includes('404'))).toBe(true);
@@ -153,7 +169,10 @@ describe('browser: the journey of the first user', () => {
       return found.length === 4 && found.every((c) => c.painted > 500) ? found : null;
     });
     expect(canvases.map((c) => c.label)).toEqual([
-      'Requests per day, stacked by outcome', 'Average and p95 response time per day', 'Share of requests per model', 'Requests per token',
+      'Requests per day, stacked by outcome',
+      'Average and p95 response time per day',
+      'Share of requests per model',
+      'Requests per token',
     ]);
     const log = page.getByTestId('request-log').locator('tbody tr');
     expect(await log.count()).toBe(2);
@@ -193,8 +212,20 @@ describe('browser: the journey of the first user', () => {
     const rows = parseCsv(readFileSync((await file.path()) as string, 'utf8'));
     const [header, ...records] = rows;
     const columns: Array<keyof UsageLogEntry> = [
-      'id', 'created_at', 'token_id', 'token_name', 'model', 'endpoint', 'stream', 'status_code',
-      'response_time_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'error_message', 'usage_estimated',
+      'id',
+      'created_at',
+      'token_id',
+      'token_name',
+      'model',
+      'endpoint',
+      'stream',
+      'status_code',
+      'response_time_ms',
+      'ttft_ms',
+      'prompt_tokens',
+      'completion_tokens',
+      'error_message',
+      'usage_estimated',
     ];
     expect(header).toEqual(columns);
     expect(records).toHaveLength(2);
@@ -207,7 +238,12 @@ describe('browser: the journey of the first user', () => {
 
   step('looks right on a phone: no sideways scrolling on any page', async () => {
     await page.setViewportSize(PHONE);
-    for (const [url, name] of [['/dashboard', 'dashboard'], ['/tokens', 'tokens'], ['/analytics', 'analytics'], ['/admin', 'admin']] as const) {
+    for (const [url, name] of [
+      ['/dashboard', 'dashboard'],
+      ['/tokens', 'tokens'],
+      ['/analytics', 'analytics'],
+      ['/admin', 'admin'],
+    ] as const) {
       await page.goto(url);
       await page.locator('h1').waitFor();
       await page.waitForFunction(() => !Array.from(document.querySelectorAll('[role=status]')).some((e) => /^\s*Loading/.test(e.textContent ?? '')));
@@ -227,14 +263,19 @@ describe('browser: the journey of the first user', () => {
     await confirm.getByRole('button', { name: 'Revoke token' }).click();
     expect((await revoked).status()).toBe(204);
     const since = Date.now();
-    const status = await eventually('proxy refuses the revoked token', async () => {
-      const res = await fetch(`${stack.proxy.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'still there?' }] }),
-      });
-      return res.status === 401 ? res.status : null;
-    }, 1_500, 50);
+    const status = await eventually(
+      'proxy refuses the revoked token',
+      async () => {
+        const res = await fetch(`${stack.proxy.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'still there?' }] }),
+        });
+        return res.status === 401 ? res.status : null;
+      },
+      1_500,
+      50,
+    );
     expect(status).toBe(401);
     expect(Date.now() - since).toBeLessThan(1_500);
     await page.getByTestId('tokens-table').locator('tbody tr', { hasText: 'revoked' }).waitFor();

@@ -35,13 +35,20 @@ await step('embedMany', async () => {
   const r = await embedMany({ model: openai.embedding('echo'), values: ['one', 'two words'] });
   return { count: r.embeddings.length, lengths: r.embeddings.map((e) => e.length), tokens: r.usage?.tokens ?? null };
 });
-for (const [name, model] of [['streamTextToolsResponses', openai(process.env.TOOLS_MODEL)], ['streamTextToolsChat', openai.chat(process.env.TOOLS_MODEL)]]) {
+for (const [name, model] of [
+  ['streamTextToolsResponses', openai(process.env.TOOLS_MODEL)],
+  ['streamTextToolsChat', openai.chat(process.env.TOOLS_MODEL)],
+]) {
   await step(name, async () => {
     const r = streamText({ model, prompt: 'Weather in Paris?', tools: { get_weather: weather } });
     const parts = [];
     for await (const part of r.fullStream) parts.push(part.type);
     const calls = await r.toolCalls;
-    return { finishReason: await r.finishReason, calls: calls.map((c) => ({ name: c.toolName, input: c.input })), sawToolInputDelta: parts.includes('tool-input-delta') };
+    return {
+      finishReason: await r.finishReason,
+      calls: calls.map((c) => ({ name: c.toolName, input: c.input })),
+      sawToolInputDelta: parts.includes('tool-input-delta'),
+    };
   });
 }
 await step('streamText', async () => {

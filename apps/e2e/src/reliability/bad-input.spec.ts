@@ -10,7 +10,11 @@ import { DashboardCase, dashboardCases, DashboardFixture } from './support/dashb
 
 /** Signs in over HTTP and returns the session cookie's value. */
 async function sessionCookie(url: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const cookie = /session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1];
   if (res.status !== 200 || !cookie) throw new Error(`login of ${username} failed: ${res.status}`);
   return cookie;
@@ -55,13 +59,18 @@ describe('bad input, property-based, over real HTTP', () => {
     token = await stack.admin.createToken('fuzz');
     const password = 'correct horse battery';
     const register = await fetch(`${stack.dashboard.url}/api/auth/register`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'fuzzuser', email: 'fuzzuser@example.com', password }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'fuzzuser', email: 'fuzzuser@example.com', password }),
     });
     const user = ((await register.json()) as { user: { id: number } }).user;
     const admin = (await stack.admin.request<{ id: number }>('GET', '/api/auth/me')).body;
     fixture = {
       cookies: { admin: await sessionCookie(stack.dashboard.url, 'admin', password), user: await sessionCookie(stack.dashboard.url, 'fuzzuser', password) },
-      adminId: admin.id, userId: user.id, adminTokenId: token.id, missingId: 2_000_000_000,
+      adminId: admin.id,
+      userId: user.id,
+      adminTokenId: token.id,
+      missingId: 2_000_000_000,
     };
     db = new DbReader(stack.db.target.type === 'sqlite' ? stack.db.target.path : '');
     before = db.snapshot();
@@ -74,12 +83,21 @@ describe('bad input, property-based, over real HTTP', () => {
     db?.close();
     await stack?.stop();
     await upstream?.close();
-    console.log(ALL_STATS.map((s) => `${s.name}: ${s.runs} requests in ${s.elapsedMs} ms, slowest ${s.slowestMs} ms, statuses ${JSON.stringify(s.byStatus)}`).join('\n'));
+    console.log(
+      ALL_STATS.map((s) => `${s.name}: ${s.runs} requests in ${s.elapsedMs} ms, slowest ${s.slowestMs} ms, statuses ${JSON.stringify(s.byStatus)}`).join('\n'),
+    );
   });
 
   /** Proxy answers: the exact status, the OpenAI error shape, and a usable 200. */
   function checkProxyAnswer(c: ProxyCase, a: Answer): void {
-    const ctx = () => ({ kind: c.kind, expect: c.expect, headers: c.req.headers.map((h) => h.slice(0, 120)), body: c.req.body?.toString('utf8').slice(0, 300), status: a.status, answer: a.text.slice(0, 500) });
+    const ctx = () => ({
+      kind: c.kind,
+      expect: c.expect,
+      headers: c.req.headers.map((h) => h.slice(0, 120)),
+      body: c.req.body?.toString('utf8').slice(0, 300),
+      status: a.status,
+      answer: a.text.slice(0, 500),
+    });
     check(a.status === c.expect.status, `expected ${c.expect.status}, got ${a.status}`, ctx);
     if (a.status >= 400) {
       const problem = proxyErrorProblem(a.text);
@@ -134,7 +152,7 @@ describe('bad input, property-based, over real HTTP', () => {
     });
   }, 200_000);
 
-  it('both servers, raw bytes no HTTP client would send: 400/431 from the HTTP parser in the documented shape, or the app\'s own answer', async () => {
+  it("both servers, raw bytes no HTTP client would send: 400/431 from the HTTP parser in the documented shape, or the app's own answer", async () => {
     await fuzz('raw HTTP, both servers', rawCases(), 600, async (c) => {
       const server = c.server === 'proxy' ? stack.proxy : stack.dashboard;
       const a = await rawRequest(server.port, c.bytes);
@@ -152,9 +170,23 @@ describe('bad input, property-based, over real HTTP', () => {
     const p = pool(stack.dashboard.url);
     await fuzz('dashboard', dashboardCases(fixture), 4000, async (c: DashboardCase) => {
       const a = await send(p, c.req);
-      const ctx = () => ({ kind: c.kind, as: c.as, method: c.req.method, path: c.req.path, headers: c.req.headers.filter((_, i) => i % 2 === 0), body: c.req.body?.toString().slice(0, 300), expected: c.status, status: a.status, answer: a.text.slice(0, 400) });
+      const ctx = () => ({
+        kind: c.kind,
+        as: c.as,
+        method: c.req.method,
+        path: c.req.path,
+        headers: c.req.headers.filter((_, i) => i % 2 === 0),
+        body: c.req.body?.toString().slice(0, 300),
+        expected: c.status,
+        status: a.status,
+        answer: a.text.slice(0, 400),
+      });
       check(a.status === c.status, `expected ${c.status}, got ${a.status}`, ctx);
-      check(a.headers['x-content-type-options'] === 'nosniff' && String(a.headers['content-security-policy']).includes("frame-ancestors 'none'"), 'security headers on every answer', ctx);
+      check(
+        a.headers['x-content-type-options'] === 'nosniff' && String(a.headers['content-security-policy']).includes("frame-ancestors 'none'"),
+        'security headers on every answer',
+        ctx,
+      );
       if (a.status >= 400) {
         const problem = dashboardErrorProblem(a.text, a.status);
         check(problem === null, `error body not in the documented shape: ${problem}`, ctx);
@@ -168,8 +200,14 @@ describe('bad input, property-based, over real HTTP', () => {
   }, 200_000);
 
   it('every request that passed authentication has exactly one usage row with its status; no other row was written', async () => {
-    const rows = () => db.all('SELECT status_code, COUNT(*) AS n FROM usage_logs WHERE token_id = ? GROUP BY status_code ORDER BY status_code', token.id) as Array<{ status_code: number; n: number }>;
-    const expected = Object.entries(recordedStatuses).map(([s, n]) => ({ status_code: Number(s), n })).sort((a, b) => a.status_code - b.status_code);
+    const rows = () =>
+      db.all('SELECT status_code, COUNT(*) AS n FROM usage_logs WHERE token_id = ? GROUP BY status_code ORDER BY status_code', token.id) as Array<{
+        status_code: number;
+        n: number;
+      }>;
+    const expected = Object.entries(recordedStatuses)
+      .map(([s, n]) => ({ status_code: Number(s), n }))
+      .sort((a, b) => a.status_code - b.status_code);
     const deadline = Date.now() + 5000;
     while (db.count('usage_logs', 'token_id = ?', token.id) < recorded && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(rows()).toEqual(expected);
@@ -178,20 +216,30 @@ describe('bad input, property-based, over real HTTP', () => {
 
   it('the servers still serve normal requests, logged no error, and the account tables are unchanged', async () => {
     const p = pool(stack.proxy.url);
-    const ok = await send(p, { method: 'POST', path: PATH, headers: ['authorization', `Bearer ${token.token}`, 'content-type', 'application/json'], body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'still here' }] }) });
+    const ok = await send(p, {
+      method: 'POST',
+      path: PATH,
+      headers: ['authorization', `Bearer ${token.token}`, 'content-type', 'application/json'],
+      body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'still here' }] }),
+    });
     expect(ok.status).toBe(200);
     expect((await stack.admin.request('GET', '/api/auth/me')).status).toBe(200);
     const after = db.snapshot();
     // The only rows added: the tokens created by accepted requests, with the names sent.
     const added = after.api_tokens.filter((t) => !before.api_tokens.some((b) => b['id'] === t['id']));
-    expect(added.map((t) => ({ id: t['id'], name: t['name'], userId: t['user_id'] })).sort((x, y) => Number(x.id) - Number(y.id)))
-      .toEqual([...created].sort((x, y) => x.id - y.id));
+    expect(added.map((t) => ({ id: t['id'], name: t['name'], userId: t['user_id'] })).sort((x, y) => Number(x.id) - Number(y.id))).toEqual(
+      [...created].sort((x, y) => x.id - y.id),
+    );
     expect({ ...after, usage_logs: 0, api_tokens: after.api_tokens.filter((t) => !added.includes(t)) }).toEqual({ ...before, usage_logs: 0 });
     // The listing shows the same names the creation answers did.
     const listed = (await stack.admin.request<{ tokens: Array<{ id: number; name: string }> }>('GET', '/api/admin/tokens')).body.tokens;
     for (const t of created) expect(listed.find((l) => l.id === t.id)?.name).toBe(t.name);
     // pino level 50 = error: nothing failed inside either server.
-    const errors = (out: string) => out.split('\n').filter((l) => /"level":(50|60)/.test(l)).map((l) => l.slice(0, 600));
+    const errors = (out: string) =>
+      out
+        .split('\n')
+        .filter((l) => /"level":(50|60)/.test(l))
+        .map((l) => l.slice(0, 600));
     expect(errors(stack.proxy.output().slice(logStart.proxy))).toEqual([]);
     expect(errors(stack.dashboard.output().slice(logStart.dashboard))).toEqual([]);
   });

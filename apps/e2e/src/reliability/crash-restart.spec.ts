@@ -17,7 +17,12 @@ const body = JSON.stringify({ model: 'echo', messages: [{ role: 'user', content:
  * Sends requests `concurrency` at a time until `total` were sent or the server is gone for
  * good; counts the 200s the client received in full. `onAnswer` sees the running count.
  */
-async function load(url: string, secret: string, total: number, onAnswer?: (answered: number) => void): Promise<{ sent: number; answered: number; failures: string[] }> {
+async function load(
+  url: string,
+  secret: string,
+  total: number,
+  onAnswer?: (answered: number) => void,
+): Promise<{ sent: number; answered: number; failures: string[] }> {
   const pool = keepAlivePool(url, CONCURRENCY);
   let sent = 0;
   let answered = 0;
@@ -27,7 +32,14 @@ async function load(url: string, secret: string, total: number, onAnswer?: (answ
     while (sent < total && refused < 20) {
       sent += 1;
       const ok = await pool
-        .request({ method: 'POST', path: '/v1/chat/completions', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body, headersTimeout: 10_000, bodyTimeout: 10_000 })
+        .request({
+          method: 'POST',
+          path: '/v1/chat/completions',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          body,
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        })
         .then(async (res) => {
           const text = await res.body.text();
           if (res.statusCode !== 200) failures.push(`${res.statusCode} ${text.slice(0, 200)}`);
@@ -111,7 +123,9 @@ describe('crash and restart on one SQLite file', () => {
     expect(leftOver()).toBe(false);
     const rows = rowsOf(token.id);
     const lost = result.answered + 50 - rows;
-    Object.assign(figures, { sigkill: { sent: result.sent, answered: result.answered, rowsAtKill, rowsAfterReplay: rows - 50, lost, bound: BATCH_SIZE - 1 + CONCURRENCY } });
+    Object.assign(figures, {
+      sigkill: { sent: result.sent, answered: result.answered, rowsAtKill, rowsAfterReplay: rows - 50, lost, bound: BATCH_SIZE - 1 + CONCURRENCY },
+    });
     // Rows not yet cut (< batch_size: a full batch is cut at once) and, at most, the answers
     // whose 'close' handler had not yet run (one per connection in flight).
     expect(lost).toBeLessThanOrEqual(BATCH_SIZE - 1 + CONCURRENCY);

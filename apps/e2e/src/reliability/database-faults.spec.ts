@@ -27,7 +27,11 @@ interface LoadResult {
 }
 
 /** `concurrency` keep-alive clients send until `total` were sent, `until()` holds, or the server is gone. */
-async function load(url: string, secret: string, opts: { total: number; concurrency: number; onAnswer?: (answered: number) => void; until?: () => boolean }): Promise<LoadResult> {
+async function load(
+  url: string,
+  secret: string,
+  opts: { total: number; concurrency: number; onAnswer?: (answered: number) => void; until?: () => boolean },
+): Promise<LoadResult> {
   const pool = keepAlivePool(url, opts.concurrency);
   const result: LoadResult = { sent: 0, answered: 0, answeredAt: [], statuses: {}, errors: {} };
   let gone = false;
@@ -35,7 +39,14 @@ async function load(url: string, secret: string, opts: { total: number; concurre
     while (!gone && result.sent < opts.total && !(opts.until?.() ?? false)) {
       result.sent += 1;
       try {
-        const res = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const res = await pool.request({
+          method: 'POST',
+          path: '/v1/chat/completions',
+          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+          body,
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
         await res.body.text();
         result.statuses[res.statusCode] = (result.statuses[res.statusCode] ?? 0) + 1;
         if (res.statusCode === 200) {
@@ -86,9 +97,11 @@ suite('database faults (PostgreSQL behind a forwarder)', () => {
   const figures: Record<string, unknown> = {};
 
   const spoolDir = () => join(dir.dir, 'usage-spool');
-  const spooledLines = () => (existsSync(spoolDir()) ? readdirSync(spoolDir()).flatMap((f) => readFileSync(join(spoolDir(), f), 'utf8').split('\n').filter(Boolean)) : []);
+  const spooledLines = () =>
+    existsSync(spoolDir()) ? readdirSync(spoolDir()).flatMap((f) => readFileSync(join(spoolDir(), f), 'utf8').split('\n').filter(Boolean)) : [];
   const rowsOf = async (tokenId: number) => Number((await pg.query('SELECT COUNT(*) AS n FROM usage_logs WHERE token_id = $1', [tokenId])).rows[0].n);
-  const rolledUp = async (tokenId: number) => Number((await pg.query('SELECT COALESCE(SUM(requests), 0) AS n FROM usage_daily WHERE token_id = $1', [tokenId])).rows[0].n);
+  const rolledUp = async (tokenId: number) =>
+    Number((await pg.query('SELECT COALESCE(SUM(requests), 0) AS n FROM usage_daily WHERE token_id = $1', [tokenId])).rows[0].n);
   const startProxy = () => startServer('proxy-api', dir.configPath);
   const chat = (secret: string) =>
     fetch(`${proxy.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body });
@@ -139,10 +152,14 @@ suite('database faults (PostgreSQL behind a forwarder)', () => {
     const refusal = await chat(uncached.token);
     expect(refusal.status).toBe(503);
     expect(refusal.headers.get('retry-after')).toBe('1');
-    expect(await refusal.json()).toEqual({ error: { message: expect.stringMatching(/database is unavailable/), type: 'server_error', param: null, code: 'service_unavailable' } });
+    expect(await refusal.json()).toEqual({
+      error: { message: expect.stringMatching(/database is unavailable/), type: 'server_error', param: null, code: 'service_unavailable' },
+    });
     const during = await load(proxy.url, cached.token, { total: 400, concurrency: 8 });
     expect(during.statuses).toEqual({ 200: 400 });
-    const uncachedDuring = await Promise.all(Array.from({ length: 20 }, () => chat(uncached.token).then(async (r) => `${r.status} ${((await r.json()) as { error: { code: string } }).error.code}`)));
+    const uncachedDuring = await Promise.all(
+      Array.from({ length: 20 }, () => chat(uncached.token).then(async (r) => `${r.status} ${((await r.json()) as { error: { code: string } }).error.code}`)),
+    );
     expect(new Set(uncachedDuring)).toEqual(new Set(['503 service_unavailable']));
     const dash = await admin.request('GET', '/api/tokens');
     expect(dash).toEqual({ status: 503, body: { statusCode: 503, error: 'Service Unavailable', message: expect.stringMatching(/database is unavailable/) } });
@@ -159,12 +176,21 @@ suite('database faults (PostgreSQL behind a forwarder)', () => {
     expect(await rowsOf(uncached.id)).toBe(0); // refused before authentication: no owner, no row
     // The token works again uncached, and the outage was logged once, not per request.
     expect((await chat(uncached.token)).status).toBe(200);
-    const outageLines = proxy.output().split('\n').filter((l) => /database unavailable/.test(l));
+    const outageLines = proxy
+      .output()
+      .split('\n')
+      .filter((l) => /database unavailable/.test(l));
     expect(outageLines.length).toBeGreaterThanOrEqual(1);
     expect(outageLines.length).toBeLessThanOrEqual(2);
     expect(proxy.output()).not.toMatch(/unexpected error|internal_error|"level":50/);
     expect(dashboard.output()).not.toMatch(/"level":50/);
-    figures['outage'] = { answered: expected, spooledDuringOutage: spooled, rows, uncached503: uncachedDuring.length + 1, proxyOutageLogLines: outageLines.length };
+    figures['outage'] = {
+      answered: expected,
+      spooledDuringOutage: spooled,
+      rows,
+      uncached503: uncachedDuring.length + 1,
+      proxyOutageLogLines: outageLines.length,
+    };
   }, 30_000);
 
   it('a stall (black hole): uncached tokens get 503 after the query timeout, not a hang; cached tokens answer at once; rows exact after', async () => {
@@ -254,7 +280,15 @@ suite('database faults (PostgreSQL behind a forwarder)', () => {
     const lost = result.answered - rows;
     const window = FLUSH_INTERVAL_MS + TIMER_SLACK_MS;
     const answeredInWindow = result.answeredAt.filter((t) => t > killedAt - window).length;
-    figures['sigkill'] = { sent: result.sent, answered: result.answered, rows, lost, answeredInLastFlushInterval: answeredInWindow, batchBound: BATCH_SIZE - 1, spooledAtKill };
+    figures['sigkill'] = {
+      sent: result.sent,
+      answered: result.answered,
+      rows,
+      lost,
+      answeredInLastFlushInterval: answeredInWindow,
+      batchBound: BATCH_SIZE - 1,
+      spooledAtKill,
+    };
     expect(lost).toBeLessThanOrEqual(answeredInWindow);
     expect(rows).toBeLessThanOrEqual(result.sent); // a row without its answer, never one without a request
     expect(await rolledUp(token.id)).toBe(rows);

@@ -19,7 +19,10 @@ describe('load: 64 clients through the proxy while the dashboard works', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ usage: { batch_size: 200, flush_interval_ms: 50 } }, undefined, { NODE_OPTIONS: `--require ${HANDLES_PROBE}`, LOG_LEVEL: 'warn' });
+    stack = await startStack({ usage: { batch_size: 200, flush_interval_ms: 50 } }, undefined, {
+      NODE_OPTIONS: `--require ${HANDLES_PROBE}`,
+      LOG_LEVEL: 'warn',
+    });
   });
   afterAll(() => stack?.stop());
 
@@ -32,7 +35,9 @@ describe('load: 64 clients through the proxy while the dashboard works', () => {
       while (next < total) {
         const stream = next++ % 2 === 1;
         const res = await pool.request({
-          path: '/v1/chat/completions', method: 'POST', body: body(stream),
+          path: '/v1/chat/completions',
+          method: 'POST',
+          body: body(stream),
           headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
         });
         const text = await res.body.text();
@@ -87,6 +92,8 @@ describe('load: 64 clients through the proxy while the dashboard works', () => {
     // The summary the dashboard serves counts this load exactly.
     const summary = await stack.admin.request<{ total_requests: number }>('GET', '/api/usage/summary?days=1');
     expect(summary.body.total_requests).toBe(WARM_UP + REQUESTS);
-    process.stdout.write(`load: ${REQUESTS} requests at c=${CLIENTS}, ${dashboard.summaries} dashboard rounds, heap ${(baseline.heapUsed / 1048576).toFixed(1)} → ${(after.heapUsed / 1048576).toFixed(1)} MiB\n`);
+    process.stdout.write(
+      `load: ${REQUESTS} requests at c=${CLIENTS}, ${dashboard.summaries} dashboard rounds, heap ${(baseline.heapUsed / 1048576).toFixed(1)} → ${(after.heapUsed / 1048576).toFixed(1)} MiB\n`,
+    );
   }, 120_000);
 });

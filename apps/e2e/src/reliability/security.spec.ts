@@ -62,14 +62,41 @@ describe('secrets, headers and cookies', () => {
       { echo: { provider: 'echo' }, up: { provider: 'fake', model: 'normal' } },
     );
     // trace: the most verbose level must not print a secret either.
-    [proxy, dashboard] = await Promise.all([startServer('proxy-api', dir.configPath, { LOG_LEVEL: 'trace' }), startServer('dashboard-api', dir.configPath, { LOG_LEVEL: 'trace' })]);
+    [proxy, dashboard] = await Promise.all([
+      startServer('proxy-api', dir.configPath, { LOG_LEVEL: 'trace' }),
+      startServer('dashboard-api', dir.configPath, { LOG_LEVEL: 'trace' }),
+    ]);
 
     // Accounts, sessions and tokens: the creation answers are the only ones allowed to show them.
-    expect((await call(dashboard.url, 'init', '/api/admin/init', { method: 'POST', body: JSON.stringify({ username: 'admin', email: 'admin@example.com', password: ADMIN_PASSWORD }) }, false)).status).toBe(201);
-    expect((await call(dashboard.url, 'register', '/api/auth/register', { method: 'POST', body: JSON.stringify({ username: 'alice', email: 'alice@example.com', password: USER_PASSWORD }) }, false)).status).toBe(201);
+    expect(
+      (
+        await call(
+          dashboard.url,
+          'init',
+          '/api/admin/init',
+          { method: 'POST', body: JSON.stringify({ username: 'admin', email: 'admin@example.com', password: ADMIN_PASSWORD }) },
+          false,
+        )
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call(
+          dashboard.url,
+          'register',
+          '/api/auth/register',
+          { method: 'POST', body: JSON.stringify({ username: 'alice', email: 'alice@example.com', password: USER_PASSWORD }) },
+          false,
+        )
+      ).status,
+    ).toBe(201);
     cookies['admin'] = (await login('admin', ADMIN_PASSWORD)).cookie;
     cookies['alice'] = (await login('alice', USER_PASSWORD)).cookie;
-    for (const [who, name] of [['admin', 'admin-token'], ['alice', 'alice-token'], ['alice', 'to-revoke']]) {
+    for (const [who, name] of [
+      ['admin', 'admin-token'],
+      ['alice', 'alice-token'],
+      ['alice', 'to-revoke'],
+    ]) {
       const res = await call(dashboard.url, 'create token', '/api/tokens', { method: 'POST', body: JSON.stringify({ name }), cookie: cookies[who] }, false);
       expect(res.status).toBe(201);
       tokens.push(JSON.parse(res.body) as { id: number; token: string });
@@ -95,25 +122,73 @@ describe('secrets, headers and cookies', () => {
     const alice = cookies['alice'];
     // Use the tokens at the proxy: successes, a stream, refusals with reasons.
     for (const t of [adminToken, aliceToken, revoked]) {
-      await call(proxy.url, 'chat', '/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hi' }] }) });
-      await call(proxy.url, 'stream', '/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: JSON.stringify({ model: 'up', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+      await call(proxy.url, 'chat', '/v1/chat/completions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.token}` },
+        body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      await call(proxy.url, 'stream', '/v1/chat/completions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.token}` },
+        body: JSON.stringify({ model: 'up', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
     }
     await call(dashboard.url, 'revoke', `/api/tokens/${revoked.id}`, { method: 'DELETE', cookie: alice });
     await new Promise((r) => setTimeout(r, 1100)); // the proxy's cache notices within 1 s
-    expect((await call(proxy.url, 'revoked token', '/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${revoked.token}` }, body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hi' }] }) })).status).toBe(401);
-    await call(proxy.url, 'token with a typo', '/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${aliceToken.token.slice(0, -1)}x` }, body: '{}' });
-    await call(proxy.url, 'token as basic auth', '/v1/chat/completions', { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`x:${aliceToken.token}`).toString('base64')}` }, body: '{}' });
-    await call(proxy.url, 'bad body', '/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${aliceToken.token}` }, body: `{"model": "${aliceToken.token}"` });
-    await call(proxy.url, 'unknown model named like the token', '/v1/chat/completions', { method: 'POST', headers: { authorization: `Bearer ${aliceToken.token}` }, body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(
+      (
+        await call(proxy.url, 'revoked token', '/v1/chat/completions', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${revoked.token}` },
+          body: JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'hi' }] }),
+        })
+      ).status,
+    ).toBe(401);
+    await call(proxy.url, 'token with a typo', '/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${aliceToken.token.slice(0, -1)}x` },
+      body: '{}',
+    });
+    await call(proxy.url, 'token as basic auth', '/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`x:${aliceToken.token}`).toString('base64')}` },
+      body: '{}',
+    });
+    await call(proxy.url, 'bad body', '/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${aliceToken.token}` },
+      body: `{"model": "${aliceToken.token}"`,
+    });
+    await call(proxy.url, 'unknown model named like the token', '/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${aliceToken.token}` },
+      body: JSON.stringify({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     await call(proxy.url, 'models', '/v1/models', { headers: { authorization: `Bearer ${aliceToken.token}` } });
     // Every dashboard read, as each user; errors with secrets in the request.
-    for (const [who, cookie] of [['admin', admin], ['alice', alice]]) {
-      for (const path of ['/api/auth/me', '/api/tokens', '/api/admin/users', '/api/admin/tokens', '/api/usage/summary?scope=all', '/api/usage/logs?scope=all', '/api/usage/export?format=json', '/api/usage/export?format=csv', '/api/status']) {
+    for (const [who, cookie] of [
+      ['admin', admin],
+      ['alice', alice],
+    ]) {
+      for (const path of [
+        '/api/auth/me',
+        '/api/tokens',
+        '/api/admin/users',
+        '/api/admin/tokens',
+        '/api/usage/summary?scope=all',
+        '/api/usage/logs?scope=all',
+        '/api/usage/export?format=json',
+        '/api/usage/export?format=csv',
+        '/api/status',
+      ]) {
         await call(dashboard.url, `${who} GET ${path}`, path, { cookie });
       }
     }
     await call(dashboard.url, 'wrong password', '/api/auth/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: WRONG_PASSWORD }) });
-    await call(dashboard.url, 'password too long', '/api/auth/register', { method: 'POST', body: JSON.stringify({ username: 'bob', email: 'bob@example.com', password: `${USER_PASSWORD}${'x'.repeat(80)}` }) });
+    await call(dashboard.url, 'password too long', '/api/auth/register', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'bob', email: 'bob@example.com', password: `${USER_PASSWORD}${'x'.repeat(80)}` }),
+    });
     await call(dashboard.url, 'token as a session', '/api/tokens', { cookie: aliceToken.token });
     await call(dashboard.url, 'revoke twice', `/api/tokens/${revoked.id}`, { method: 'DELETE', cookie: alice });
     await call(dashboard.url, "someone else's token", `/api/tokens/${adminToken.id}`, { method: 'DELETE', cookie: alice });
@@ -124,11 +199,14 @@ describe('secrets, headers and cookies', () => {
     const status = (what: string) => seen.filter((s) => s.what === what).map((s) => s.status);
     expect(status('chat')).toEqual([200, 200, 200]);
     expect(status('stream')).toEqual([200, 200, 200]);
-    for (const path of ['/api/tokens', '/api/admin/tokens', '/api/usage/logs?scope=all', '/api/usage/export?format=csv']) expect(status(`admin GET ${path}`)).toEqual([200]);
+    for (const path of ['/api/tokens', '/api/admin/tokens', '/api/usage/logs?scope=all', '/api/usage/export?format=csv'])
+      expect(status(`admin GET ${path}`)).toEqual([200]);
     expect(JSON.parse(seen.find((s) => s.what === 'admin GET /api/usage/logs?scope=all')?.body ?? '{}').logs.length).toBeGreaterThanOrEqual(4);
-    const leaks = seen.flatMap((s) => Object.entries(secrets)
-      .filter(([, v]) => s.body.includes(v) || Object.entries(s.headers).some(([, h]) => h.includes(v)))
-      .map(([k]) => `${s.what} (${s.status}) shows ${k}`));
+    const leaks = seen.flatMap((s) =>
+      Object.entries(secrets)
+        .filter(([, v]) => s.body.includes(v) || Object.entries(s.headers).some(([, h]) => h.includes(v)))
+        .map(([k]) => `${s.what} (${s.status}) shows ${k}`),
+    );
     expect(leaks).toEqual([]);
     // Revocation message names the reason, not the token.
     expect(seen.find((s) => s.what === 'revoked token')?.body).toContain('revoked');
@@ -137,8 +215,14 @@ describe('secrets, headers and cookies', () => {
   it('a token is taken from the Authorization header only: in the body or the query string it is refused and never forwarded upstream', async () => {
     const secret = tokens[0].token;
     const forwardedBefore = upstream.requests.length;
-    const inBody = await call(proxy.url, 'token in body', '/v1/chat/completions', { method: 'POST', body: JSON.stringify({ model: 'up', access_token: secret, messages: [{ role: 'user', content: 'hi' }] }) });
-    const inQuery = await call(proxy.url, 'token in query', `/v1/chat/completions?access_token=${secret}`, { method: 'POST', body: JSON.stringify({ model: 'up', messages: [{ role: 'user', content: 'hi' }] }) });
+    const inBody = await call(proxy.url, 'token in body', '/v1/chat/completions', {
+      method: 'POST',
+      body: JSON.stringify({ model: 'up', access_token: secret, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    const inQuery = await call(proxy.url, 'token in query', `/v1/chat/completions?access_token=${secret}`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'up', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     expect([inBody.status, inQuery.status]).toEqual([401, 401]);
     expect(upstream.requests.length).toBe(forwardedBefore);
   });
@@ -158,8 +242,14 @@ describe('secrets, headers and cookies', () => {
     ];
     for (const a of answers) {
       const csp = a.headers['content-security-policy'] ?? '';
-      expect({ what: a.what, frameAncestors: csp.includes("frame-ancestors 'none'"), scriptSelf: csp.includes("script-src 'self'"), nosniff: a.headers['x-content-type-options'], poweredBy: a.headers['x-powered-by'] ?? null, referrer: a.headers['referrer-policy'] })
-        .toEqual({ what: a.what, frameAncestors: true, scriptSelf: true, nosniff: 'nosniff', poweredBy: null, referrer: 'no-referrer' });
+      expect({
+        what: a.what,
+        frameAncestors: csp.includes("frame-ancestors 'none'"),
+        scriptSelf: csp.includes("script-src 'self'"),
+        nosniff: a.headers['x-content-type-options'],
+        poweredBy: a.headers['x-powered-by'] ?? null,
+        referrer: a.headers['referrer-policy'],
+      }).toEqual({ what: a.what, frameAncestors: true, scriptSelf: true, nosniff: 'nosniff', poweredBy: null, referrer: 'no-referrer' });
     }
   });
 
@@ -176,7 +266,11 @@ describe('secrets, headers and cookies', () => {
     const secureDir = writeTestConfig({ database: { url: db.url }, dashboard: { secure_cookies: true } });
     const secure = await startServer('dashboard-api', secureDir.configPath, { LOG_LEVEL: 'trace' });
     try {
-      const res = await fetch(`${secure.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'alice', password: USER_PASSWORD }) });
+      const res = await fetch(`${secure.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'alice', password: USER_PASSWORD }),
+      });
       const setCookie = res.headers.get('set-cookie') ?? '';
       expect(attrs(setCookie)).toEqual(expect.arrayContaining(['httponly', 'samesite=strict', 'secure', 'path=/']));
       const session = /session=([^;]+)/.exec(setCookie)?.[1] ?? '';
@@ -195,7 +289,11 @@ describe('secrets, headers and cookies', () => {
     await Promise.all([proxy.stop(), dashboard.stop()]);
     const logs = `${proxy.output()}\n${dashboard.output()}`;
     expect(logs.length).toBeGreaterThan(10_000);
-    expect(Object.entries(secrets).filter(([, v]) => logs.includes(v)).map(([k]) => k)).toEqual([]);
+    expect(
+      Object.entries(secrets)
+        .filter(([, v]) => logs.includes(v))
+        .map(([k]) => k),
+    ).toEqual([]);
     // The access log shows the redaction at work.
     expect(logs).toContain('[redacted]');
   });

@@ -75,9 +75,13 @@ describe('upstream faults leave no open sockets or timers behind', () => {
 
   async function call(pool: Pool, model: string, stream: boolean, signal?: AbortSignal, onChunk?: () => void): Promise<{ status: number; text: string }> {
     const res = await pool.request({
-      method: 'POST', path: '/v1/chat/completions', signal,
+      method: 'POST',
+      path: '/v1/chat/completions',
+      signal,
       headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
-      body: body(model, stream), headersTimeout: 10_000, bodyTimeout: 10_000,
+      body: body(model, stream),
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
     });
     let text = '';
     for await (const chunk of res.body) {
@@ -159,7 +163,12 @@ describe('upstream faults leave no open sockets or timers behind', () => {
     for (const f of FAULTS) expected[`${f.model} ${f.recorded}`] = (expected[`${f.model} ${f.recorded}`] ?? 0) + f.times;
     expected['up-slow 499'] = ABORTS;
     const total = Object.values(expected).reduce((a, b) => a + b, 0);
-    const rows = () => db.all('SELECT model, status_code, COUNT(*) AS n FROM usage_logs WHERE token_id = ? AND model <> ? GROUP BY model, status_code', token.id, 'up') as Array<{ model: string; status_code: number; n: number }>;
+    const rows = () =>
+      db.all(
+        'SELECT model, status_code, COUNT(*) AS n FROM usage_logs WHERE token_id = ? AND model <> ? GROUP BY model, status_code',
+        token.id,
+        'up',
+      ) as Array<{ model: string; status_code: number; n: number }>;
     await settle(() => rows().reduce((a, r) => a + r.n, 0) >= total);
     expect(Object.fromEntries(rows().map((r) => [`${r.model} ${r.status_code}`, r.n]))).toEqual(expected);
   }, 60_000);
@@ -172,7 +181,12 @@ describe('upstream faults leave no open sockets or timers behind', () => {
       return upstreamSockets() <= CONCURRENCY && JSON.stringify(now.counts) === JSON.stringify(baseline.handles.counts);
     });
     const after = await activeHandles(stack.proxy);
-    figures['after'] = { ...after.counts, upstreamSockets: upstreamSockets(), upstreamAccepted: connectionsAcceptedOn(upstream.port), fds: openFds(stack.proxy.process.pid as number) };
+    figures['after'] = {
+      ...after.counts,
+      upstreamSockets: upstreamSockets(),
+      upstreamAccepted: connectionsAcceptedOn(upstream.port),
+      fds: openFds(stack.proxy.process.pid as number),
+    };
     expect(ok).toBe(true);
     // Only the keep-alive pool remains: no socket of a stalled, reset or aborted request.
     expect(upstreamSockets()).toBeLessThanOrEqual(CONCURRENCY);

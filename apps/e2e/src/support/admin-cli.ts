@@ -10,7 +10,12 @@ export interface CliRun {
 }
 
 /** Runs the built admin CLI (dist/apps/admin-cli/main.js) to its end. */
-export function runAdmin(args: string[], env: NodeJS.ProcessEnv = {}, input?: string, main = join(WORKSPACE_ROOT, 'dist/apps/admin-cli/main.js')): Promise<CliRun> {
+export function runAdmin(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  input?: string,
+  main = join(WORKSPACE_ROOT, 'dist/apps/admin-cli/main.js'),
+): Promise<CliRun> {
   if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx build admin-cli)`);
   const child = spawn(process.execPath, [main, ...args], {
     cwd: WORKSPACE_ROOT,

@@ -12,8 +12,13 @@ export const SCREENSHOT_DIR = join(WORKSPACE_ROOT, 'apps', 'e2e', 'test-output',
 
 /** The launch flags of docs/toolchain.md (Playwright adds --headless and a fresh temp --user-data-dir itself). */
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
 ];
 
 /**
@@ -28,7 +33,9 @@ export function ensureChromium(): string {
   }
   const run = spawnSync('sh', ['-c', CHROMIUM_INSTALL], { encoding: 'utf8', timeout: 10 * 60_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (run.status !== 0 || !existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Installing Chromium failed (exit ${run.status ?? run.signal}); run it yourself:\n  ${CHROMIUM_INSTALL}\n${run.stdout ?? ''}${run.stderr ?? ''}`.trim());
+    throw new Error(
+      `Installing Chromium failed (exit ${run.status ?? run.signal}); run it yourself:\n  ${CHROMIUM_INSTALL}\n${run.stdout ?? ''}${run.stderr ?? ''}`.trim(),
+    );
   }
   return CHROMIUM_PATH;
 }
@@ -133,7 +140,10 @@ export async function startBrowserStack(): Promise<BrowserStack> {
   const dir = writeTestConfig({ database: { url: db.url }, usage: { flush_interval_ms: 20 } });
   const [proxy, dashboard] = await Promise.all([startServer('proxy-api', dir.configPath), startServer('dashboard-api', dir.configPath)]);
   return {
-    db, dir, proxy, dashboard,
+    db,
+    dir,
+    proxy,
+    dashboard,
     stop: async () => {
       await Promise.all([proxy.stop(), dashboard.stop()]);
       await db.drop();
@@ -226,7 +236,10 @@ export function overflowingElements(page: Page): Promise<string[]> {
     const culprits = Array.from(document.body.querySelectorAll('*'))
       .filter((el) => el.getBoundingClientRect().right > width + 0.5 && !contained(el))
       .slice(0, 10)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${Array.from(el.classList).join('.')} right=${Math.round(el.getBoundingClientRect().right)}`);
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${Array.from(el.classList).join('.')} right=${Math.round(el.getBoundingClientRect().right)}`,
+      );
     return [`document is ${total}px wide in a ${width}px viewport`, ...culprits];
   });
 }
@@ -239,24 +252,34 @@ export function overflowingElements(page: Page): Promise<string[]> {
 export function journeySteps(pages: () => Record<string, Page | undefined>) {
   let broken: string | null = null;
   return function step(name: string, fn: () => Promise<void>, timeout?: number): void {
-    it(name, async () => {
-      if (broken) throw new Error(`not run: the earlier step "${broken}" failed`);
-      try {
-        await fn();
-      } catch (err) {
-        broken = name;
-        const notes: string[] = [];
-        for (const [label, page] of Object.entries(pages())) {
-          if (!page || page.isClosed()) continue;
-          const slug = `${label}-${name}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 80);
-          const shot = await screenshot(page, `failure-${slug}`).catch(() => null);
-          const alerts = await page.locator('[role=alert], [role=status]').allInnerTexts().catch(() => []);
-          notes.push(`[${label}] at ${page.url()}${shot ? `, screenshot ${shot}` : ''}; messages: ${JSON.stringify(alerts)}`);
+    it(
+      name,
+      async () => {
+        if (broken) throw new Error(`not run: the earlier step "${broken}" failed`);
+        try {
+          await fn();
+        } catch (err) {
+          broken = name;
+          const notes: string[] = [];
+          for (const [label, page] of Object.entries(pages())) {
+            if (!page || page.isClosed()) continue;
+            const slug = `${label}-${name}`
+              .toLowerCase()
+              .replace(/[^a-z0-9]+/g, '-')
+              .slice(0, 80);
+            const shot = await screenshot(page, `failure-${slug}`).catch(() => null);
+            const alerts = await page
+              .locator('[role=alert], [role=status]')
+              .allInnerTexts()
+              .catch(() => []);
+            notes.push(`[${label}] at ${page.url()}${shot ? `, screenshot ${shot}` : ''}; messages: ${JSON.stringify(alerts)}`);
+          }
+          if (err instanceof Error) err.message += `\n${notes.join('\n')}`;
+          throw err;
         }
-        if (err instanceof Error) err.message += `\n${notes.join('\n')}`;
-        throw err;
-      }
-    }, timeout);
+      },
+      timeout,
+    );
   };
 }
 

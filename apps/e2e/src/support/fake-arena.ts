@@ -35,15 +35,24 @@ export interface FakeModel {
 /** UUIDv7-shaped model ids, as the site's. */
 export const FAKE_MODELS: FakeModel[] = [
   {
-    id: '0199b2c4-1a2b-7c3d-8e4f-a1b2c3d4e5f6', publicName: 'fake-chat-pro', organization: 'fakeorg', provider: 'fakeprovider',
+    id: '0199b2c4-1a2b-7c3d-8e4f-a1b2c3d4e5f6',
+    publicName: 'fake-chat-pro',
+    organization: 'fakeorg',
+    provider: 'fakeprovider',
     capabilities: { inputCapabilities: { text: true, image: true }, outputCapabilities: { text: true } },
   },
   {
-    id: '0199b2c4-1a2b-7c3d-8e4f-a1b2c3d4e5f7', publicName: 'fake-search "web"', organization: 'fakeorg', provider: 'fakeprovider',
+    id: '0199b2c4-1a2b-7c3d-8e4f-a1b2c3d4e5f7',
+    publicName: 'fake-search "web"',
+    organization: 'fakeorg',
+    provider: 'fakeprovider',
     capabilities: { inputCapabilities: { text: true }, outputCapabilities: { text: true, search: true } },
   },
   {
-    id: '0199b2c4-1a2b-7c3d-8e4f-a1b2c3d4e5f8', publicName: 'fake-image-gen', organization: 'pixels', provider: 'pixelprovider',
+    id: '0199b2c4-1a2b-7c3d-8e4f-a1b2c3d4e5f8',
+    publicName: 'fake-image-gen',
+    organization: 'pixels',
+    provider: 'pixelprovider',
     capabilities: { inputCapabilities: { text: true }, outputCapabilities: { image: { aspectRatios: ['1:1'] } } },
   },
 ];
@@ -75,7 +84,10 @@ export type ScriptedAnswer =
   /** 403 with Cloudflare's challenge page. */
   | { kind: 'cloudflare' };
 
-export const DEFAULT_ANSWER: ScriptedAnswer = { kind: 'stream', lines: [siteLine.text('Hello'), siteLine.text(' from the fake arena.'), siteLine.finish('stop')] };
+export const DEFAULT_ANSWER: ScriptedAnswer = {
+  kind: 'stream',
+  lines: [siteLine.text('Hello'), siteLine.text(' from the fake arena.'), siteLine.finish('stop')],
+};
 
 export interface RecordedRequest {
   method: string;
@@ -131,11 +143,29 @@ const POST_TO_PATH = /^\/nextjs-api\/stream\/post-to-evaluation\/([0-9a-f-]{36})
 function makeCertificate(): { key: Buffer; cert: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'lmb-fake-arena-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-      '-subj', '/CN=arena.ai', '-addext', 'subjectAltName=DNS:arena.ai,DNS:www.arena.ai,DNS:lmarena.ai,DNS:www.lmarena.ai,IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=arena.ai',
+        '-addext',
+        'subjectAltName=DNS:arena.ai,DNS:www.arena.ai,DNS:lmarena.ai,DNS:www.lmarena.ai,IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'pipe' },
+    );
     return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -217,15 +247,16 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
   let pageLoads = 0;
   const waiters = new Set<() => void>();
   const changed = () => waiters.forEach((w) => w());
-  const until = (check: () => boolean) => new Promise<void>((resolve) => {
-    const waiter = () => {
-      if (!check()) return;
-      waiters.delete(waiter);
-      resolve();
-    };
-    waiters.add(waiter);
-    waiter();
-  });
+  const until = (check: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const waiter = () => {
+        if (!check()) return;
+        waiters.delete(waiter);
+        resolve();
+      };
+      waiters.add(waiter);
+      waiter();
+    });
 
   /** Why the site would refuse this chat request, or null. */
   function problemWith(path: string, evaluation: string | null, body: Record<string, unknown> | null): { status: number; error: string } | null {
@@ -264,7 +295,15 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
     }
     let settle: (how: 'completed' | 'aborted') => void = () => undefined;
     const record: RecordedRequest = {
-      method: req.method ?? '', path, httpVersion: req.httpVersion, headers: req.headers, body, problem: null, answeredWith: 0, writtenAt: [], aborted: false,
+      method: req.method ?? '',
+      path,
+      httpVersion: req.httpVersion,
+      headers: req.headers,
+      body,
+      problem: null,
+      answeredWith: 0,
+      writtenAt: [],
+      aborted: false,
       settled: new Promise((resolve) => (settle = resolve)),
     };
     res.on('close', () => {
@@ -276,11 +315,12 @@ export async function startFakeArena(options: { models?: FakeModel[] } = {}): Pr
     open.add(res);
 
     const session = cookieOf(req, SESSION_COOKIE);
-    const refusal = !session || !sessions.has(session)
-      ? { status: 401, error: 'Unauthorized' }
-      : !String(req.headers['content-type']).startsWith('text/plain')
-        ? { status: 400, error: 'Content-Type must be text/plain' }
-        : problemWith(path, evaluation, body);
+    const refusal =
+      !session || !sessions.has(session)
+        ? { status: 401, error: 'Unauthorized' }
+        : !String(req.headers['content-type']).startsWith('text/plain')
+          ? { status: 400, error: 'Content-Type must be text/plain' }
+          : problemWith(path, evaluation, body);
     requests.push(record);
     changed();
     if (refusal) {

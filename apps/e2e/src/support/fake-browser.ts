@@ -46,13 +46,15 @@ export class FakeBrowser {
   private readonly ws: WebSocket;
   private readonly listeners = new Set<() => void>();
 
-  private constructor(
-    private readonly options: FakeBrowserOptions,
-  ) {
+  private constructor(private readonly options: FakeBrowserOptions) {
     this.ws = new WebSocket(options.url, { headers: { origin: options.origin ?? 'https://arena.ai' } });
     this.ws.on('error', () => undefined); // a refused socket is an expected outcome here
     this.closed = new Promise((resolve) => this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    this.ws.on('open', () => this.ws.send(JSON.stringify({ type: 'hello', secret: options.secret, version: options.version ?? '0.0.1-e2e', origin: options.origin ?? 'https://arena.ai' })));
+    this.ws.on('open', () =>
+      this.ws.send(
+        JSON.stringify({ type: 'hello', secret: options.secret, version: options.version ?? '0.0.1-e2e', origin: options.origin ?? 'https://arena.ai' }),
+      ),
+    );
     this.ws.on('message', (raw) => this.receive(JSON.parse(raw.toString()) as Record<string, unknown>));
   }
 

@@ -40,7 +40,10 @@ const COMPLETION_TOKENS = 4;
 
 function completion(model: string) {
   return {
-    id: 'chatcmpl-fake', object: 'chat.completion', created: 1_764_300_000, model,
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_764_300_000,
+    model,
     choices: [{ index: 0, message: { role: 'assistant', content: CONTENT, refusal: null }, logprobs: null, finish_reason: 'stop' }],
     usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS },
   };
@@ -48,7 +51,10 @@ function completion(model: string) {
 
 function chunk(model: string, delta: object, finish: string | null = null, usage?: object) {
   return JSON.stringify({
-    id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1_764_300_000, model,
+    id: 'chatcmpl-fake',
+    object: 'chat.completion.chunk',
+    created: 1_764_300_000,
+    model,
     choices: usage ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finish }],
     ...(usage ? { usage } : {}),
   });
@@ -60,8 +66,23 @@ const TOOL_ARGS = '{"location":"Paris"}';
 
 function toolCallCompletion(model: string, name: string) {
   return {
-    id: 'chatcmpl-fake', object: 'chat.completion', created: 1_764_300_000, model,
-    choices: [{ index: 0, message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name, arguments: TOOL_ARGS } }] }, logprobs: null, finish_reason: 'tool_calls' }],
+    id: 'chatcmpl-fake',
+    object: 'chat.completion',
+    created: 1_764_300_000,
+    model,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: null,
+          refusal: null,
+          tool_calls: [{ id: 'call_fake_1', type: 'function', function: { name, arguments: TOOL_ARGS } }],
+        },
+        logprobs: null,
+        finish_reason: 'tool_calls',
+      },
+    ],
     usage: { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS },
   };
 }
@@ -72,27 +93,72 @@ function otherPath(path: string, body: Record<string, unknown>, res: ServerRespo
   const usage = { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS };
   if (path === '/v1/embeddings') {
     const inputs = Array.isArray(body['input']) ? body['input'] : [body['input']];
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-      object: 'list', model, usage: { prompt_tokens: PROMPT_TOKENS, total_tokens: PROMPT_TOKENS },
-      data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.6, 0.8, 0] })),
-    }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        object: 'list',
+        model,
+        usage: { prompt_tokens: PROMPT_TOKENS, total_tokens: PROMPT_TOKENS },
+        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.6, 0.8, 0] })),
+      }),
+    );
     return;
   }
   if (path === '/v1/completions') {
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({
-      id: 'cmpl-fake', object: 'text_completion', created: 1_764_300_000, model, choices: [{ index: 0, text: CONTENT, logprobs: null, finish_reason: 'stop' }], usage,
-    }));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 'cmpl-fake',
+        object: 'text_completion',
+        created: 1_764_300_000,
+        model,
+        choices: [{ index: 0, text: CONTENT, logprobs: null, finish_reason: 'stop' }],
+        usage,
+      }),
+    );
     return;
   }
   // /v1/responses
   const response = (status: string, output: unknown[]) => ({
-    id: 'resp_fake', object: 'response', created_at: 1_764_300_000, status, background: false, error: null, incomplete_details: null, instructions: null,
-    max_output_tokens: null, model, output, parallel_tool_calls: true, previous_response_id: null, reasoning: { effort: null, summary: null },
-    store: false, temperature: 1, text: { format: { type: 'text' } }, tool_choice: 'auto', tools: [], top_p: 1, truncation: 'disabled',
-    usage: status === 'completed' ? { input_tokens: PROMPT_TOKENS, input_tokens_details: { cached_tokens: 0 }, output_tokens: COMPLETION_TOKENS, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS } : null,
-    user: null, metadata: {},
+    id: 'resp_fake',
+    object: 'response',
+    created_at: 1_764_300_000,
+    status,
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: null,
+    max_output_tokens: null,
+    model,
+    output,
+    parallel_tool_calls: true,
+    previous_response_id: null,
+    reasoning: { effort: null, summary: null },
+    store: false,
+    temperature: 1,
+    text: { format: { type: 'text' } },
+    tool_choice: 'auto',
+    tools: [],
+    top_p: 1,
+    truncation: 'disabled',
+    usage:
+      status === 'completed'
+        ? {
+            input_tokens: PROMPT_TOKENS,
+            input_tokens_details: { cached_tokens: 0 },
+            output_tokens: COMPLETION_TOKENS,
+            output_tokens_details: { reasoning_tokens: 0 },
+            total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS,
+          }
+        : null,
+    user: null,
+    metadata: {},
   });
-  const message = { type: 'message', id: 'msg_fake', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: CONTENT, annotations: [], logprobs: [] }] };
+  const message = {
+    type: 'message',
+    id: 'msg_fake',
+    status: 'completed',
+    role: 'assistant',
+    content: [{ type: 'output_text', text: CONTENT, annotations: [], logprobs: [] }],
+  };
   if (body['stream'] !== true) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(response('completed', [message])));
     return;
@@ -102,8 +168,14 @@ function otherPath(path: string, body: Record<string, unknown>, res: ServerRespo
   const send = (type: string, fields: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...fields })}\n\n`);
   send('response.created', { response: response('in_progress', []) });
   send('response.output_item.added', { output_index: 0, item: { ...message, status: 'in_progress', content: [] } });
-  send('response.content_part.added', { item_id: 'msg_fake', output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
-  for (const word of ['Hello ', 'from ', 'upstream']) send('response.output_text.delta', { item_id: 'msg_fake', output_index: 0, content_index: 0, delta: word, logprobs: [] });
+  send('response.content_part.added', {
+    item_id: 'msg_fake',
+    output_index: 0,
+    content_index: 0,
+    part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+  });
+  for (const word of ['Hello ', 'from ', 'upstream'])
+    send('response.output_text.delta', { item_id: 'msg_fake', output_index: 0, content_index: 0, delta: word, logprobs: [] });
   send('response.output_text.done', { item_id: 'msg_fake', output_index: 0, content_index: 0, text: CONTENT, logprobs: [] });
   send('response.content_part.done', { item_id: 'msg_fake', output_index: 0, content_index: 0, part: message.content[0] });
   send('response.output_item.done', { output_index: 0, item: message });
@@ -127,7 +199,9 @@ export async function startFakeUpstream(opts: { responses?: boolean } = {}): Pro
     try {
       body = JSON.parse(raw) as Record<string, unknown>;
     } catch {
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'bad json', type: 'invalid_request_error', param: null, code: null } }));
+      res
+        .writeHead(400, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { message: 'bad json', type: 'invalid_request_error', param: null, code: null } }));
       return;
     }
     state.requests.push(body);
@@ -138,7 +212,10 @@ export async function startFakeUpstream(opts: { responses?: boolean } = {}): Pro
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/v1/chat/completions') {
       if (opts.responses && ['/v1/responses', '/v1/embeddings', '/v1/completions'].includes(path)) otherPath(path, body, res);
-      else res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `Unknown path ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }));
+      else
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: `Unknown path ${path}`, type: 'invalid_request_error', param: null, code: 'unknown_url' } }));
       return;
     }
     const model = String(body['model']);
@@ -153,23 +230,36 @@ export async function startFakeUpstream(opts: { responses?: boolean } = {}): Pro
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(`data: ${chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_fake_1', type: 'function', function: { name, arguments: '' } }] })}\n\n`);
+      res.write(
+        `data: ${chunk(model, { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_fake_1', type: 'function', function: { name, arguments: '' } }] })}\n\n`,
+      );
       for (const part of ['{"location":', '"Paris"}']) res.write(`data: ${chunk(model, { tool_calls: [{ index: 0, function: { arguments: part } }] })}\n\n`);
       res.write(`data: ${chunk(model, {}, 'tool_calls')}\n\n`);
-      if (includeUsage) res.write(`data: ${chunk(model, {}, null, { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS })}\n\n`);
+      if (includeUsage)
+        res.write(
+          `data: ${chunk(model, {}, null, { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS })}\n\n`,
+        );
       res.end('data: [DONE]\n\n');
       return;
     }
     const sse = () => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     switch (model) {
       case 'error-400':
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Upstream says: bad temperature', type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' } }));
+        res.writeHead(400, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            error: { message: 'Upstream says: bad temperature', type: 'invalid_request_error', param: 'temperature', code: 'invalid_value' },
+          }),
+        );
         return;
       case 'error-500-json':
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Upstream exploded', type: 'server_error', param: null, code: null } }));
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'Upstream exploded', type: 'server_error', param: null, code: null } }));
         return;
       case 'refuse-key':
-        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
         return;
       case 'error-500-text':
         res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');
@@ -227,7 +317,9 @@ export async function startFakeUpstream(opts: { responses?: boolean } = {}): Pro
         for (const word of ['Hello ', 'from ', 'upstream']) res.write(`data: ${chunk(model, { content: word })}\n\n`);
         res.write(`data: ${chunk(model, {}, 'stop')}\n\n`);
         if (includeUsage) {
-          res.write(`data: ${chunk(model, {}, null, { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS })}\n\n`);
+          res.write(
+            `data: ${chunk(model, {}, null, { prompt_tokens: PROMPT_TOKENS, completion_tokens: COMPLETION_TOKENS, total_tokens: PROMPT_TOKENS + COMPLETION_TOKENS })}\n\n`,
+          );
         }
         res.end('data: [DONE]\n\n');
     }

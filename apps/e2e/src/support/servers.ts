@@ -44,7 +44,13 @@ export function builtMain(name: AppName): string {
  * its output if it exits first or does not listen within the time limit. `main`: another
  * copy of the built bundle (an install elsewhere) instead of this checkout's dist/.
  */
-export function startServer(name: AppName, configPath: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000, main = builtMain(name)): Promise<RunningServer> {
+export function startServer(
+  name: AppName,
+  configPath: string,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+  main = builtMain(name),
+): Promise<RunningServer> {
   const portVar = name === 'proxy-api' ? 'PROXY_PORT' : 'DASHBOARD_PORT';
   const child = spawn(process.execPath, [main], {
     cwd: WORKSPACE_ROOT,
@@ -105,8 +111,10 @@ export function runToExit(name: AppName, configPath: string, env: NodeJS.Process
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-  return new Promise((done) => child.once('exit', (code) => {
-    clearTimeout(timer);
-    done({ code, output });
-  }));
+  return new Promise((done) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, output });
+    }),
+  );
 }

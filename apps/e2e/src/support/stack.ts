@@ -14,11 +14,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(
-  config: Record<string, unknown> = {},
-  models?: Record<string, unknown>,
-  proxyEnv: NodeJS.ProcessEnv = {},
-): Promise<Stack> {
+export async function startStack(config: Record<string, unknown> = {}, models?: Record<string, unknown>, proxyEnv: NodeJS.ProcessEnv = {}): Promise<Stack> {
   const db = tempSqliteDatabase();
   const dir = writeTestConfig({ database: { url: db.url }, ...config }, models);
   const [proxy, dashboard] = await Promise.all([startServer('proxy-api', dir.configPath, proxyEnv), startServer('dashboard-api', dir.configPath)]);
@@ -26,7 +22,12 @@ export async function startStack(
   await admin.signUp('admin', 'correct horse battery', true);
   const usage = new UsageDb(db.target.type === 'sqlite' ? db.target.path : '');
   return {
-    db, dir, proxy, dashboard, admin, usage,
+    db,
+    dir,
+    proxy,
+    dashboard,
+    admin,
+    usage,
     stop: async () => {
       usage.close();
       await Promise.all([proxy.stop(), dashboard.stop()]);

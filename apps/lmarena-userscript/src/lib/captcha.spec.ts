@@ -52,7 +52,7 @@ describe('mintCaptchaToken', () => {
     expect(execute).toHaveBeenCalledWith(KEY, { action: 'chat_submit' });
   });
 
-  it('in Firefox\'s sandbox, hands the page objects and callbacks made in the page\'s realm', async () => {
+  it("in Firefox's sandbox, hands the page objects and callbacks made in the page's realm", async () => {
     const pageRealm = { grecaptcha: { enterprise: { ready: (cb: () => void) => cb(), execute: jest.fn(async () => 'page-token') } } };
     const sandbox = globalThis as unknown as { cloneInto?: unknown; exportFunction?: unknown };
     const cloneInto = jest.fn(<T>(value: T, _target: object) => ({ ...value, cloned: true }));

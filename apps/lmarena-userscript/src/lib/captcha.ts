@@ -8,10 +8,7 @@ export const FALLBACK_SITE_KEY = '6Led_uYrAAAAAKjxDIF58fgFtX3t8loNAK85bW9I';
 export const CAPTCHA_ACTION = 'chat_submit';
 
 // Site keys are 40 characters of [A-Za-z0-9_-]; the length also keeps `render=explicit` out.
-const SITE_KEY_PATTERNS = [
-  /enterprise\.js\?(?:[^"'\s<>]*?&(?:amp;)?)?render=([\w-]{30,})/,
-  /enterprise\.execute\(\s*["'`]([\w-]{30,})["'`]/,
-];
+const SITE_KEY_PATTERNS = [/enterprise\.js\?(?:[^"'\s<>]*?&(?:amp;)?)?render=([\w-]{30,})/, /enterprise\.execute\(\s*["'`]([\w-]{30,})["'`]/];
 
 /** The first site key in the given texts (script URLs, script bodies, resource URLs), or null. */
 export function findSiteKey(texts: Iterable<string>): string | null {

@@ -74,9 +74,15 @@ describe('BridgeConnection against a real WebSocket server', () => {
     const received: ServerFrame[] = [];
     const log = recordingLogger(() => hub.changed());
     connection = new BridgeConnection({
-      url: extra.url ?? hub.url, secret: 'bk-secret', version: '9.9.9', origin: 'https://arena.ai',
+      url: extra.url ?? hub.url,
+      secret: 'bk-secret',
+      version: '9.9.9',
+      origin: 'https://arena.ai',
       openSocket: (url) => new WebSocket(url) as unknown as SocketLike,
-      log, onFrame: (f) => received.push(f), random: () => 0, ...extra,
+      log,
+      onFrame: (f) => received.push(f),
+      random: () => 0,
+      ...extra,
     });
     connection.start();
     return { received, log };
@@ -127,7 +133,9 @@ describe('BridgeConnection against a real WebSocket server', () => {
     await hub.until(() => log.lines.some((l) => l.startsWith('warn')));
     const warning = log.lines.find((l) => l.startsWith('warn')) ?? '';
     expect(warning.startsWith(`warn cannot reach ${url} (close `)).toBe(true);
-    expect(warning.endsWith('); reconnecting in 0.8 s. Is the proxy running? If the browser asked to let this site access devices on your local network, allow it.')).toBe(true);
+    expect(
+      warning.endsWith('); reconnecting in 0.8 s. Is the proxy running? If the browser asked to let this site access devices on your local network, allow it.'),
+    ).toBe(true);
     hub = new TinyHub();
     await once(hub.server, 'listening');
   });

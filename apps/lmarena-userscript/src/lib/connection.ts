@@ -120,9 +120,10 @@ export class BridgeConnection {
     if (this.stopped) return;
     const { log, url } = this.options;
     if (code === CLOSE_BAD_SECRET || code === CLOSE_BAD_ORIGIN) {
-      const why = code === CLOSE_BAD_SECRET
-        ? 'the proxy refused the bridge key (revoked or wrong): download the userscript again from the dashboard\'s Bridge page'
-        : `the proxy does not allow this page's origin ${this.options.origin}: add it to bridge.allowed_origins in config.jsonc`;
+      const why =
+        code === CLOSE_BAD_SECRET
+          ? "the proxy refused the bridge key (revoked or wrong): download the userscript again from the dashboard's Bridge page"
+          : `the proxy does not allow this page's origin ${this.options.origin}: add it to bridge.allowed_origins in config.jsonc`;
       log.error(`${why} (close ${code}${reason ? `: ${reason}` : ''}); retrying in ${REFUSED_RETRY_MS / 1000} s`);
       this.scheduleReconnect(REFUSED_RETRY_MS);
       return;
@@ -131,7 +132,9 @@ export class BridgeConnection {
     // A socket that never opened: the proxy is down, or the browser blocked it (Chrome's
     // "access other apps and services on this device" / local network access permission).
     const hint = wasOpened ? '' : ' Is the proxy running? If the browser asked to let this site access devices on your local network, allow it.';
-    log.warn(`${wasOpened ? 'disconnected from' : 'cannot reach'} ${url} (close ${code}${reason ? `: ${reason}` : ''}); reconnecting in ${(delay / 1000).toFixed(1)} s.${hint}`);
+    log.warn(
+      `${wasOpened ? 'disconnected from' : 'cannot reach'} ${url} (close ${code}${reason ? `: ${reason}` : ''}); reconnecting in ${(delay / 1000).toFixed(1)} s.${hint}`,
+    );
     this.scheduleReconnect(delay);
   }
 

@@ -23,15 +23,24 @@ describe('findInitialModels', () => {
     const models = findInitialModels(scriptsOf(NEXT_PAGE));
     expect(models).toEqual([
       {
-        id: '0199c1e5-6a2b-7c3d-8e4f-5a6b7c8d9e01', publicName: 'gemini-2.5-pro', organization: 'google', provider: 'googleVertex',
+        id: '0199c1e5-6a2b-7c3d-8e4f-5a6b7c8d9e01',
+        publicName: 'gemini-2.5-pro',
+        organization: 'google',
+        provider: 'googleVertex',
         capabilities: { inputCapabilities: { text: true, image: true }, outputCapabilities: { text: true } },
       },
       {
-        id: '0199c1e5-6a2b-7c3d-8e4f-5a6b7c8d9e02', publicName: 'gpt-image-1 [beta] "quoted"', organization: 'openai', provider: 'openai',
+        id: '0199c1e5-6a2b-7c3d-8e4f-5a6b7c8d9e02',
+        publicName: 'gpt-image-1 [beta] "quoted"',
+        organization: 'openai',
+        provider: 'openai',
         capabilities: { inputCapabilities: { text: true }, outputCapabilities: { image: { aspectRatios: ['1:1'] } } },
       },
       {
-        id: '0199c1e5-6a2b-7c3d-8e4f-5a6b7c8d9e03', publicName: 'café-search', organization: '<acme>', provider: 'acme',
+        id: '0199c1e5-6a2b-7c3d-8e4f-5a6b7c8d9e03',
+        publicName: 'café-search',
+        organization: '<acme>',
+        provider: 'acme',
         capabilities: { outputCapabilities: { search: true } },
       },
     ]);
@@ -84,7 +93,11 @@ describe('readSiteModels', () => {
 
   it('falls back to the model catalog when the page has no list, and to null when that is not JSON', async () => {
     document.documentElement.innerHTML = '<body><script>1</script></body>';
-    const json = { ok: true, headers: { get: () => 'application/json; charset=utf-8' }, json: async () => [{ id: 'c1', publicName: 'cat' }] } as unknown as Response;
+    const json = {
+      ok: true,
+      headers: { get: () => 'application/json; charset=utf-8' },
+      json: async () => [{ id: 'c1', publicName: 'cat' }],
+    } as unknown as Response;
     const fetchFn = jest.fn<Promise<Response>, Parameters<typeof fetch>>().mockResolvedValue(json);
     expect(await readSiteModels(document, fetchFn)).toEqual([{ id: 'c1', publicName: 'cat' }]);
     expect(fetchFn.mock.calls[0][0]).toBe(MODEL_CATALOG_PATH);

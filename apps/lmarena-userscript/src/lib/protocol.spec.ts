@@ -7,13 +7,24 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame('{"type":"cancel","request_id":"r1"}')).toEqual({ kind: 'cancel', requestId: 'r1' });
     expect(parseServerFrame('{"command":"refresh"}')).toEqual({ kind: 'refresh' });
     expect(parseServerFrame('{"request_id":"r2","payload":{"method":"POST","path":"/nextjs-api/stream/create-evaluation","body":{"id":"e"}}}')).toEqual({
-      kind: 'request', requestId: 'r2', payload: { method: 'POST', path: '/nextjs-api/stream/create-evaluation', body: { id: 'e' } },
+      kind: 'request',
+      requestId: 'r2',
+      payload: { method: 'POST', path: '/nextjs-api/stream/create-evaluation', body: { id: 'e' } },
     });
   });
 
   it('answers null for anything else', () => {
-    for (const text of ['', 'not json', '[]', 'null', '"x"', '{"type":"cancel"}', '{"request_id":"r","payload":{"method":"POST","path":"/x"}}',
-      '{"request_id":"r","payload":{"method":"POST","path":"/x","body":[]}}', '{"type":"future-thing"}']) {
+    for (const text of [
+      '',
+      'not json',
+      '[]',
+      'null',
+      '"x"',
+      '{"type":"cancel"}',
+      '{"request_id":"r","payload":{"method":"POST","path":"/x"}}',
+      '{"request_id":"r","payload":{"method":"POST","path":"/x","body":[]}}',
+      '{"type":"future-thing"}',
+    ]) {
       expect(parseServerFrame(text)).toBeNull();
     }
   });

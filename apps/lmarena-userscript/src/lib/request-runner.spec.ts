@@ -48,10 +48,11 @@ describe('RequestRunner against a real HTTP server', () => {
         onFrame();
       },
     });
-    const frameCount = (n: number) => new Promise<void>((resolve) => {
-      onFrame = () => frames.length >= n && resolve();
-      onFrame();
-    });
+    const frameCount = (n: number) =>
+      new Promise<void>((resolve) => {
+        onFrame = () => frames.length >= n && resolve();
+        onFrame();
+      });
     return { runner, frames, frameCount };
   }
 
@@ -76,9 +77,19 @@ describe('RequestRunner against a real HTTP server', () => {
     expect(frames).toEqual([{ request_id: 'r1', data: 'a0:"caf' }]);
     release();
     await done;
-    expect(frames.map((f) => ('data' in f ? f.data : null)).join('|').replace(/\|/g, '')).toBe('a0:"caf' + 'é"\nad:{"finishReason":"stop"}\n[DONE]');
+    expect(
+      frames
+        .map((f) => ('data' in f ? f.data : null))
+        .join('|')
+        .replace(/\|/g, ''),
+    ).toBe('a0:"caf' + 'é"\nad:{"finishReason":"stop"}\n[DONE]');
     expect(frames[frames.length - 1]).toEqual({ request_id: 'r1', data: '[DONE]' });
-    expect(seen[0]).toMatchObject({ method: 'POST', path: PAYLOAD.path, contentType: 'text/plain;charset=UTF-8', body: { id: 'e1', modelAId: 'm', recaptchaV3Token: 'tok-1' } });
+    expect(seen[0]).toMatchObject({
+      method: 'POST',
+      path: PAYLOAD.path,
+      contentType: 'text/plain;charset=UTF-8',
+      body: { id: 'e1', modelAId: 'm', recaptchaV3Token: 'tok-1' },
+    });
     expect(runner.inFlight).toBe(0);
   });
 
@@ -92,7 +103,7 @@ describe('RequestRunner against a real HTTP server', () => {
     expect(frames).toEqual([{ request_id: 'r2', data: { error: '{"error":"recaptcha validation failed"}', status: 403 } }]);
   });
 
-  it('uses the status text when an error answer has no body, and keeps a 429\'s Retry-After', async () => {
+  it("uses the status text when an error answer has no body, and keeps a 429's Retry-After", async () => {
     handler = (_req, res) => {
       res.writeHead(429, 'Too Many Requests', { 'retry-after': '7' });
       res.end();
@@ -103,7 +114,11 @@ describe('RequestRunner against a real HTTP server', () => {
   });
 
   it('reports status 0 when the fetch itself fails or no token can be minted', async () => {
-    const failing = new RequestRunner({ fetch: () => Promise.reject(new TypeError('Failed to fetch')), mintToken: async () => 't', send: (f) => frames.push(f) });
+    const failing = new RequestRunner({
+      fetch: () => Promise.reject(new TypeError('Failed to fetch')),
+      mintToken: async () => 't',
+      send: (f) => frames.push(f),
+    });
     const frames: BrowserFrame[] = [];
     await failing.run('r4', PAYLOAD);
     expect(frames).toEqual([{ request_id: 'r4', data: { error: 'Failed to fetch', status: 0 } }]);

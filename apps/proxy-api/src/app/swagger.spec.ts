@@ -13,7 +13,7 @@ interface Operation {
   responses: Record<string, unknown>;
 }
 
-describe('the proxy\'s OpenAPI document (GET /docs-json)', () => {
+describe("the proxy's OpenAPI document (GET /docs-json)", () => {
   let dir: string;
   let app: NestExpressApplication;
   let doc: { paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown> } };
@@ -39,7 +39,9 @@ describe('the proxy\'s OpenAPI document (GET /docs-json)', () => {
   });
 
   it('documents every endpoint with the authentication it really takes', () => {
-    const security = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security ?? null]));
+    const security = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op.security ?? null]),
+    );
     expect(Object.fromEntries(security)).toEqual({
       'GET /healthz': null,
       // Bearer only when metrics.token is set; documented, since a scraper must then send it.
@@ -59,8 +61,13 @@ describe('the proxy\'s OpenAPI document (GET /docs-json)', () => {
 
   it('tags each endpoint by its API and lists its error answers', () => {
     const tags = (path: string, method = 'post') => doc.paths[path][method].tags;
-    expect([tags('/v1/embeddings'), tags('/v1/completions'), tags('/v1/responses'), tags('/v1/messages'), tags('/v1/models/{id}', 'get')])
-      .toEqual([['embeddings'], ['completions'], ['responses'], ['anthropic'], ['models']]);
+    expect([tags('/v1/embeddings'), tags('/v1/completions'), tags('/v1/responses'), tags('/v1/messages'), tags('/v1/models/{id}', 'get')]).toEqual([
+      ['embeddings'],
+      ['completions'],
+      ['responses'],
+      ['anthropic'],
+      ['models'],
+    ]);
     for (const path of ['/v1/embeddings', '/v1/completions', '/v1/responses', '/v1/messages']) {
       expect({ path, codes: Object.keys(doc.paths[path]['post'].responses) }).toEqual({ path, codes: expect.arrayContaining(['200', '400', '401', '404']) });
     }

@@ -1,6 +1,4 @@
-import {
-  burnPasswordCheck, hashPassword, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, passwordProblem, passwordTooLong, verifyPassword,
-} from './passwords';
+import { burnPasswordCheck, hashPassword, PASSWORD_MAX_BYTES, PASSWORD_MIN_CHARS, passwordProblem, passwordTooLong, verifyPassword } from './passwords';
 
 const TOO_SHORT = 'password must be at least 8 characters';
 const TOO_LONG = 'password must be at most 72 bytes (UTF-8)';

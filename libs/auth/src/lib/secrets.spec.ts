@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  generateSessionId, generateTokenSecret, looksLikeToken, safeEqual, SECRET_BYTES, sha256Hex, TOKEN_PREFIX, tokenHint,
-} from './secrets';
+import { generateSessionId, generateTokenSecret, looksLikeToken, safeEqual, SECRET_BYTES, sha256Hex, TOKEN_PREFIX, tokenHint } from './secrets';
 
 const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/;
 
@@ -68,7 +66,11 @@ describe('looksLikeToken', () => {
 describe('sha256Hex', () => {
   it('is the SHA-256 of the UTF-8 text in lower-case hex', () => {
     expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(sha256Hex('€')).toBe(createHash('sha256').update(Buffer.from([0xe2, 0x82, 0xac])).digest('hex'));
+    expect(sha256Hex('€')).toBe(
+      createHash('sha256')
+        .update(Buffer.from([0xe2, 0x82, 0xac]))
+        .digest('hex'),
+    );
   });
 
   it('never contains the secret it hashes', () => {

@@ -26,11 +26,18 @@ export async function openBridgeTestDatabase(create: () => Promise<TestDatabase>
     insertAdmin: () => {
       const n = ++seq;
       const now = new Date();
-      return users.save(users.create({
-        username: `admin${n}`, email: `admin${n}@example.com`, role: 'admin', disabled: false,
-        passwordHash: '$2b$12$placeholder.hash.never.compared.in.these.tests.xxxxxx',
-        createdAt: now, updatedAt: now, lastLoginAt: null,
-      }));
+      return users.save(
+        users.create({
+          username: `admin${n}`,
+          email: `admin${n}@example.com`,
+          role: 'admin',
+          disabled: false,
+          passwordHash: '$2b$12$placeholder.hash.never.compared.in.these.tests.xxxxxx',
+          createdAt: now,
+          updatedAt: now,
+          lastLoginAt: null,
+        }),
+      );
     },
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();

@@ -34,9 +34,7 @@ export interface DashboardConfig extends ListenConfig {
   trust_proxy_hops: number;
 }
 
-export type DatabaseTarget =
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgres'; url: string };
+export type DatabaseTarget = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };
 
 export interface DatabaseConfig {
   /** The URL as written (or from DATABASE_URL), for messages. */

@@ -40,24 +40,41 @@ describe('loadConfig', () => {
     expect(config.api_key).toBe('');
     expect(config.proxy).toEqual({ host: '127.0.0.1', port: 5102, max_body_bytes: 20 * 1024 * 1024, max_inflight_body_bytes: 256 * 1024 * 1024 });
     expect(config.dashboard).toEqual({
-      host: '127.0.0.1', port: 5105, allow_registration: true, session_ttl_hours: 168, secure_cookies: false,
-      login_attempts_per_minute: 10, auth_requests_per_minute: 60,
-      public_url: '', allowed_hosts: ['localhost', '127.0.0.1', '[::1]'], trust_proxy_hops: 0,
+      host: '127.0.0.1',
+      port: 5105,
+      allow_registration: true,
+      session_ttl_hours: 168,
+      secure_cookies: false,
+      login_attempts_per_minute: 10,
+      auth_requests_per_minute: 60,
+      public_url: '',
+      allowed_hosts: ['localhost', '127.0.0.1', '[::1]'],
+      trust_proxy_hops: 0,
     });
     expect(config.redis).toEqual({ url: '', key_prefix: 'lmb:' });
     expect(config.database.target).toEqual({ type: 'sqlite', path: join(dir, 'dashboard.db') });
     expect(config.database.query_timeout_ms).toBe(10_000);
     expect(config.usage).toEqual({ retention_days: 90, batch_size: 500, flush_interval_ms: 250, max_queue: 50_000, spool_dir: join(dir, 'usage-spool') });
     expect(config.bridge).toEqual({
-      secret: '', allowed_origins: ['https://arena.ai', 'https://lmarena.ai'], timeout_seconds: 360, max_in_flight_per_browser: 4, public_url: '',
+      secret: '',
+      allowed_origins: ['https://arena.ai', 'https://lmarena.ai'],
+      timeout_seconds: 360,
+      max_in_flight_per_browser: 4,
+      public_url: '',
     });
     expect(config.models).toEqual([{ name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' }]);
   });
 
   it('reads the bridge section, with BRIDGE_SECRET winning over the file', () => {
-    write('{"bridge": {"secret": "from-file", "allowed_origins": ["https://arena.ai:8443"], "timeout_seconds": 0.5, "max_in_flight_per_browser": 2, "public_url": "wss://bridge.example/ws"}}');
+    write(
+      '{"bridge": {"secret": "from-file", "allowed_origins": ["https://arena.ai:8443"], "timeout_seconds": 0.5, "max_in_flight_per_browser": 2, "public_url": "wss://bridge.example/ws"}}',
+    );
     expect(load().bridge).toEqual({
-      secret: 'from-file', allowed_origins: ['https://arena.ai:8443'], timeout_seconds: 0.5, max_in_flight_per_browser: 2, public_url: 'wss://bridge.example/ws',
+      secret: 'from-file',
+      allowed_origins: ['https://arena.ai:8443'],
+      timeout_seconds: 0.5,
+      max_in_flight_per_browser: 2,
+      public_url: 'wss://bridge.example/ws',
     });
     expect(load({ BRIDGE_SECRET: 'from-env' }).bridge.secret).toBe('from-env');
   });
@@ -129,12 +146,15 @@ describe('loadConfig', () => {
   });
 
   it('accepts comments and trailing commas', () => {
-    write(`{
+    write(
+      `{
       // line comment
       "api_key": "k", /* block comment */
       "proxy": { "port": 6000, },
-    }`, `{ "echo": { "provider": "echo", }, // trailing
-    }`);
+    }`,
+      `{ "echo": { "provider": "echo", }, // trailing
+    }`,
+    );
     const config = load();
     expect(config.api_key).toBe('k');
     expect(config.proxy.port).toBe(6000);
@@ -250,7 +270,11 @@ describe('loadConfig', () => {
       { name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' },
     ]);
     expect(config.providers['local']).toEqual({
-      type: 'openai', base_url: 'http://127.0.0.1:11434/v1', api_key_env: '', timeout_ms: 600000, responses: false,
+      type: 'openai',
+      base_url: 'http://127.0.0.1:11434/v1',
+      api_key_env: '',
+      timeout_ms: 600000,
+      responses: false,
     });
   });
 
@@ -258,8 +282,13 @@ describe('loadConfig', () => {
     write('{"proxy": {"host": "0.0.0.0", "port": 1}, "dashboard": {"port": 2}, "database": {"url": "sqlite:a.db"}}');
     writeFileSync(join(dir, 'other-models.json'), '{"e2": {"provider": "echo"}}');
     const config = load({
-      PROXY_HOST: '127.0.0.2', PROXY_PORT: '7001', DASHBOARD_HOST: '127.0.0.3', DASHBOARD_PORT: '7002',
-      DATABASE_URL: 'postgres://root@127.0.0.1:5432/test', REDIS_URL: 'redis://127.0.0.1:6379', LMB_MODELS: 'other-models.json',
+      PROXY_HOST: '127.0.0.2',
+      PROXY_PORT: '7001',
+      DASHBOARD_HOST: '127.0.0.3',
+      DASHBOARD_PORT: '7002',
+      DATABASE_URL: 'postgres://root@127.0.0.1:5432/test',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      LMB_MODELS: 'other-models.json',
     });
     expect(config.proxy.host).toBe('127.0.0.2');
     expect(config.proxy.port).toBe(7001);

@@ -2,14 +2,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './config-error';
 import { readJsoncFile } from './jsonc-file';
 import { isPlainObject, ObjectReader } from './object-reader';
-import {
-  AppConfig,
-  DatabaseConfig,
-  DatabaseTarget,
-  LMARENA_PROVIDER,
-  ModelRoute,
-  ProviderConfig,
-} from './config.types';
+import { AppConfig, DatabaseConfig, DatabaseTarget, LMARENA_PROVIDER, ModelRoute, ProviderConfig } from './config.types';
 
 export interface LoadConfigOptions {
   /** Environment to read overrides from (default: process.env). */
@@ -103,7 +96,11 @@ export function parseDatabaseUrl(url: string, baseDir: string, source: { file: s
     }
     return { type: 'postgres', url };
   }
-  throw new ConfigError(source.file, source.key, `expected "sqlite:<path>" or "postgres://user@host:5432/db", found ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`);
+  throw new ConfigError(
+    source.file,
+    source.key,
+    `expected "sqlite:<path>" or "postgres://user@host:5432/db", found ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}`,
+  );
 }
 
 function readProviders(root: ObjectReader): Record<string, ProviderConfig> {
@@ -187,12 +184,30 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const baseDir = dirname(configPath);
 
   const root = ObjectReader.root(configPath, readJsoncFile(configPath), [
-    'use_dashboard_tokens', 'api_key', 'proxy', 'dashboard', 'database', 'redis', 'usage', 'bridge', 'providers', 'models_file', 'metrics',
+    'use_dashboard_tokens',
+    'api_key',
+    'proxy',
+    'dashboard',
+    'database',
+    'redis',
+    'usage',
+    'bridge',
+    'providers',
+    'models_file',
+    'metrics',
   ]);
   const proxy = root.section('proxy', ['host', 'port', 'max_body_mb', 'max_inflight_body_mb']);
   const dashboard = root.section('dashboard', [
-    'host', 'port', 'allow_registration', 'session_ttl_hours', 'secure_cookies', 'login_attempts_per_minute', 'auth_requests_per_minute',
-    'public_url', 'allowed_hosts', 'trust_proxy_hops',
+    'host',
+    'port',
+    'allow_registration',
+    'session_ttl_hours',
+    'secure_cookies',
+    'login_attempts_per_minute',
+    'auth_requests_per_minute',
+    'public_url',
+    'allowed_hosts',
+    'trust_proxy_hops',
   ]);
   const database = root.section('database', ['url', 'query_timeout_ms']);
   const redis = root.section('redis', ['url', 'key_prefix']);
@@ -215,16 +230,33 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
 
   const redisUrl = envString(env, 'REDIS_URL', redis.string('url', ''));
   if (redisUrl !== '' && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError(env['REDIS_URL'] ? 'environment' : configPath, env['REDIS_URL'] ? 'REDIS_URL' : 'redis.url', 'expected a redis:// URL or an empty string');
+    throw new ConfigError(
+      env['REDIS_URL'] ? 'environment' : configPath,
+      env['REDIS_URL'] ? 'REDIS_URL' : 'redis.url',
+      'expected a redis:// URL or an empty string',
+    );
   }
 
   const dashboardHost = envString(env, 'DASHBOARD_HOST', dashboard.string('host', '127.0.0.1', { nonEmpty: true }));
-  const publicUrlSource = env['DASHBOARD_PUBLIC_URL'] ? { file: 'environment', key: 'DASHBOARD_PUBLIC_URL' } : { file: configPath, key: 'dashboard.public_url' };
+  const publicUrlSource = env['DASHBOARD_PUBLIC_URL']
+    ? { file: 'environment', key: 'DASHBOARD_PUBLIC_URL' }
+    : { file: configPath, key: 'dashboard.public_url' };
   const publicUrl = readPublicUrl(envString(env, 'DASHBOARD_PUBLIC_URL', dashboard.string('public_url', '')), publicUrlSource);
   const envHosts = env['DASHBOARD_ALLOWED_HOSTS'];
   const allowedHosts = envHosts
-    ? readAllowedHosts(envHosts.split(',').map((h) => h.trim()).filter((h) => h !== ''), dashboardHost, publicUrl, { file: 'environment', key: 'DASHBOARD_ALLOWED_HOSTS' })
-    : readAllowedHosts(dashboard.raw('allowed_hosts') === undefined ? null : dashboard.strings('allowed_hosts', []), dashboardHost, publicUrl, { file: configPath, key: 'dashboard.allowed_hosts' });
+    ? readAllowedHosts(
+        envHosts
+          .split(',')
+          .map((h) => h.trim())
+          .filter((h) => h !== ''),
+        dashboardHost,
+        publicUrl,
+        { file: 'environment', key: 'DASHBOARD_ALLOWED_HOSTS' },
+      )
+    : readAllowedHosts(dashboard.raw('allowed_hosts') === undefined ? null : dashboard.strings('allowed_hosts', []), dashboardHost, publicUrl, {
+        file: configPath,
+        key: 'dashboard.allowed_hosts',
+      });
 
   const providers = readProviders(root);
   const modelsPath = resolve(baseDir, envString(env, 'LMB_MODELS', root.string('models_file', 'models.json', { nonEmpty: true })));

@@ -45,7 +45,11 @@ function setWalMode(db: Database.Database): void {
  * SQLite runs through better-sqlite3 (see the driver comparison in the README) in WAL mode
  * so the proxy and the dashboard can use one file at once.
  */
-export function dataSourceOptions(target: DatabaseTarget, entities: EntityList, timeouts: DatabaseTimeouts = { queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS }): DataSourceOptions {
+export function dataSourceOptions(
+  target: DatabaseTarget,
+  entities: EntityList,
+  timeouts: DatabaseTimeouts = { queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS },
+): DataSourceOptions {
   const common = { entities, migrations, migrationsRun: false, synchronize: false, logging: false } as const;
   if (target.type === 'sqlite') {
     return {

@@ -1,7 +1,18 @@
 import { Logger } from '@nestjs/common';
 
 /** Node socket errors that mean the database server cannot be reached or went away. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EHOSTDOWN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'EHOSTDOWN',
+]);
 
 /**
  * PostgreSQL SQLSTATEs of an unavailable server rather than a bad query: class 08 (connection
@@ -77,7 +88,10 @@ export class DatabaseOutageLog {
   private lastLogged = 0;
   private failures = 0;
 
-  constructor(private readonly logger: OutageLogger, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly logger: OutageLogger,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get down(): boolean {
     return this.since !== null;
@@ -94,7 +108,9 @@ export class DatabaseOutageLog {
       this.logger.warn(`database unavailable (${what}): ${message}`);
     } else if (now - this.lastLogged >= OUTAGE_REMINDER_MS) {
       this.lastLogged = now;
-      this.logger.warn(`database still unavailable after ${Math.round((now - this.since) / 1000)} s, ${this.failures} failures so far; last (${what}): ${message}`);
+      this.logger.warn(
+        `database still unavailable after ${Math.round((now - this.since) / 1000)} s, ${this.failures} failures so far; last (${what}): ${message}`,
+      );
     }
   }
 

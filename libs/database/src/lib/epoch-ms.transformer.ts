@@ -6,7 +6,7 @@ import { ValueTransformer } from 'typeorm';
  * plain integer arithmetic. PostgreSQL hands bigint back as a string, hence the Number().
  */
 export const epochMs: ValueTransformer = {
-  to: (value: Date | null | undefined) => (value instanceof Date ? value.getTime() : value ?? null),
+  to: (value: Date | null | undefined) => (value instanceof Date ? value.getTime() : (value ?? null)),
   from: (value: string | number | null) => (value === null || value === undefined ? null : new Date(Number(value))),
 };
 

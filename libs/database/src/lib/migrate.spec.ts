@@ -43,7 +43,9 @@ async function foreignKeys(ds: DataSource, table: string): Promise<Array<[string
          FROM information_schema.table_constraints tc
          JOIN information_schema.key_column_usage kcu ON tc.constraint_name = kcu.constraint_name
          JOIN information_schema.constraint_column_usage ccu ON tc.constraint_name = ccu.constraint_name
-        WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_name = $1`, [table]);
+        WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_name = $1`,
+      [table],
+    );
     return rows.map((r) => [r.column, r.target]);
   }
   const rows: Array<{ from: string; table: string }> = await ds.query(`PRAGMA foreign_key_list("${table}")`);
@@ -83,7 +85,13 @@ describe.each(testDatabaseKinds())('migrations on $kind', ({ create }) => {
 
   it('enforces foreign keys', async () => {
     await expect(
-      ds.query('INSERT INTO api_tokens (user_id, name, token_hash, hint, created_at) VALUES (999999, $1, $2, $3, 0)'.replace(/\$\d/g, ds.options.type === 'postgres' ? (m) => m : () => '?'), ['n', 'h', 'x']),
+      ds.query(
+        'INSERT INTO api_tokens (user_id, name, token_hash, hint, created_at) VALUES (999999, $1, $2, $3, 0)'.replace(
+          /\$\d/g,
+          ds.options.type === 'postgres' ? (m) => m : () => '?',
+        ),
+        ['n', 'h', 'x'],
+      ),
     ).rejects.toThrow(/foreign key|FOREIGN KEY/i);
   });
 

@@ -50,7 +50,10 @@ export async function checkReadiness(dataSource: DataSource, timeoutMs = READINE
     applied = new Set(rows.map((r) => r.name));
   } catch (err) {
     // No migrations table yet, or no database at all: a bare query tells which.
-    const answers = await withTimeout(dataSource.query('SELECT 1'), timeoutMs).then(() => true, () => false);
+    const answers = await withTimeout(dataSource.query('SELECT 1'), timeoutMs).then(
+      () => true,
+      () => false,
+    );
     if (!answers) return { ready: false, database: 'down', migrations: 'unknown', detail: `database: ${reason(err)}` };
     applied = new Set();
   }

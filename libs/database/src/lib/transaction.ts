@@ -19,7 +19,10 @@ export async function runInTransaction<T>(dataSource: DataSource, work: (manager
   const previous = queues.get(dataSource) ?? Promise.resolve();
   let release!: () => void;
   const turn = new Promise<void>((resolve) => (release = resolve));
-  queues.set(dataSource, previous.then(() => turn));
+  queues.set(
+    dataSource,
+    previous.then(() => turn),
+  );
   await previous;
   try {
     return await dataSource.transaction(async (manager) => {

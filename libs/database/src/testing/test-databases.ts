@@ -62,9 +62,7 @@ export async function tempPostgresDatabase(baseUrl: string): Promise<TestDatabas
  * loudly, never silently.
  */
 export function testDatabaseKinds(): Array<{ kind: 'sqlite' | 'postgres'; create: () => Promise<TestDatabase> }> {
-  const kinds: Array<{ kind: 'sqlite' | 'postgres'; create: () => Promise<TestDatabase> }> = [
-    { kind: 'sqlite', create: async () => tempSqliteDatabase() },
-  ];
+  const kinds: Array<{ kind: 'sqlite' | 'postgres'; create: () => Promise<TestDatabase> }> = [{ kind: 'sqlite', create: async () => tempSqliteDatabase() }];
   const pgUrl = process.env['TEST_DATABASE_URL'];
   if (pgUrl) {
     kinds.push({ kind: 'postgres', create: () => tempPostgresDatabase(pgUrl) });

@@ -46,12 +46,12 @@ export async function listen(app: INestApplication, name: string, host: string, 
       .then(() => graceful.drain())
       .then(() => app.close())
       .then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error(`${name}: error while shutting down: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(1);
-      },
-    );
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error(`${name}: error while shutting down: ${err instanceof Error ? err.message : String(err)}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

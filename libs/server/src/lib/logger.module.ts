@@ -9,12 +9,7 @@ import { assignRequestId } from './request-id';
  * Paths pino must never print: credentials travel in these headers. Tokens, passwords and
  * session ids are never logged anywhere else either.
  */
-export const REDACTED_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
-  'res.headers["set-cookie"]',
-];
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'res.headers["set-cookie"]'];
 
 /** Paths that get no access log line: probes and scrapes would drown the log. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics', '/api/status']);

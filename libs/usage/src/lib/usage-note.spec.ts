@@ -20,8 +20,19 @@ describe('UsageNote', () => {
     note.owner = OWNER;
     Object.assign(note, { model: 'echo', promptTokens: 4, completionTokens: 9 });
     expect(note.toRow({ httpStatus: 200, finished: true }, ms(12.4))).toEqual({
-      createdAt: ARRIVED, userId: 3, tokenId: 7, model: 'echo', endpoint: '/v1/chat/completions', stream: false, statusCode: 200,
-      responseTimeMs: 12, ttftMs: null, promptTokens: 4, completionTokens: 9, usageEstimated: false, errorMessage: null,
+      createdAt: ARRIVED,
+      userId: 3,
+      tokenId: 7,
+      model: 'echo',
+      endpoint: '/v1/chat/completions',
+      stream: false,
+      statusCode: 200,
+      responseTimeMs: 12,
+      ttftMs: null,
+      promptTokens: 4,
+      completionTokens: 9,
+      usageEstimated: false,
+      errorMessage: null,
     });
   });
 
@@ -44,7 +55,9 @@ describe('UsageNote', () => {
     note.owner = OWNER;
     note.ttftMs = 3;
     expect(note.toRow({ httpStatus: 200, finished: false }, ms(8))).toMatchObject({
-      statusCode: CLIENT_CLOSED_REQUEST, ttftMs: 3, errorMessage: 'client closed the connection before the answer ended',
+      statusCode: CLIENT_CLOSED_REQUEST,
+      ttftMs: 3,
+      errorMessage: 'client closed the connection before the answer ended',
     });
     note.errorMessage = 'upstream reset';
     expect(note.toRow({ httpStatus: 200, finished: false }, ms(8))?.errorMessage).toBe('upstream reset');

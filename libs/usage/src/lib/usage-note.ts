@@ -69,14 +69,14 @@ export class UsageNote {
       model: this.model,
       endpoint: this.endpoint,
       stream: this.stream,
-      statusCode: finished ? this.statusCode ?? outcome.httpStatus : CLIENT_CLOSED_REQUEST,
+      statusCode: finished ? (this.statusCode ?? outcome.httpStatus) : CLIENT_CLOSED_REQUEST,
       // Sub-millisecond answers count as 1 ms: a recorded request always took some time.
       responseTimeMs: Math.max(1, Math.round(this.elapsedMs(now))),
       ttftMs: this.ttftMs,
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
       usageEstimated: this.usageEstimated,
-      errorMessage: finished ? this.errorMessage : this.errorMessage ?? 'client closed the connection before the answer ended',
+      errorMessage: finished ? this.errorMessage : (this.errorMessage ?? 'client closed the connection before the answer ended'),
     };
   }
 }

@@ -34,10 +34,7 @@ export const SEED_STATUSES = [200, 200, 200, 200, 200, 400, 499, 502] as const;
  * about 20 s (so percentiles cross many buckets), tokens only on successes, an error
  * message (with commas, quotes and newlines now and then) only on errors.
  */
-export function aRandomRow(
-  pick: Picker,
-  fixed: Pick<UsageRow, 'createdAt' | 'userId' | 'tokenId' | 'model'> & Partial<Pick<UsageRow, 'endpoint'>>,
-): UsageRow {
+export function aRandomRow(pick: Picker, fixed: Pick<UsageRow, 'createdAt' | 'userId' | 'tokenId' | 'model'> & Partial<Pick<UsageRow, 'endpoint'>>): UsageRow {
   const statusCode = pick.one(SEED_STATUSES);
   const ok = statusCode === 200;
   const responseTimeMs = Math.max(1, Math.round(Math.exp(pick.int(0, 9900) / 1000)));

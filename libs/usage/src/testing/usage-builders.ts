@@ -46,7 +46,9 @@ export function aSpoolDir(): string {
 
 /** The recorder reads only `usage` from the configuration; each call gets its own spool folder. */
 export function aUsageConfig(usage: Partial<UsageConfig> = {}): AppConfig {
-  return { usage: { retention_days: 90, batch_size: 500, flush_interval_ms: 60_000, max_queue: 50_000, spool_dir: aSpoolDir(), ...usage } } as unknown as AppConfig;
+  return {
+    usage: { retention_days: 90, batch_size: 500, flush_interval_ms: 60_000, max_queue: 50_000, spool_dir: aSpoolDir(), ...usage },
+  } as unknown as AppConfig;
 }
 
 /**
@@ -94,17 +96,19 @@ export async function openUsageTestDatabase(create: () => Promise<TestDatabase>)
   const tokens = dataSource.getRepository(ApiTokenEntity);
   const aToken = async (userId: number, opts: { lastUsedAt?: number | null } = {}) => {
     const n = ++seq;
-    const token = await tokens.save(tokens.create({
-      userId,
-      name: `token ${n}`,
-      tokenHash: n.toString(16).padStart(64, '0'),
-      hint: `sk-lmarena-…${String(n).padStart(4, '0')}`,
-      allowedModels: null,
-      createdAt: new Date(NOON - 86_400_000),
-      lastUsedAt: opts.lastUsedAt == null ? null : new Date(opts.lastUsedAt),
-      expiresAt: null,
-      revokedAt: null,
-    }));
+    const token = await tokens.save(
+      tokens.create({
+        userId,
+        name: `token ${n}`,
+        tokenHash: n.toString(16).padStart(64, '0'),
+        hint: `sk-lmarena-…${String(n).padStart(4, '0')}`,
+        allowedModels: null,
+        createdAt: new Date(NOON - 86_400_000),
+        lastUsedAt: opts.lastUsedAt == null ? null : new Date(opts.lastUsedAt),
+        expiresAt: null,
+        revokedAt: null,
+      }),
+    );
     return token.id;
   };
   return {
@@ -113,16 +117,18 @@ export async function openUsageTestDatabase(create: () => Promise<TestDatabase>)
     anOwner: async (opts) => {
       const n = ++seq;
       const now = new Date();
-      const user = await users.save(users.create({
-        username: `usage${n}`,
-        email: `usage${n}@example.com`,
-        passwordHash: '$2b$12$placeholder.hash.never.compared.in.these.tests.xxxxxx',
-        role: 'user',
-        disabled: false,
-        createdAt: now,
-        updatedAt: now,
-        lastLoginAt: null,
-      }));
+      const user = await users.save(
+        users.create({
+          username: `usage${n}`,
+          email: `usage${n}@example.com`,
+          passwordHash: '$2b$12$placeholder.hash.never.compared.in.these.tests.xxxxxx',
+          role: 'user',
+          disabled: false,
+          createdAt: now,
+          updatedAt: now,
+          lastLoginAt: null,
+        }),
+      );
       return { userId: user.id, tokenId: await aToken(user.id, opts) };
     },
     logs: (tokenId) => dataSource.getRepository(UsageLogEntity).find({ where: { tokenId }, order: { id: 'ASC' } }),

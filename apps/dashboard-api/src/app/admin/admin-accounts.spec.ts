@@ -34,9 +34,21 @@ describe.each(testDatabaseKinds())('admin accounts and the audit log on $kind', 
       await h.login(input);
       const boss = aUser();
       h.track(boss.password);
-      expect((await admin.agent.post('/api/admin/users').send({ ...boss, role: 'admin' }).expect(201)).body.user.role).toBe('admin');
+      expect(
+        (
+          await admin.agent
+            .post('/api/admin/users')
+            .send({ ...boss, role: 'admin' })
+            .expect(201)
+        ).body.user.role,
+      ).toBe('admin');
       const [event] = (await audit({ action: 'user.created' })).events;
-      expect(event).toMatchObject({ actor_id: admin.user.id, actor: admin.user.username, target: expect.stringContaining(boss.username), detail: { role: 'admin', via: 'admin' } });
+      expect(event).toMatchObject({
+        actor_id: admin.user.id,
+        actor: admin.user.username,
+        target: expect.stringContaining(boss.username),
+        detail: { role: 'admin', via: 'admin' },
+      });
     });
 
     it.each([
@@ -54,7 +66,7 @@ describe.each(testDatabaseKinds())('admin accounts and the audit log on $kind', 
   });
 
   describe('POST /api/admin/users/:id/password', () => {
-    it("sets the password (204) and ends every session of that user", async () => {
+    it('sets the password (204) and ends every session of that user', async () => {
       const input = aUser();
       h.track(input.password);
       const created = (await admin.agent.post('/api/admin/users').send(input).expect(201)).body.user;
@@ -98,8 +110,15 @@ describe.each(testDatabaseKinds())('admin accounts and the audit log on $kind', 
       const { events } = await audit({ limit: 9 });
       for (const e of events) expect(Object.keys(e).sort()).toEqual(EVENT_KEYS);
       expect(events.map((e) => e.action)).toEqual([
-        'token.revoked', 'token.created', 'user.enabled', 'user.disabled', 'user.role_changed',
-        'auth.login', 'auth.login_failed', 'auth.login_failed', 'user.created',
+        'token.revoked',
+        'token.created',
+        'user.enabled',
+        'user.disabled',
+        'user.role_changed',
+        'auth.login',
+        'auth.login_failed',
+        'auth.login_failed',
+        'user.created',
       ]);
       const [revoked, created, , , role, ok, unknown, failed] = events;
       expect(revoked).toMatchObject({ actor_id: admin.user.id, target: `token:${token.id}`, detail: { owner_id: user.user.id } });
@@ -135,12 +154,13 @@ describe.each(testDatabaseKinds())('admin accounts and the audit log on $kind', 
       expect((await audit({ action: 'no.such_action' })).events).toEqual([]);
     });
 
-    it.each([
-      [{ limit: 0 }], [{ limit: 201 }], [{ limit: 'x' }], [{ cursor: 'abc' }], [{ cursor: '-1' }], [{ action: "x' OR 1=1 --" }], [{ other: 1 }],
-    ])('answers 400 to %p', async (query) => {
-      const res = await admin.agent.get('/api/admin/audit').query(query).expect(400);
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-    });
+    it.each([[{ limit: 0 }], [{ limit: 201 }], [{ limit: 'x' }], [{ cursor: 'abc' }], [{ cursor: '-1' }], [{ action: "x' OR 1=1 --" }], [{ other: 1 }]])(
+      'answers 400 to %p',
+      async (query) => {
+        const res = await admin.agent.get('/api/admin/audit').query(query).expect(400);
+        expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      },
+    );
 
     it('answers 403 to a non-admin', async () => {
       await user.agent.get('/api/admin/audit').expect(403);
@@ -150,7 +170,9 @@ describe.each(testDatabaseKinds())('admin accounts and the audit log on $kind', 
   it('writes the audit event in the same transaction as the change: a refused change leaves neither', async () => {
     const before = (await audit({ action: 'user.role_changed', limit: 200 })).events.length;
     // The last active admin cannot be demoted: 409, and no role_changed event either.
-    const admins = (await admin.agent.get('/api/admin/users').expect(200)).body.users.filter((u: { role: string; disabled: boolean }) => u.role === 'admin' && !u.disabled);
+    const admins = (await admin.agent.get('/api/admin/users').expect(200)).body.users.filter(
+      (u: { role: string; disabled: boolean }) => u.role === 'admin' && !u.disabled,
+    );
     for (const other of admins.filter((u: { id: number }) => u.id !== admin.user.id)) {
       await admin.agent.patch(`/api/admin/users/${other.id}`).send({ disabled: true }).expect(200);
     }

@@ -123,16 +123,15 @@ describe.each(testDatabaseKinds())('admin routes on $kind', ({ create }) => {
     // Regression: on PostgreSQL both demotions used to pass their "another admin left?" check
     // and leave no admin at all.
     it('keeps one active admin when two admins demote each other at the same moment', async () => {
-      const activeAdmins = async (as: Session = admin) =>
-        (await usersOf(as)).filter((u) => u.role === 'admin' && !u.disabled).map((u) => u.id);
+      const activeAdmins = async (as: Session = admin) => (await usersOf(as)).filter((u) => u.role === 'admin' && !u.disabled).map((u) => u.id);
       for (let round = 0; round < 5; round++) {
         await patch(admin, alice.user.id, { role: 'admin' }).expect(200);
-        const [byAdmin, byAlice] = await Promise.all([
-          patch(admin, alice.user.id, { role: 'user' }),
-          patch(alice, admin.user.id, { role: 'user' }),
-        ]);
+        const [byAdmin, byAlice] = await Promise.all([patch(admin, alice.user.id, { role: 'user' }), patch(alice, admin.user.id, { role: 'user' })]);
         // One wins; the other is refused as the last admin (409) or as no longer an admin (403).
-        expect([[200, 403], [200, 409]]).toContainEqual([byAdmin.status, byAlice.status].sort());
+        expect([
+          [200, 403],
+          [200, 409],
+        ]).toContainEqual([byAdmin.status, byAlice.status].sort());
         const survivor = byAdmin.status === 200 ? admin : alice;
         expect(await activeAdmins(survivor)).toEqual([survivor.user.id]);
         // Back to the starting point: the original admin only.

@@ -2,8 +2,18 @@ import { AuditService, TokensService, toUser, UsersService } from '@lmarena-brid
 import type { AdminTokenList, AuditPage, User, UserResponse } from '@lmarena-bridge/contracts';
 import { BadRequestException, Body, Controller, Get, HttpCode, Patch, Post, Query, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiNoContentResponse,
-  ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { auditActor } from '../common/audit-actor';
 import type { AuthedRequest } from '../common/authed-request';

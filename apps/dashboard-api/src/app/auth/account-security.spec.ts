@@ -47,7 +47,12 @@ describe.each(testDatabaseKinds())('password and session management on $kind', (
     it('records the user agent the session was opened with', async () => {
       const input = aUser();
       await h.register(input);
-      const login = await h.http().post('/api/auth/login').set('User-Agent', 'TestBrowser/1.0').send({ username: input.username, password: input.password }).expect(200);
+      const login = await h
+        .http()
+        .post('/api/auth/login')
+        .set('User-Agent', 'TestBrowser/1.0')
+        .send({ username: input.username, password: input.password })
+        .expect(200);
       const cookie = parseSessionCookie(login.headers['set-cookie'])?.value ?? '';
       h.track(cookie);
       const res = await h.agentWith(cookie).get('/api/auth/sessions').expect(200);

@@ -71,14 +71,20 @@ describe.each(testDatabaseKinds())('auth routes on $kind', ({ create }) => {
     });
 
     it('answers 400 to a password under 8 characters', async () => {
-      const res = await h.http().post('/api/auth/register').send(aUser({ password: 'short12' }));
+      const res = await h
+        .http()
+        .post('/api/auth/register')
+        .send(aUser({ password: 'short12' }));
       expectBadRequest(res, 'password must be at least 8 characters');
     });
 
     it('answers 400 to a 73-byte password instead of truncating it, and accepts 72 bytes', async () => {
       const base = '€'.repeat(24); // 72 bytes of UTF-8
       expect(Buffer.byteLength(`${base}a`)).toBe(73);
-      const tooLong = await h.http().post('/api/auth/register').send(aUser({ password: `${base}a` }));
+      const tooLong = await h
+        .http()
+        .post('/api/auth/register')
+        .send(aUser({ password: `${base}a` }));
       expectBadRequest(tooLong, 'password must be at most 72 bytes (UTF-8)');
 
       const input = aUser({ password: base });
@@ -86,7 +92,11 @@ describe.each(testDatabaseKinds())('auth routes on $kind', ({ create }) => {
       await h.login(input);
       // What bcrypt alone would accept (the same first 72 bytes) is refused.
       h.track(`${base}a`);
-      await h.http().post('/api/auth/login').send({ username: input.username, password: `${base}a` }).expect(401);
+      await h
+        .http()
+        .post('/api/auth/login')
+        .send({ username: input.username, password: `${base}a` })
+        .expect(401);
     });
 
     it.each(['not-an-email', 'a@', '@example.com', 'two@@example.com'])('answers 400 to the email %p', async (email) => {
@@ -100,13 +110,19 @@ describe.each(testDatabaseKinds())('auth routes on $kind', ({ create }) => {
     });
 
     it('answers 400 in the documented shape to unknown fields (a role cannot be chosen)', async () => {
-      const res = await h.http().post('/api/auth/register').send({ ...aUser(), role: 'admin' }).expect(400);
+      const res = await h
+        .http()
+        .post('/api/auth/register')
+        .send({ ...aUser(), role: 'admin' })
+        .expect(400);
       expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: ['property role should not exist'] });
     });
 
     it('answers 400 when fields are missing', async () => {
       const res = await h.http().post('/api/auth/register').send({}).expect(400);
-      expect(res.body.message).toEqual(expect.arrayContaining([expect.stringMatching(/^username/), expect.stringMatching(/^email/), expect.stringMatching(/^password/)]));
+      expect(res.body.message).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^username/), expect.stringMatching(/^email/), expect.stringMatching(/^password/)]),
+      );
     });
   });
 
@@ -224,9 +240,7 @@ describe.each(testDatabaseKinds())('auth routes on $kind', ({ create }) => {
 
     it('refuses an expired session', async () => {
       await session.agent.get('/api/auth/me').expect(200);
-      const [row] = await h.dataSource.query(
-        `SELECT id, expires_at FROM sessions WHERE session_hash = '${sha256Hex(session.sessionId)}'`,
-      );
+      const [row] = await h.dataSource.query(`SELECT id, expires_at FROM sessions WHERE session_hash = '${sha256Hex(session.sessionId)}'`);
       expect(Number(row.expires_at)).toBeGreaterThan(Date.now() + (SESSION_TTL_HOURS - 1) * HOUR_MS);
       await h.updateRow('sessions', row.id, { expires_at: Date.now() - 1 });
       await session.agent.get('/api/auth/me').expect(401);

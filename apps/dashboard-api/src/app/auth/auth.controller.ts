@@ -1,10 +1,34 @@
 import { AuditService, SessionsService, toUser, UserEntity, UsersService } from '@lmarena-bridge/auth';
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
 import type { SessionList, User, UserResponse } from '@lmarena-bridge/contracts';
-import { BadRequestException, Body, Controller, Delete, ForbiddenException, Get, HttpCode, Post, Req, Res, UnauthorizedException, UseGuards } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiConflictResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiNoContentResponse,
-  ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse,
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AddressThrottleGuard } from '../common/address-throttle.guard';
@@ -88,7 +112,12 @@ export class AuthController {
       throw new UnauthorizedException(BAD_CREDENTIALS);
     }
     await this.limiter.clearAccount(account, ip);
-    const session = await this.sessions.create(user.id, new Date(), { ip, userAgent: req.headers['user-agent'] ?? null }, { id: user.id, name: user.username, ip });
+    const session = await this.sessions.create(
+      user.id,
+      new Date(),
+      { ip, userAgent: req.headers['user-agent'] ?? null },
+      { id: user.id, name: user.username, ip },
+    );
     res.cookie(SESSION_COOKIE, session.id, sessionCookieOptions(this.config.dashboard.secure_cookies, session.expiresAt));
     return { user: toUser(user) };
   }
@@ -123,7 +152,12 @@ export class AuthController {
   @ApiBadRequestResponse({ type: ErrorDto, description: 'current_password wrong, or new_password unacceptable' })
   @ApiUnauthorizedResponse({ type: ErrorDto })
   @ApiTooManyRequestsResponse({ type: ErrorDto, description: 'too many password checks; see Retry-After' })
-  async changePassword(@CurrentUser() user: UserEntity, @Body() body: ChangePasswordDto, @Req() req: AuthedRequest, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async changePassword(
+    @CurrentUser() user: UserEntity,
+    @Body() body: ChangePasswordDto,
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     // The current password is a credential check like a sign-in: the same throttles, so a
     // stolen session cannot be used to guess it.
     const ip = clientAddress(req);
@@ -154,7 +188,12 @@ export class AuthController {
   @ApiBadRequestResponse({ type: ErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'no such live session of yours' })
   @ApiUnauthorizedResponse({ type: ErrorDto })
-  async revokeSession(@CurrentUser() user: UserEntity, @RouteId('id') id: number, @Req() req: AuthedRequest, @Res({ passthrough: true }) res: Response): Promise<void> {
+  async revokeSession(
+    @CurrentUser() user: UserEntity,
+    @RouteId('id') id: number,
+    @Req() req: AuthedRequest,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<void> {
     const { current } = await this.sessions.revokeOwn(user.id, id, req.sessionId ?? '', auditActor(req));
     if (current) this.clearCookie(res);
   }

@@ -18,7 +18,10 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
     if (!username || !email || !password) return;
     if ((await this.users.count()) > 0) return;
     try {
-      await this.users.create({ username, email, password, role: 'admin' }, { onlyIfNoUsers: true, audit: { actor: { id: null, name: null, ip: null }, via: 'bootstrap' } });
+      await this.users.create(
+        { username, email, password, role: 'admin' },
+        { onlyIfNoUsers: true, audit: { actor: { id: null, name: null, ip: null }, via: 'bootstrap' } },
+      );
       this.logger.log(`created the bootstrap admin "${username}" from ADMIN_USERNAME`);
     } catch (err) {
       if (err instanceof ConflictException) return; // another instance won the race

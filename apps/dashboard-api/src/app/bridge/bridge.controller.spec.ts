@@ -192,7 +192,9 @@ describe.each(testDatabaseKinds())('bridge routes on $kind', ({ create }) => {
       const verified = await h.get(BridgeKeysService).verify(key);
       if (!verified) throw new Error('the new key does not verify');
       await admin.agent.delete(`/api/bridge/keys/${verified.id}`).expect(204);
-      const { events } = (await admin.agent.get('/api/admin/audit?limit=20').expect(200)).body as { events: Array<{ action: string; actor: string; target: string; detail: unknown }> };
+      const { events } = (await admin.agent.get('/api/admin/audit?limit=20').expect(200)).body as {
+        events: Array<{ action: string; actor: string; target: string; detail: unknown }>;
+      };
       const mine = events.filter((e) => e.target === `bridge_key:${verified.id}`);
       expect(mine.map((e) => e.action)).toEqual(['bridge_key.revoked', 'bridge_key.created']);
       expect(mine.every((e) => e.actor === admin.user.username)).toBe(true);
@@ -217,11 +219,20 @@ describe.each(testDatabaseKinds())('bridge routes on $kind', ({ create }) => {
       const res = await admin.agent.get('/api/bridge').expect(200);
       const state = res.body as BridgeState;
       expect(Object.keys(state).sort()).toEqual(['browsers', 'keys', 'models']);
-      expect(state.browsers).toEqual([{
-        browser_id: 'live-1', key_id: null, origin: 'https://arena.ai', version: '1.2.3',
-        connected_at: new Date(now - 5_000).toISOString(), in_flight: 2, last_error: null,
-      }]);
-      expect(state.models).toEqual([{ id: 'a-uuid', public_name: 'image-model', organization: 'org', capabilities: caps, reported_at: new Date(now).toISOString() }]);
+      expect(state.browsers).toEqual([
+        {
+          browser_id: 'live-1',
+          key_id: null,
+          origin: 'https://arena.ai',
+          version: '1.2.3',
+          connected_at: new Date(now - 5_000).toISOString(),
+          in_flight: 2,
+          last_error: null,
+        },
+      ]);
+      expect(state.models).toEqual([
+        { id: 'a-uuid', public_name: 'image-model', organization: 'org', capabilities: caps, reported_at: new Date(now).toISOString() },
+      ]);
       expect(state.keys.length).toBe(await keyCount());
       for (const k of state.keys) expect(Object.keys(k).sort()).toEqual(KEY_FIELDS);
       expect(res.text).not.toMatch(/key_hash|"hint"|lmb-bridge-/);

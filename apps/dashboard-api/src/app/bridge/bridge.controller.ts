@@ -2,8 +2,19 @@ import type { UserEntity } from '@lmarena-bridge/auth';
 import type { BridgeState } from '@lmarena-bridge/contracts';
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res, StreamableFile } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiCookieAuth, ApiCreatedResponse, ApiForbiddenResponse, ApiNoContentResponse, ApiNotFoundResponse,
-  ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse,
+  ApiBadRequestResponse,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { auditActor } from '../common/audit-actor';
@@ -55,7 +66,7 @@ export class BridgeController {
   @Delete('keys/:id')
   @HttpCode(204)
   @ApiParam({ name: 'id', type: Number, description: 'a whole number from 1 to 2147483647' })
-  @ApiOperation({ summary: "Revoke a bridge key; proxies drop its browsers at their next auth epoch check (within 1 s)" })
+  @ApiOperation({ summary: 'Revoke a bridge key; proxies drop its browsers at their next auth epoch check (within 1 s)' })
   @ApiNoContentResponse()
   @ApiBadRequestResponse({ type: ErrorDto, description: 'the id is not an integer from 1 to 2147483647' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'no such key, or already revoked' })

@@ -19,7 +19,7 @@ describe('the userscript template', () => {
     const template = 'this.out = ["__LMB_PROXY_URL__", "__LMB_BRIDGE_KEY__"];';
     // `$&` would be a replacement pattern for String.replace; quotes and backslashes need escaping.
     const url = 'wss://proxy.example/$&/"ws"';
-    const key = 'lmb-bridge-\\$\'`';
+    const key = "lmb-bridge-\\$'`";
     const sandbox: { out?: string[] } = {};
     runInNewContext(fillUserscript(template, url, key), sandbox);
     expect(sandbox.out).toEqual([url, key]);

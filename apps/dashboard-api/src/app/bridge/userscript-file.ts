@@ -47,7 +47,5 @@ export async function readUserscriptTemplate(path = userscriptPath()): Promise<s
  * not String.replace: a `$&` in a value would be read as a replacement pattern.
  */
 export function fillUserscript(template: string, proxyUrl: string, bridgeKey: string): string {
-  return template
-    .split(PROXY_URL_PLACEHOLDER).join(JSON.stringify(proxyUrl))
-    .split(BRIDGE_KEY_PLACEHOLDER).join(JSON.stringify(bridgeKey));
+  return template.split(PROXY_URL_PLACEHOLDER).join(JSON.stringify(proxyUrl)).split(BRIDGE_KEY_PLACEHOLDER).join(JSON.stringify(bridgeKey));
 }

@@ -5,7 +5,14 @@ const contextWith = (body: unknown) => ({ switchToHttp: () => ({ getRequest: () 
 const nestedArrays = (depth: number): unknown => JSON.parse(`${'['.repeat(depth)}${']'.repeat(depth)}`);
 
 describe('jsonDepth', () => {
-  it.each<[unknown, number]>([[undefined, 0], ['x', 0], [{}, 1], [{ a: 1 }, 1], [{ a: { b: [1] } }, 3], [[[], [[]]], 3]])('%j is %i deep', (value, depth) => {
+  it.each<[unknown, number]>([
+    [undefined, 0],
+    ['x', 0],
+    [{}, 1],
+    [{ a: 1 }, 1],
+    [{ a: { b: [1] } }, 3],
+    [[[], [[]]], 3],
+  ])('%j is %i deep', (value, depth) => {
     expect(jsonDepth(value)).toBe(depth);
   });
 

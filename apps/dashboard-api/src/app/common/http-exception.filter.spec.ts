@@ -33,7 +33,10 @@ describe('HttpExceptionFilter', () => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ controllers: [ThrowingController], providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      controllers: [ThrowingController],
+      providers: [{ provide: APP_FILTER, useClass: HttpExceptionFilter }],
+    }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
   });

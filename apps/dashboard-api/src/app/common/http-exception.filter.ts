@@ -55,7 +55,7 @@ export class HttpExceptionFilter extends BaseExceptionFilter {
     res.status(status).json({
       ...fields,
       statusCode: status,
-      error: typeof fields['error'] === 'string' ? fields['error'] : STATUS_CODES[status] ?? 'Error',
+      error: typeof fields['error'] === 'string' ? fields['error'] : (STATUS_CODES[status] ?? 'Error'),
       message: typeof message === 'string' || Array.isArray(message) ? message : http.message,
     });
   }

@@ -13,8 +13,10 @@ export function IsAcceptablePassword(options?: ValidationOptions): PropertyDecor
         validate: (value: unknown) => typeof value === 'string' && passwordProblem(value) === null,
         // passwordProblem speaks of "password"; name the field actually sent (new_password).
         defaultMessage: (args?: ValidationArguments) =>
-          (typeof args?.value === 'string' ? passwordProblem(args.value) ?? '' : 'password must be a string')
-            .replace(/^password/, args?.property ?? 'password'),
+          (typeof args?.value === 'string' ? (passwordProblem(args.value) ?? '') : 'password must be a string').replace(
+            /^password/,
+            args?.property ?? 'password',
+          ),
       },
     });
   };

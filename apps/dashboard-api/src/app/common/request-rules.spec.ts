@@ -20,19 +20,25 @@ describe.each(testDatabaseKinds())('host, content-type and caching rules on $kin
   describe('Host (dashboard.allowed_hosts, default loopback and dashboard.host)', () => {
     it('answers 421 to POST /api/tokens with Host evil.example and a matching Origin, and issues no token (DNS rebinding)', async () => {
       const before = await tokenCount();
-      const res = await admin.agent.post('/api/tokens')
-        .set('Host', `evil.example:${port}`).set('Origin', `http://evil.example:${port}`)
-        .send(aToken()).expect(421);
+      const res = await admin.agent
+        .post('/api/tokens')
+        .set('Host', `evil.example:${port}`)
+        .set('Origin', `http://evil.example:${port}`)
+        .send(aToken())
+        .expect(421);
       expect(res.body).toEqual({ statusCode: 421, error: 'Misdirected Request', message: expect.stringMatching(/allowed_hosts/) });
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.text).not.toMatch(/sk-lmarena-/);
       expect(await tokenCount()).toBe(before);
     });
 
-    it.each(['evil.example', `evil.example:${5105}`, '127.0.0.1.evil.example', 'localhost.evil.example'])('answers 421 to Host %p, for the SPA too', async (host) => {
-      await h.http().get('/api/auth/me').set('Host', host).expect(421);
-      await h.http().get('/').set('Host', host).expect(421);
-    });
+    it.each(['evil.example', `evil.example:${5105}`, '127.0.0.1.evil.example', 'localhost.evil.example'])(
+      'answers 421 to Host %p, for the SPA too',
+      async (host) => {
+        await h.http().get('/api/auth/me').set('Host', host).expect(421);
+        await h.http().get('/').set('Host', host).expect(421);
+      },
+    );
 
     it.each(['/healthz', '/readyz', '/metrics'])('answers the probe %p under any Host (monitoring reaches it by address)', async (path) => {
       const res = await h.http().get(path).set('Host', '10.0.0.7:5105');
@@ -119,7 +125,12 @@ describe.each(testDatabaseKinds())('dashboard.public_url and an explicit allowed
     const input = aUser();
     await h.http().post('/api/admin/init').set('Host', 'intranet.lan').send(input).expect(201);
     h.track(input.password);
-    const login = await h.http().post('/api/auth/login').set('Host', 'dash.example.com').send({ username: input.username, password: input.password }).expect(200);
+    const login = await h
+      .http()
+      .post('/api/auth/login')
+      .set('Host', 'dash.example.com')
+      .send({ username: input.username, password: input.password })
+      .expect(200);
     const cookie = parseSessionCookie(login.headers['set-cookie']);
     expect(cookie?.attributes).toMatchObject({ secure: true, httponly: true, samesite: 'Strict' });
     h.track(cookie?.value ?? '');

@@ -57,7 +57,12 @@ export class SignInLimiter implements OnModuleDestroy {
     const memory = new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS });
     if (!this.redis) return memory;
     return new RateLimiterRedis({
-      storeClient: this.redis, keyPrefix, points, duration: WINDOW_SECONDS, insuranceLimiter: memory, rejectIfRedisNotReady: true,
+      storeClient: this.redis,
+      keyPrefix,
+      points,
+      duration: WINDOW_SECONDS,
+      insuranceLimiter: memory,
+      rejectIfRedisNotReady: true,
     });
   }
 

@@ -46,7 +46,14 @@ describe.each(testDatabaseKinds())('sign-in throttling on $kind', ({ create }) =
       // Even the right password from the stranger's address waits out the window, and a
       // forged X-Forwarded-For changes nothing while no proxy is trusted.
       expectThrottled(await loginFrom(STRANGER, h.origin, bob.username, bob.password));
-      const forged = await requestFrom(STRANGER, h.origin, 'POST', '/api/auth/login', { username: bob.username, password: bob.password }, { 'x-forwarded-for': '198.51.100.7' });
+      const forged = await requestFrom(
+        STRANGER,
+        h.origin,
+        'POST',
+        '/api/auth/login',
+        { username: bob.username, password: bob.password },
+        { 'x-forwarded-for': '198.51.100.7' },
+      );
       expectThrottled(forged);
     });
 
@@ -111,7 +118,8 @@ describe.each(testDatabaseKinds())('sign-in throttling on $kind', ({ create }) =
       const from = '127.0.1.4';
       const login = await loginFrom(from, h.origin, input.username, input.password);
       const cookie = String(login.headers['set-cookie']?.[0]).split(';')[0];
-      const change = () => requestFrom(from, h.origin, 'POST', '/api/auth/password', { current_password: 'guess-guess', new_password: 'brand-new-pass' }, { cookie });
+      const change = () =>
+        requestFrom(from, h.origin, 'POST', '/api/auth/password', { current_password: 'guess-guess', new_password: 'brand-new-pass' }, { cookie });
       expect(await times(3, change)).toEqual([400, 400, 400]);
       expectThrottled(await change());
     });
@@ -136,7 +144,9 @@ describe('sign-in throttling behind a trusted reverse proxy (trust_proxy_hops 1)
     expect((await via('198.51.100.1', 'wrong-wrong')).status).toBe(401);
     expectThrottled(await via('198.51.100.1', ivan.password));
     expect((await via('198.51.100.2', ivan.password)).status).toBe(200);
-    const rows: Array<{ action: string; ip: string }> = await h.dataSource.query(`SELECT action, ip FROM audit_events WHERE action LIKE 'auth.login%' ORDER BY id`);
+    const rows: Array<{ action: string; ip: string }> = await h.dataSource.query(
+      `SELECT action, ip FROM audit_events WHERE action LIKE 'auth.login%' ORDER BY id`,
+    );
     expect(rows).toEqual([
       { action: 'auth.login_failed', ip: '198.51.100.1' },
       { action: 'auth.login_failed', ip: '198.51.100.1' },
@@ -193,7 +203,11 @@ describe('sign-in throttling with Redis unreachable', () => {
   beforeAll(async () => {
     const [sqlite] = testDatabaseKinds();
     // Port 1 on loopback: nothing listens, every Redis call fails at once.
-    h = await DashboardHarness.start(sqlite.create, { login_attempts_per_minute: 2, auth_requests_per_minute: 1000 }, { redis: { url: 'redis://127.0.0.1:1', key_prefix: 'lmb-test-down:' } });
+    h = await DashboardHarness.start(
+      sqlite.create,
+      { login_attempts_per_minute: 2, auth_requests_per_minute: 1000 },
+      { redis: { url: 'redis://127.0.0.1:1', key_prefix: 'lmb-test-down:' } },
+    );
     await h.initAdmin();
   });
   afterAll(() => h?.close());

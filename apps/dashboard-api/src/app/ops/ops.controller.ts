@@ -31,7 +31,11 @@ export class OpsController {
   @Public()
   @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
   @ApiOkResponse({ schema: { example: { status: 'ready', database: 'ok', migrations: 'ok' } } })
-  @ApiResponse({ status: 503, description: 'Not ready, with what failed', schema: { example: { status: 'not_ready', database: 'down', migrations: 'unknown', detail: 'database: ECONNREFUSED' } } })
+  @ApiResponse({
+    status: 503,
+    description: 'Not ready, with what failed',
+    schema: { example: { status: 'not_ready', database: 'down', migrations: 'unknown', detail: 'database: ECONNREFUSED' } },
+  })
   async ready(@Res() res: Response): Promise<void> {
     const { ready, ...parts } = await checkReadiness(this.dataSource);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', ...parts });
@@ -45,6 +49,10 @@ export class OpsController {
   @ApiOkResponse({ description: 'lmb_dashboard_* metrics and the default process metrics' })
   @ApiResponse({ status: 401, description: 'metrics.token is set and the request does not carry it' })
   scrape(@Req() req: Request, @Res() res: Response): Promise<void> {
-    return answerScrape(this.metrics.registry, this.config.metrics.token, req, res, { statusCode: 401, message: 'This endpoint needs the metrics token.', error: 'Unauthorized' });
+    return answerScrape(this.metrics.registry, this.config.metrics.token, req, res, {
+      statusCode: 401,
+      message: 'This endpoint needs the metrics token.',
+      error: 'Unauthorized',
+    });
   }
 }

@@ -14,7 +14,17 @@ export class StatusController {
   @ApiOkResponse({
     description: 'Measured on each call: a real database round trip and a GET /healthz of the proxy.',
     schema: {
-      example: { status: 'ok', database: 'ok', database_latency_ms: 0.12, proxy: 'ok', proxy_latency_ms: 0.8, database_type: 'sqlite', bridge: { browsers: 1, models: 120 }, uptime_s: 42, version: '0.1.0' },
+      example: {
+        status: 'ok',
+        database: 'ok',
+        database_latency_ms: 0.12,
+        proxy: 'ok',
+        proxy_latency_ms: 0.8,
+        database_type: 'sqlite',
+        bridge: { browsers: 1, models: 120 },
+        uptime_s: 42,
+        version: '0.1.0',
+      },
     },
   })
   status(): Promise<DashboardStatus> {

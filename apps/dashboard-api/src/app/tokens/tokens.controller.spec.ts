@@ -196,7 +196,7 @@ describe.each(testDatabaseKinds())('token routes on $kind', ({ create }) => {
       await expect(h.get(TokenVerifier).verifyToken(aliceToken.token)).resolves.toMatchObject({ ok: true });
     });
 
-    it("lets an admin see every token with its owner, without secrets", async () => {
+    it('lets an admin see every token with its owner, without secrets', async () => {
       const res = await admin.agent.get('/api/admin/tokens').expect(200);
       const tokens = res.body.tokens as AdminToken[];
       expect(tokens.find((t) => t.id === aliceToken.id)).toMatchObject({ user_id: alice.user.id, username: alice.user.username, status: 'active' });

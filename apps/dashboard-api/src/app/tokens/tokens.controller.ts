@@ -2,8 +2,16 @@ import { TokensService, UserEntity } from '@lmarena-bridge/auth';
 import type { CreatedToken, TokenList } from '@lmarena-bridge/contracts';
 import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Post, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiCookieAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse,
-  ApiOperation, ApiParam, ApiTags, ApiUnauthorizedResponse,
+  ApiBadRequestResponse,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { auditActor } from '../common/audit-actor';
 import type { AuthedRequest } from '../common/authed-request';
@@ -38,9 +46,12 @@ export class TokensController {
       throw new BadRequestException(['give expires_at or expires_in_days, not both']);
     }
     const now = new Date();
-    const expiresAt = body.expires_at !== undefined
-      ? new Date(body.expires_at)
-      : body.expires_in_days !== undefined ? new Date(now.getTime() + body.expires_in_days * DAY_MS) : null;
+    const expiresAt =
+      body.expires_at !== undefined
+        ? new Date(body.expires_at)
+        : body.expires_in_days !== undefined
+          ? new Date(now.getTime() + body.expires_in_days * DAY_MS)
+          : null;
     return this.tokens.create(user.id, { name: body.name, expiresAt }, now, auditActor(req));
   }
 

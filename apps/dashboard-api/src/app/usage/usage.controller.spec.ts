@@ -7,8 +7,20 @@ import { DashboardHarness, Session } from '../../testing/dashboard-harness';
 
 const MINUTE_MS = 60_000;
 const LOG_KEYS = [
-  'id', 'created_at', 'token_id', 'token_name', 'model', 'endpoint', 'stream', 'status_code', 'response_time_ms', 'ttft_ms', 'prompt_tokens',
-  'completion_tokens', 'error_message', 'usage_estimated',
+  'id',
+  'created_at',
+  'token_id',
+  'token_name',
+  'model',
+  'endpoint',
+  'stream',
+  'status_code',
+  'response_time_ms',
+  'ttft_ms',
+  'prompt_tokens',
+  'completion_tokens',
+  'error_message',
+  'usage_estimated',
 ];
 
 function expectBadRequest(res: Response, message?: RegExp): void {
@@ -56,13 +68,32 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
     const recorder = new UsageRecorder(h.dataSource, h.app.get<AppConfig>(APP_CONFIG));
     const now = Date.now();
     const row = (owner: Session, token: CreatedToken, i: number, extra: Partial<UsageRow>): UsageRow => ({
-      createdAt: now - i * 17 * MINUTE_MS, userId: owner.user.id, tokenId: token.id, model: 'echo', endpoint: '/v1/chat/completions', stream: i % 2 === 0,
-      statusCode: 200, responseTimeMs: 50 + i, ttftMs: null, promptTokens: 10, completionTokens: 20, errorMessage: null, ...extra,
+      createdAt: now - i * 17 * MINUTE_MS,
+      userId: owner.user.id,
+      tokenId: token.id,
+      model: 'echo',
+      endpoint: '/v1/chat/completions',
+      stream: i % 2 === 0,
+      statusCode: 200,
+      responseTimeMs: 50 + i,
+      ttftMs: null,
+      promptTokens: 10,
+      completionTokens: 20,
+      errorMessage: null,
+      ...extra,
     });
     for (let i = 0; i < ALICE_ROWS; i++) {
-      recorder.record(row(alice, aliceToken, i, i % 4 === 0 ? { statusCode: 502, errorMessage: 'upstream said "no", then\r\nhung up', promptTokens: null, completionTokens: null } : {}));
+      recorder.record(
+        row(
+          alice,
+          aliceToken,
+          i,
+          i % 4 === 0 ? { statusCode: 502, errorMessage: 'upstream said "no", then\r\nhung up', promptTokens: null, completionTokens: null } : {},
+        ),
+      );
     }
-    for (let i = 0; i < BOB_ROWS; i++) recorder.record(row(bob, bobToken, i, { model: 'bob-model', endpoint: '/v1/messages', statusCode: 429, errorMessage: 'bob only, private' }));
+    for (let i = 0; i < BOB_ROWS; i++)
+      recorder.record(row(bob, bobToken, i, { model: 'bob-model', endpoint: '/v1/messages', statusCode: 429, errorMessage: 'bob only, private' }));
     await recorder.flush();
   });
   afterAll(() => h?.close());
@@ -74,20 +105,30 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
   });
 
   describe('GET /api/usage/summary', () => {
-    it('summarises the last 30 days of the user\'s own tokens by default', async () => {
+    it("summarises the last 30 days of the user's own tokens by default", async () => {
       const s = (await alice.agent.get('/api/usage/summary').expect(200)).body as UsageSummary;
       expect(s).toMatchObject({
-        days: 30, total_requests: ALICE_ROWS, success_requests: 90, error_requests: 30, success_rate: 0.75, prompt_tokens: 900, completion_tokens: 1800, active_tokens: 1,
+        days: 30,
+        total_requests: ALICE_ROWS,
+        success_requests: 90,
+        error_requests: 30,
+        success_rate: 0.75,
+        prompt_tokens: 900,
+        completion_tokens: 1800,
+        active_tokens: 1,
       });
       expect(s.by_day).toHaveLength(30);
       expect(s.by_day[29].date).toBe(new Date().toISOString().slice(0, 10));
       expect(s.by_token).toEqual([{ token_id: aliceToken.id, name: aliceToken.name, requests: ALICE_ROWS }]);
-      expect(s.by_status).toEqual([{ status_code: 200, count: 90 }, { status_code: 502, count: 30 }]);
+      expect(s.by_status).toEqual([
+        { status_code: 200, count: 90 },
+        { status_code: 502, count: 30 },
+      ]);
       expect(s.by_model.map((m) => m.model)).toEqual(['echo']);
       expect((await alice.agent.get('/api/usage/summary?scope=mine').expect(200)).body).toEqual(s);
     });
 
-    it('shows bob only bob\'s usage, and an admin everyone\'s with scope=all (own only without)', async () => {
+    it("shows bob only bob's usage, and an admin everyone's with scope=all (own only without)", async () => {
       const b = (await bob.agent.get('/api/usage/summary?days=7').expect(200)).body as UsageSummary;
       expect(b).toMatchObject({ days: 7, total_requests: BOB_ROWS, error_requests: BOB_ROWS, success_rate: 0 });
       expect(b.by_token.map((t) => t.token_id)).toEqual([bobToken.id]);
@@ -104,7 +145,10 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       expect(res.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
     });
 
-    it.each([['1', 1], ['365', 365]])('accepts days=%s', async (text, days) => {
+    it.each([
+      ['1', 1],
+      ['365', 365],
+    ])('accepts days=%s', async (text, days) => {
       const s = (await alice.agent.get(`/api/usage/summary?days=${text}`).expect(200)).body as UsageSummary;
       expect(s.days).toBe(days);
       expect(s.by_day).toHaveLength(days);
@@ -140,7 +184,7 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       return entries;
     }
 
-    it('pages through the user\'s own rows, newest first, in the Log shape', async () => {
+    it("pages through the user's own rows, newest first, in the Log shape", async () => {
       const first = (await alice.agent.get('/api/usage/logs').expect(200)).body as UsageLogPage;
       expect(Object.keys(first).sort()).toEqual(['logs', 'next_cursor']);
       expect(first.logs).toHaveLength(100);
@@ -153,7 +197,7 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       expect(all.map((l) => l.created_at)).toEqual([...all.map((l) => l.created_at)].sort().reverse());
     });
 
-    it('never lists another user\'s rows, even asked by token id; an admin sees everyone\'s with scope=all', async () => {
+    it("never lists another user's rows, even asked by token id; an admin sees everyone's with scope=all", async () => {
       expect((await walk(bob, 'limit=1000')).every((l) => l.token_id === bobToken.id)).toBe(true);
       expect(((await bob.agent.get(`/api/usage/logs?token_id=${aliceToken.id}`).expect(200)).body as UsageLogPage).logs).toEqual([]);
       expect(((await bob.agent.get('/api/usage/logs?q=upstream').expect(200)).body as UsageLogPage).logs).toEqual([]);
@@ -206,7 +250,7 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
   describe('GET /api/usage/export', () => {
     const today = () => new Date().toISOString().slice(0, 10);
 
-    it('downloads the user\'s own rows as RFC 4180 CSV named after today', async () => {
+    it("downloads the user's own rows as RFC 4180 CSV named after today", async () => {
       const res = await alice.agent.get('/api/usage/export?format=csv').buffer(true).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
       expect(res.headers['content-disposition']).toBe(`attachment; filename="usage-${today()}.csv"`);
@@ -235,7 +279,8 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       expect(bobCsv.slice(1).every((r) => r[LOG_KEYS.indexOf('token_name')] === bobToken.name)).toBe(true);
       const allJson = (await admin.agent.get('/api/usage/export?format=json&scope=all').expect(200)).body as UsageLogEntry[];
       expect(allJson).toHaveLength(ALICE_ROWS + BOB_ROWS);
-      const errors = (await admin.agent.get(`/api/usage/export?format=json&scope=all&status=error&token_id=${aliceToken.id}`).expect(200)).body as UsageLogEntry[];
+      const errors = (await admin.agent.get(`/api/usage/export?format=json&scope=all&status=error&token_id=${aliceToken.id}`).expect(200))
+        .body as UsageLogEntry[];
       expect(errors).toHaveLength(30);
       const messages = (await admin.agent.get('/api/usage/export?format=json&scope=all&endpoint=%2Fv1%2Fmessages').expect(200)).body as UsageLogEntry[];
       expect(messages.map((l) => [l.endpoint, l.token_id])).toEqual(Array(BOB_ROWS).fill(['/v1/messages', bobToken.id]));
@@ -260,8 +305,18 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
     const now = Date.now();
     const DAY_MS = 24 * 60 * MINUTE_MS;
     const row = (createdAt: number): UsageRow => ({
-      createdAt, userId: admin.user.id, tokenId: token.id, model: 'echo', endpoint: '/v1/chat/completions', stream: false, statusCode: 200,
-      responseTimeMs: 100, ttftMs: null, promptTokens: 1, completionTokens: 1, errorMessage: null,
+      createdAt,
+      userId: admin.user.id,
+      tokenId: token.id,
+      model: 'echo',
+      endpoint: '/v1/chat/completions',
+      stream: false,
+      statusCode: 200,
+      responseTimeMs: 100,
+      ttftMs: null,
+      promptTokens: 1,
+      completionTokens: 1,
+      errorMessage: null,
     });
     recorder.record(row(now - (config.usage.retention_days + 5) * DAY_MS));
     recorder.record(row(now - MINUTE_MS));
@@ -281,13 +336,45 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
     const doc = (await h.http().get('/docs-json').expect(200)).body;
     const params = (path: string) => (doc.paths[path].get.parameters as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`).sort();
     expect(params('/api/usage/summary')).toEqual(['query:days', 'query:scope']);
-    expect(params('/api/usage/logs')).toEqual(['query:cursor', 'query:days', 'query:endpoint', 'query:limit', 'query:model', 'query:q', 'query:scope', 'query:status', 'query:token_id']);
-    expect(params('/api/usage/export')).toEqual(['query:days', 'query:endpoint', 'query:format', 'query:model', 'query:q', 'query:scope', 'query:status', 'query:token_id']);
+    expect(params('/api/usage/logs')).toEqual([
+      'query:cursor',
+      'query:days',
+      'query:endpoint',
+      'query:limit',
+      'query:model',
+      'query:q',
+      'query:scope',
+      'query:status',
+      'query:token_id',
+    ]);
+    expect(params('/api/usage/export')).toEqual([
+      'query:days',
+      'query:endpoint',
+      'query:format',
+      'query:model',
+      'query:q',
+      'query:scope',
+      'query:status',
+      'query:token_id',
+    ]);
     expect(doc.paths['/api/usage/summary'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/UsageSummaryDto' });
     expect(doc.paths['/api/usage/logs'].get.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/UsageLogPageDto' });
     expect(Object.keys(doc.components.schemas.UsageSummaryDto.properties).sort()).toEqual([
-      'active_tokens', 'avg_response_time_ms', 'by_day', 'by_model', 'by_status', 'by_token', 'completion_tokens', 'days', 'error_requests',
-      'p50_response_time_ms', 'p95_response_time_ms', 'prompt_tokens', 'success_rate', 'success_requests', 'total_requests',
+      'active_tokens',
+      'avg_response_time_ms',
+      'by_day',
+      'by_model',
+      'by_status',
+      'by_token',
+      'completion_tokens',
+      'days',
+      'error_requests',
+      'p50_response_time_ms',
+      'p95_response_time_ms',
+      'prompt_tokens',
+      'success_rate',
+      'success_requests',
+      'total_requests',
     ]);
     expect(Object.keys(doc.components.schemas.UsageLogEntryDto.properties).sort()).toEqual([...LOG_KEYS].sort());
   });

@@ -1,11 +1,16 @@
 import type { UserEntity } from '@lmarena-bridge/auth';
 import type { UsageLogPage, UsageSummary } from '@lmarena-bridge/contracts';
-import {
-  parseLogStatusFilter, UsageExportService, UsageLogFilter, UsageLogService, UsageScope, UsageSummaryService,
-} from '@lmarena-bridge/usage';
+import { parseLogStatusFilter, UsageExportService, UsageLogFilter, UsageLogService, UsageScope, UsageSummaryService } from '@lmarena-bridge/usage';
 import { Controller, ForbiddenException, Get, Logger, Query, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse, ApiCookieAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse,
+  ApiBadRequestResponse,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -27,7 +32,7 @@ function filterOf(query: LogFilterQueryDto, days: number | undefined): UsageLogF
     endpoint: query.endpoint,
     tokenId: query.token_id,
     // The DTO has checked the form already.
-    status: query.status === undefined ? undefined : parseLogStatusFilter(query.status) ?? undefined,
+    status: query.status === undefined ? undefined : (parseLogStatusFilter(query.status) ?? undefined),
     q: query.q,
     days,
   };
@@ -65,8 +70,9 @@ export class UsageController {
   @Get('export')
   @ApiOperation({
     summary: 'The request log of the last `days` UTC days as a file download (newest first), streamed',
-    description: 'CSV (RFC 4180: header row, CRLF, fields with commas, quotes or line breaks quoted) or a JSON array of Log objects. '
-      + 'File name usage-YYYY-MM-DD.csv|json (today, UTC). Same scope and filters as /api/usage/logs.',
+    description:
+      'CSV (RFC 4180: header row, CRLF, fields with commas, quotes or line breaks quoted) or a JSON array of Log objects. ' +
+      'File name usage-YYYY-MM-DD.csv|json (today, UTC). Same scope and filters as /api/usage/logs.',
   })
   @ApiProduces('text/csv', 'application/json')
   @ApiOkResponse({ description: 'the file', schema: { type: 'string', format: 'binary' } })

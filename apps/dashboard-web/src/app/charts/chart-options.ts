@@ -60,8 +60,7 @@ export function barOptions(opts: { kind?: ValueKind; stacked?: boolean; horizont
         ...o.plugins?.tooltip,
         mode: 'index',
         callbacks: {
-          label: (item: TooltipItem<'bar'>) =>
-            `${item.dataset.label ?? ''}: ${formatValue(kind, Number(horizontal ? item.parsed.x : item.parsed.y))}`,
+          label: (item: TooltipItem<'bar'>) => `${item.dataset.label ?? ''}: ${formatValue(kind, Number(horizontal ? item.parsed.x : item.parsed.y))}`,
         },
       },
     },

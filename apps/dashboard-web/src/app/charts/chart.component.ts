@@ -1,14 +1,36 @@
 import { afterRenderEffect, ChangeDetectionStrategy, Component, DestroyRef, ElementRef, inject, input, untracked, viewChild } from '@angular/core';
 import {
-  ArcElement, BarController, BarElement, CategoryScale, Chart, type ChartData, type ChartOptions, type ChartType, DoughnutController,
-  Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
+  ArcElement,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartData,
+  type ChartOptions,
+  type ChartType,
+  DoughnutController,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
 } from 'chart.js';
 
 // Only the Chart.js parts the dashboard draws: bar, line and doughnut charts with
 // category/linear axes, tooltips and legends (tree-shaking drops the rest).
 Chart.register(
-  BarController, BarElement, LineController, LineElement, PointElement, DoughnutController, ArcElement,
-  CategoryScale, LinearScale, Tooltip, Legend,
+  BarController,
+  BarElement,
+  LineController,
+  LineElement,
+  PointElement,
+  DoughnutController,
+  ArcElement,
+  CategoryScale,
+  LinearScale,
+  Tooltip,
+  Legend,
 );
 
 export type LmbChartType = Extract<ChartType, 'bar' | 'line' | 'doughnut'>;

@@ -4,8 +4,10 @@ import { modelShare, responseTimePerDay, topModels } from './usage-charts';
 type Day = UsageSummary['by_day'][number];
 type ModelRow = UsageSummary['by_model'][number];
 
-const day = (date: string, requests: number): Day => ({ date, requests, errors: 0, avg_response_time_ms: requests ? 120 : 0, p95_response_time_ms: requests ? 300 : 0 }) as Day;
-const model = (name: string, requests: number): ModelRow => ({ model: name, requests, errors: 0, avg_response_time_ms: 100, prompt_tokens: 1, completion_tokens: 1 }) as ModelRow;
+const day = (date: string, requests: number): Day =>
+  ({ date, requests, errors: 0, avg_response_time_ms: requests ? 120 : 0, p95_response_time_ms: requests ? 300 : 0 }) as Day;
+const model = (name: string, requests: number): ModelRow =>
+  ({ model: name, requests, errors: 0, avg_response_time_ms: 100, prompt_tokens: 1, completion_tokens: 1 }) as ModelRow;
 const summary = (by_day: Day[], by_model: ModelRow[] = []) => ({ by_day, by_model, by_token: [] }) as unknown as UsageSummary;
 
 describe('usage charts', () => {

@@ -31,8 +31,22 @@ export function responseTimePerDay(summary: UsageSummary): ChartData<'line'> {
   return {
     labels: summary.by_day.map((d) => formatDay(d.date)),
     datasets: [
-      { label: 'Average', data: summary.by_day.map((d) => value(d, d.avg_response_time_ms)), borderColor: CHART_COLORS.primary, backgroundColor: CHART_COLORS.primary, spanGaps: false, pointRadius },
-      { label: 'p95', data: summary.by_day.map((d) => value(d, d.p95_response_time_ms)), borderColor: CHART_COLORS.secondary, backgroundColor: CHART_COLORS.secondary, spanGaps: false, pointRadius },
+      {
+        label: 'Average',
+        data: summary.by_day.map((d) => value(d, d.avg_response_time_ms)),
+        borderColor: CHART_COLORS.primary,
+        backgroundColor: CHART_COLORS.primary,
+        spanGaps: false,
+        pointRadius,
+      },
+      {
+        label: 'p95',
+        data: summary.by_day.map((d) => value(d, d.p95_response_time_ms)),
+        borderColor: CHART_COLORS.secondary,
+        backgroundColor: CHART_COLORS.secondary,
+        spanGaps: false,
+        pointRadius,
+      },
     ],
   };
 }

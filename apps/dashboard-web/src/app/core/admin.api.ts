@@ -1,7 +1,15 @@
 import { HttpClient, HttpParams } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
 import type {
-  AdminNewAccount, AdminToken, AdminTokenList, AdminUser, AdminUserChanges, AdminUserList, AuditPage, User, UserResponse,
+  AdminNewAccount,
+  AdminToken,
+  AdminTokenList,
+  AdminUser,
+  AdminUserChanges,
+  AdminUserList,
+  AuditPage,
+  User,
+  UserResponse,
 } from '@lmarena-bridge/contracts';
 import { map, Observable } from 'rxjs';
 

@@ -38,7 +38,9 @@ describe('BridgeApi', () => {
   it("turns the text body of a refusal back into the API's error, so its message is shown", async () => {
     const result = firstValueFrom(api.userscript('laptop'));
     const message = 'The userscript is not built (/srv/dist/lmarena-bridge.user.js is missing): run "npx nx build lmarena-userscript".';
-    http.expectOne('/api/bridge/userscript').flush(JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message }), { status: 503, statusText: 'Service Unavailable' });
+    http
+      .expectOne('/api/bridge/userscript')
+      .flush(JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message }), { status: 503, statusText: 'Service Unavailable' });
     const err = await result.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpErrorResponse);
     expect((err as HttpErrorResponse).status).toBe(503);

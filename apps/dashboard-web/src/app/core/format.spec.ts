@@ -42,10 +42,12 @@ describe('describeHttpError', () => {
   const error = (status: number, body: unknown, url = '/api/x') => new HttpErrorResponse({ status, error: body, url });
 
   it("shows the API's validation messages", () => {
-    expect(describeHttpError(error(400, { statusCode: 400, error: 'Bad Request', message: ['name must be shorter', 'expires_at must be in the future'] })))
-      .toBe('Name must be shorter. Expires_at must be in the future.');
-    expect(describeHttpError(error(409, { statusCode: 409, message: 'The first user already exists; sign in instead.' })))
-      .toBe('The first user already exists; sign in instead.');
+    expect(
+      describeHttpError(error(400, { statusCode: 400, error: 'Bad Request', message: ['name must be shorter', 'expires_at must be in the future'] })),
+    ).toBe('Name must be shorter. Expires_at must be in the future.');
+    expect(describeHttpError(error(409, { statusCode: 409, message: 'The first user already exists; sign in instead.' }))).toBe(
+      'The first user already exists; sign in instead.',
+    );
   });
 
   it('explains network failures, missing usage API and server errors', () => {

@@ -37,8 +37,7 @@ describe('session handling', () => {
 
   const state = (url: string) => ({ url }) as RouterStateSnapshot;
   const route = {} as ActivatedRouteSnapshot;
-  const run = (guard: typeof authGuard, url: string) =>
-    TestBed.runInInjectionContext(() => guard(route, state(url))) as Promise<boolean | UrlTree>;
+  const run = (guard: typeof authGuard, url: string) => TestBed.runInInjectionContext(() => guard(route, state(url))) as Promise<boolean | UrlTree>;
   const serialize = (result: boolean | UrlTree) => (typeof result === 'boolean' ? result : router.serializeUrl(result));
 
   describe('SessionStore', () => {

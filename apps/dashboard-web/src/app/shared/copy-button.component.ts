@@ -5,8 +5,12 @@ import { ChangeDetectionStrategy, Component, DestroyRef, inject, input, signal }
   selector: 'lmb-copy-button',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <button type="button" class="btn btn-small" (click)="copy()" [attr.aria-label]="ariaLabel()">{{ state() === 'copied' ? 'Copied' : state() === 'failed' ? 'Copy failed' : label() }}</button>
-    <span class="visually-hidden" aria-live="polite">{{ state() === 'copied' ? 'Copied to the clipboard' : state() === 'failed' ? 'Could not copy: select the text and copy it yourself' : '' }}</span>
+    <button type="button" class="btn btn-small" (click)="copy()" [attr.aria-label]="ariaLabel()">
+      {{ state() === 'copied' ? 'Copied' : state() === 'failed' ? 'Copy failed' : label() }}
+    </button>
+    <span class="visually-hidden" aria-live="polite">{{
+      state() === 'copied' ? 'Copied to the clipboard' : state() === 'failed' ? 'Could not copy: select the text and copy it yourself' : ''
+    }}</span>
   `,
 })
 export class CopyButtonComponent {

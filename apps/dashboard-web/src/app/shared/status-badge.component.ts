@@ -14,7 +14,8 @@ export class StatusBadgeComponent {
   readonly tokenStatus = input<TokenStatus | 'disabled' | null>(null);
   protected readonly cls = computed(() => {
     const status = this.tokenStatus();
-    if (status) return `badge ${status === 'active' ? 'badge-ok' : status === 'expired' ? 'badge-warn' : status === 'disabled' ? 'badge-error' : 'badge-muted'}`;
+    if (status)
+      return `badge ${status === 'active' ? 'badge-ok' : status === 'expired' ? 'badge-warn' : status === 'disabled' ? 'badge-error' : 'badge-muted'}`;
     return `badge ${this.ok() === null ? 'badge-muted' : this.ok() ? 'badge-ok' : 'badge-error'}`;
   });
 }

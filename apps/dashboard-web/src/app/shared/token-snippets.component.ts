@@ -12,8 +12,17 @@ let nextId = 0;
   template: `
     <div class="tabs" role="tablist" [attr.aria-label]="'Code examples'">
       @for (s of snippets(); track s.id) {
-        <button type="button" role="tab" class="tab" [id]="uid + '-tab-' + s.id" [attr.aria-selected]="s.id === selected()"
-          [attr.aria-controls]="uid + '-panel'" (click)="selected.set(s.id)">{{ s.label }}</button>
+        <button
+          type="button"
+          role="tab"
+          class="tab"
+          [id]="uid + '-tab-' + s.id"
+          [attr.aria-selected]="s.id === selected()"
+          [attr.aria-controls]="uid + '-panel'"
+          (click)="selected.set(s.id)"
+        >
+          {{ s.label }}
+        </button>
       }
     </div>
     <div class="snippet" role="tabpanel" [id]="uid + '-panel'" [attr.aria-labelledby]="uid + '-tab-' + current().id">

@@ -15,28 +15,49 @@ import { StatusBadgeComponent } from './status-badge.component';
   template: `
     <div class="table-wrap">
       <table [attr.data-testid]="testId()">
-        <caption class="visually-hidden">{{ caption() }}</caption>
+        <caption class="visually-hidden">
+          {{
+            caption()
+          }}
+        </caption>
         <thead>
           <tr>
-            @if (withOwner()) { <th scope="col">Owner</th> }
-            <th scope="col">Name</th><th scope="col">Token</th><th scope="col">Created</th><th scope="col">Last used</th>
-            <th scope="col">Expires</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th>
+            @if (withOwner()) {
+              <th scope="col">Owner</th>
+            }
+            <th scope="col">Name</th>
+            <th scope="col">Token</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Status</th>
+            <th scope="col"><span class="visually-hidden">Actions</span></th>
           </tr>
         </thead>
         <tbody>
           @for (t of tokens(); track t.id) {
             <tr [attr.data-token-id]="t.id">
-              @if (withOwner()) { <td>{{ ownerOf(t) }}</td> }
+              @if (withOwner()) {
+                <td>{{ ownerOf(t) }}</td>
+              }
               <td class="wrap-text">{{ t.name }}</td>
-              <td class="nowrap"><code>{{ t.hint }}</code></td>
+              <td class="nowrap">
+                <code>{{ t.hint }}</code>
+              </td>
               <td class="nowrap">{{ t.created_at | localDateTime }}</td>
               <td class="nowrap">{{ t.last_used_at ? (t.last_used_at | localDateTime) : 'Never' }}</td>
               <td class="nowrap">{{ t.expires_at ? (t.expires_at | localDateTime) : 'Never' }}</td>
               <td><lmb-status-badge [tokenStatus]="t.status" [text]="t.status" /></td>
               <td>
                 @if (t.status !== 'revoked') {
-                  <button type="button" class="btn btn-small" (click)="revoke.emit(t)"
-                    [attr.aria-label]="withOwner() ? 'Revoke ' + t.name + ' of ' + ownerOf(t) : 'Revoke ' + t.name">Revoke</button>
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    (click)="revoke.emit(t)"
+                    [attr.aria-label]="withOwner() ? 'Revoke ' + t.name + ' of ' + ownerOf(t) : 'Revoke ' + t.name"
+                  >
+                    Revoke
+                  </button>
                 }
               </td>
             </tr>

@@ -1,5 +1,16 @@
 import type {
-  AdminToken, AdminUser, BridgeBrowser, BridgeKey, BridgeModel, BridgeState, CreatedToken, DashboardStatus, Token, UsageLogEntry, UsageSummary, User,
+  AdminToken,
+  AdminUser,
+  BridgeBrowser,
+  BridgeKey,
+  BridgeModel,
+  BridgeState,
+  CreatedToken,
+  DashboardStatus,
+  Token,
+  UsageLogEntry,
+  UsageSummary,
+  User,
 } from '@lmarena-bridge/contracts';
 
 // Small builders for test data: the defaults are valid, tests override what they test.
@@ -23,8 +34,15 @@ export function anAdminUser(overrides: Partial<AdminUser> = {}): AdminUser {
 export function aToken(overrides: Partial<Token> = {}): Token {
   const id = overrides.id ?? next();
   return {
-    id, name: `token ${id}`, hint: `sk-lmarena-…${String(id).padStart(4, '0')}`, created_at: '2026-11-02T09:00:00.000Z',
-    last_used_at: null, expires_at: null, revoked_at: null, status: 'active', ...overrides,
+    id,
+    name: `token ${id}`,
+    hint: `sk-lmarena-…${String(id).padStart(4, '0')}`,
+    created_at: '2026-11-02T09:00:00.000Z',
+    last_used_at: null,
+    expires_at: null,
+    revoked_at: null,
+    status: 'active',
+    ...overrides,
   };
 }
 
@@ -39,8 +57,21 @@ export function anAdminToken(overrides: Partial<AdminToken> = {}): AdminToken {
 export function aLog(overrides: Partial<UsageLogEntry> = {}): UsageLogEntry {
   const id = overrides.id ?? next();
   return {
-    id, created_at: '2026-11-20T12:00:00.000Z', token_id: 1, token_name: 'laptop', model: 'echo', endpoint: '/v1/chat/completions',
-    stream: false, status_code: 200, response_time_ms: 120, ttft_ms: null, prompt_tokens: 10, completion_tokens: 5, error_message: null, usage_estimated: false, ...overrides,
+    id,
+    created_at: '2026-11-20T12:00:00.000Z',
+    token_id: 1,
+    token_name: 'laptop',
+    model: 'echo',
+    endpoint: '/v1/chat/completions',
+    stream: false,
+    status_code: 200,
+    response_time_ms: 120,
+    ttft_ms: null,
+    prompt_tokens: 10,
+    completion_tokens: 5,
+    error_message: null,
+    usage_estimated: false,
+    ...overrides,
   };
 }
 
@@ -56,27 +87,56 @@ export function aSummary(overrides: Partial<UsageSummary> = {}, days = 3): Usage
   const total = by_day.reduce((n, d) => n + d.requests, 0);
   const errors = by_day.reduce((n, d) => n + d.errors, 0);
   return {
-    days, total_requests: total, success_requests: total - errors, error_requests: errors, success_rate: (total - errors) / total,
-    avg_response_time_ms: 101, p50_response_time_ms: 95, p95_response_time_ms: 202, prompt_tokens: 600, completion_tokens: 300, active_tokens: 2,
+    days,
+    total_requests: total,
+    success_requests: total - errors,
+    error_requests: errors,
+    success_rate: (total - errors) / total,
+    avg_response_time_ms: 101,
+    p50_response_time_ms: 95,
+    p95_response_time_ms: 202,
+    prompt_tokens: 600,
+    completion_tokens: 300,
+    active_tokens: 2,
     by_day,
     by_model: [
       { model: 'echo', requests: total - 1, errors, avg_response_time_ms: 100, prompt_tokens: 500, completion_tokens: 250 },
       { model: 'gpt-x', requests: 1, errors: 0, avg_response_time_ms: 150, prompt_tokens: 100, completion_tokens: 50 },
     ],
     by_token: [{ token_id: 1, name: 'laptop', requests: total }],
-    by_status: [{ status_code: 200, count: total - errors }, { status_code: 429, count: errors }],
+    by_status: [
+      { status_code: 200, count: total - errors },
+      { status_code: 429, count: errors },
+    ],
     ...overrides,
   };
 }
 
 export function aStatus(overrides: Partial<DashboardStatus> = {}): DashboardStatus {
-  return { status: 'ok', database: 'ok', database_latency_ms: 2, proxy: 'ok', proxy_latency_ms: 1, database_type: 'sqlite', bridge: { browsers: 0, models: 0 }, uptime_s: 60, version: '0.1.0', ...overrides };
+  return {
+    status: 'ok',
+    database: 'ok',
+    database_latency_ms: 2,
+    proxy: 'ok',
+    proxy_latency_ms: 1,
+    database_type: 'sqlite',
+    bridge: { browsers: 0, models: 0 },
+    uptime_s: 60,
+    version: '0.1.0',
+    ...overrides,
+  };
 }
 
 export function aBridgeBrowser(overrides: Partial<BridgeBrowser> = {}): BridgeBrowser {
   return {
-    browser_id: `browser-${next()}`, key_id: null, origin: 'https://arena.ai', version: '1.0.0',
-    connected_at: '2026-12-01T09:00:00.000Z', in_flight: 0, last_error: null, ...overrides,
+    browser_id: `browser-${next()}`,
+    key_id: null,
+    origin: 'https://arena.ai',
+    version: '1.0.0',
+    connected_at: '2026-12-01T09:00:00.000Z',
+    in_flight: 0,
+    last_error: null,
+    ...overrides,
   };
 }
 
@@ -88,8 +148,12 @@ export function aBridgeKey(overrides: Partial<BridgeKey> = {}): BridgeKey {
 export function aBridgeModel(overrides: Partial<BridgeModel> = {}): BridgeModel {
   const n = next();
   return {
-    id: `0199c1f2-0000-7000-8000-${String(n).padStart(12, '0')}`, public_name: `model-${n}`, organization: 'org',
-    capabilities: { inputCapabilities: { text: true }, outputCapabilities: { text: true } }, reported_at: '2026-12-01T09:00:00.000Z', ...overrides,
+    id: `0199c1f2-0000-7000-8000-${String(n).padStart(12, '0')}`,
+    public_name: `model-${n}`,
+    organization: 'org',
+    capabilities: { inputCapabilities: { text: true }, outputCapabilities: { text: true } },
+    reported_at: '2026-12-01T09:00:00.000Z',
+    ...overrides,
   };
 }
 

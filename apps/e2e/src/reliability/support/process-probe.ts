@@ -18,7 +18,10 @@ export async function activeHandles(server: RunningServer, timeoutMs = 3000): Pr
   server.process.kill('SIGUSR2');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const lines = server.output().split('\n').filter((l) => l.startsWith('LMB_HANDLES '));
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('LMB_HANDLES '));
     if (lines.length > seen) return JSON.parse(lines[lines.length - 1].slice('LMB_HANDLES '.length)) as Handles;
     if (Date.now() > deadline) throw new Error(`${server.name} did not report its handles`);
     await new Promise((r) => setTimeout(r, 20));

@@ -1,4 +1,14 @@
-import { ApiTokenEntity, authEntities, generateTokenSecret, sha256Hex, tokenHint, TokensService, TokenVerification, TokenVerifier, UserEntity } from '@lmarena-bridge/auth';
+import {
+  ApiTokenEntity,
+  authEntities,
+  generateTokenSecret,
+  sha256Hex,
+  tokenHint,
+  TokensService,
+  TokenVerification,
+  TokenVerifier,
+  UserEntity,
+} from '@lmarena-bridge/auth';
 import { createDataSource, openDatabase } from '@lmarena-bridge/database';
 import { TestDatabase, testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { Logger } from '@nestjs/common';
@@ -29,10 +39,18 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
     tokens = new TokensService(dataSource);
     const users = dataSource.getRepository(UserEntity);
     const now = new Date();
-    const owner = await users.save(users.create({
-      username: 'cache-owner', email: 'cache-owner@example.com', passwordHash: '$2b$12$placeholder.never.compared', role: 'user',
-      disabled: false, createdAt: now, updatedAt: now, lastLoginAt: null,
-    }));
+    const owner = await users.save(
+      users.create({
+        username: 'cache-owner',
+        email: 'cache-owner@example.com',
+        passwordHash: '$2b$12$placeholder.never.compared',
+        role: 'user',
+        disabled: false,
+        createdAt: now,
+        updatedAt: now,
+        lastLoginAt: null,
+      }),
+    );
     ownerId = owner.id;
   });
   afterAll(async () => {
@@ -118,10 +136,19 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
     expect(cache.size).toBe(0);
 
     const repo = dataSource.getRepository(ApiTokenEntity);
-    const row = await repo.save(repo.create({
-      userId: ownerId, name: 'fresh', tokenHash: sha256Hex(secret), hint: tokenHint(secret), allowedModels: null,
-      createdAt: new Date(), lastUsedAt: null, expiresAt: null, revokedAt: null,
-    }));
+    const row = await repo.save(
+      repo.create({
+        userId: ownerId,
+        name: 'fresh',
+        tokenHash: sha256Hex(secret),
+        hint: tokenHint(secret),
+        allowedModels: null,
+        createdAt: new Date(),
+        lastUsedAt: null,
+        expiresAt: null,
+        revokedAt: null,
+      }),
+    );
     // No poll in between: the earlier "unknown" was not remembered.
     await expect(cache.verify(secret)).resolves.toMatchObject({ ok: true, token: { id: row.id, name: 'fresh' } });
   });

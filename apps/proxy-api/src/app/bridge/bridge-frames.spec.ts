@@ -23,47 +23,38 @@ describe('bridge frames', () => {
     ).toHaveLength(64);
   });
 
-  it.each([
-    '',
-    'null',
-    '[]',
-    '{"type":"hello"}',
-    '{"type":"hello","secret":5}',
-    '{"type":"pong","secret":"s"}',
-    '{"secret":"s"}',
-  ])('refuses %j as a hello', (text) => {
-    expect(parseHello(text)).toBeNull();
-  });
+  it.each(['', 'null', '[]', '{"type":"hello"}', '{"type":"hello","secret":5}', '{"type":"pong","secret":"s"}', '{"secret":"s"}'])(
+    'refuses %j as a hello',
+    (text) => {
+      expect(parseHello(text)).toBeNull();
+    },
+  );
 
   it('reads data, [DONE] and failures', () => {
-    expect(
-      parseBrowserFrame('{"request_id":"r","data":"a0:\\"x\\"\\n"}'),
-    ).toEqual({ kind: 'data', requestId: 'r', text: 'a0:"x"\n' });
+    expect(parseBrowserFrame('{"request_id":"r","data":"a0:\\"x\\"\\n"}')).toEqual({ kind: 'data', requestId: 'r', text: 'a0:"x"\n' });
     expect(parseBrowserFrame('{"request_id":"r","data":"[DONE]"}')).toEqual({
       kind: 'done',
       requestId: 'r',
     });
-    expect(
-      parseBrowserFrame(
-        '{"request_id":"r","data":{"error":"nope","status":429}}',
-      ),
-    ).toEqual({ kind: 'failed', requestId: 'r', status: 429, error: 'nope' });
+    expect(parseBrowserFrame('{"request_id":"r","data":{"error":"nope","status":429}}')).toEqual({
+      kind: 'failed',
+      requestId: 'r',
+      status: 429,
+      error: 'nope',
+    });
     // A fetch that failed in the page reports status 0; a missing or odd status counts as 0.
-    expect(
-      parseBrowserFrame(
-        '{"request_id":"r","data":{"error":"Failed to fetch"}}',
-      ),
-    ).toEqual({
+    expect(parseBrowserFrame('{"request_id":"r","data":{"error":"Failed to fetch"}}')).toEqual({
       kind: 'failed',
       requestId: 'r',
       status: 0,
       error: 'Failed to fetch',
     });
-    expect(
-      parseBrowserFrame(
-        '{"request_id":"r","data":{"error":{"x":1},"status":"500"}}',
-      ),
-    ).toEqual({ kind: 'failed', requestId: 'r', status: 0, error: '{"x":1}' });
+    expect(parseBrowserFrame('{"request_id":"r","data":{"error":{"x":1},"status":"500"}}')).toEqual({
+      kind: 'failed',
+      requestId: 'r',
+      status: 0,
+      error: '{"x":1}',
+    });
   });
 
   it('reads ping, pong and model lists, keeping only usable models', () => {
@@ -105,13 +96,7 @@ describe('bridge frames', () => {
     });
   });
 
-  it.each([
-    'nope',
-    '7',
-    '{"type":"models","models":"x"}',
-    '{"request_id":"r","data":7}',
-    '{"type":"welcome"}',
-  ])('ignores %j', (text) => {
+  it.each(['nope', '7', '{"type":"models","models":"x"}', '{"request_id":"r","data":7}', '{"type":"welcome"}'])('ignores %j', (text) => {
     expect(parseBrowserFrame(text)).toBeNull();
   });
 });

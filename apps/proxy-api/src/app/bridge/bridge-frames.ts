@@ -47,12 +47,7 @@ function short(value: unknown, max = MAX_FIELD): string | undefined {
 /** The first frame of a socket; null when it is not a well-formed hello. */
 export function parseHello(text: string): HelloFrame | null {
   const frame = parseJson(text);
-  if (
-    !isRecord(frame) ||
-    frame['type'] !== 'hello' ||
-    typeof frame['secret'] !== 'string'
-  )
-    return null;
+  if (!isRecord(frame) || frame['type'] !== 'hello' || typeof frame['secret'] !== 'string') return null;
   return {
     secret: frame['secret'],
     version: short(frame['version'], 64) ?? '',
@@ -78,8 +73,7 @@ function siteModel(value: unknown): SiteModel | null {
     // Capability maps are small objects of flags; a stringified size check keeps them so.
     for (const key of ['inputCapabilities', 'outputCapabilities'] as const) {
       const part = caps[key];
-      if (isRecord(part) && JSON.stringify(part).length <= 2_000)
-        model.capabilities[key] = part;
+      if (isRecord(part) && JSON.stringify(part).length <= 2_000) model.capabilities[key] = part;
     }
   }
   return model;
@@ -91,19 +85,10 @@ export function parseBrowserFrame(text: string): BrowserFrame | null {
   const requestId = frame['request_id'];
   if (typeof requestId === 'string') {
     const data = frame['data'];
-    if (typeof data === 'string')
-      return data === '[DONE]'
-        ? { kind: 'done', requestId }
-        : { kind: 'data', requestId, text: data };
+    if (typeof data === 'string') return data === '[DONE]' ? { kind: 'done', requestId } : { kind: 'data', requestId, text: data };
     if (isRecord(data)) {
-      const status =
-        typeof data['status'] === 'number' && Number.isInteger(data['status'])
-          ? data['status']
-          : 0;
-      const error =
-        typeof data['error'] === 'string'
-          ? data['error']
-          : JSON.stringify(data['error'] ?? 'the browser reported a failure');
+      const status = typeof data['status'] === 'number' && Number.isInteger(data['status']) ? data['status'] : 0;
+      const error = typeof data['error'] === 'string' ? data['error'] : JSON.stringify(data['error'] ?? 'the browser reported a failure');
       return {
         kind: 'failed',
         requestId,

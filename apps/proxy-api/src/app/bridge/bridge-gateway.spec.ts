@@ -5,14 +5,7 @@ import WebSocket from 'ws';
 import { ClientGone } from '../providers/chat-provider';
 import { BridgeGateway } from './bridge-gateway';
 import { BridgeHub } from './bridge-hub.service';
-import {
-  bridgeConfig,
-  FakeKeys,
-  FakeModels,
-  FakeStates,
-  FAST_TIMINGS,
-  until,
-} from './testing/bridge-fakes';
+import { bridgeConfig, FakeKeys, FakeModels, FakeStates, FAST_TIMINGS, until } from './testing/bridge-fakes';
 
 const PAYLOAD = {
   method: 'POST' as const,
@@ -33,23 +26,14 @@ describe('BridgeGateway on a real HTTP server', () => {
   let gateway: BridgeGateway;
   let url: string;
 
-  async function serve(
-    bridge: Parameters<typeof bridgeConfig>[0] = {},
-  ): Promise<void> {
+  async function serve(bridge: Parameters<typeof bridgeConfig>[0] = {}): Promise<void> {
     keys = new FakeKeys();
     keys.add('lmb-bridge-key-1', 1);
     const config = bridgeConfig({
       allowed_origins: ['https://arena.ai', 'https://lmarena.ai'],
       ...bridge,
     });
-    hub = new BridgeHub(
-      config,
-      FAST_TIMINGS,
-      keys,
-      new FakeModels(),
-      new FakeStates(),
-      async () => 1,
-    );
+    hub = new BridgeHub(config, FAST_TIMINGS, keys, new FakeModels(), new FakeStates(), async () => 1);
     gateway = new BridgeGateway(config, FAST_TIMINGS, keys, hub);
     server = createServer((_req, res) => res.end('http'));
     gateway.attach(server);
@@ -71,15 +55,9 @@ describe('BridgeGateway on a real HTTP server', () => {
   function open(path = '/ws', origin = 'https://arena.ai'): Client {
     const ws = new WebSocket(`${url}${path}`, { headers: { origin } });
     const frames: Array<Record<string, unknown>> = [];
-    ws.on('message', (data) =>
-      frames.push(JSON.parse(data.toString()) as Record<string, unknown>),
-    );
+    ws.on('message', (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
     ws.on('error', () => undefined);
-    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-      ws.on('close', (code, reason) =>
-        resolve({ code, reason: reason.toString() }),
-      ),
-    );
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     return { ws, frames, closed };
   }
 
@@ -125,14 +103,8 @@ describe('BridgeGateway on a real HTTP server', () => {
         origin: 'x',
       }),
     ],
-    [
-      'an empty secret',
-      JSON.stringify({ type: 'hello', secret: '', version: '1', origin: 'x' }),
-    ],
-    [
-      'a frame that is not a hello',
-      JSON.stringify({ request_id: 'r', data: 'x' }),
-    ],
+    ['an empty secret', JSON.stringify({ type: 'hello', secret: '', version: '1', origin: 'x' })],
+    ['a frame that is not a hello', JSON.stringify({ request_id: 'r', data: 'x' })],
     ['garbage', 'not json at all'],
     [
       'an oversized hello',
@@ -143,20 +115,17 @@ describe('BridgeGateway on a real HTTP server', () => {
         origin: 'x',
       }),
     ],
-  ])(
-    'closes with 4401 on %s and never registers the socket',
-    async (_what, frame) => {
-      const client = open();
-      await once(client.ws, 'open');
-      client.ws.send(frame);
-      expect((await client.closed).code).toBe(4401);
-      expect(client.frames).toEqual([]);
-      expect(hub.size).toBe(0);
-      await expect(hub.open(PAYLOAD, new ClientGone())).rejects.toMatchObject({
-        status: 503,
-      });
-    },
-  );
+  ])('closes with 4401 on %s and never registers the socket', async (_what, frame) => {
+    const client = open();
+    await once(client.ws, 'open');
+    client.ws.send(frame);
+    expect((await client.closed).code).toBe(4401);
+    expect(client.frames).toEqual([]);
+    expect(hub.size).toBe(0);
+    await expect(hub.open(PAYLOAD, new ClientGone())).rejects.toMatchObject({
+      status: 503,
+    });
+  });
 
   it('drops a socket streaming a huge first frame before ws has buffered it', async () => {
     const client = open();
@@ -180,11 +149,7 @@ describe('BridgeGateway on a real HTTP server', () => {
   });
 
   it('closes with 4403 a socket from another origin, before any hello', async () => {
-    for (const origin of [
-      'https://evil.example',
-      'https://arena.ai.evil.example',
-      '',
-    ]) {
+    for (const origin of ['https://evil.example', 'https://arena.ai.evil.example', '']) {
       const client = open('/ws', origin);
       client.ws.on('open', () =>
         client.ws.send(
@@ -215,10 +180,7 @@ describe('BridgeGateway on a real HTTP server', () => {
         headers: { origin: 'https://arena.ai' },
       });
       ws.on('error', () => undefined); // terminate() below, before the handshake ended
-      const [, res] = (await once(ws, 'unexpected-response')) as [
-        unknown,
-        { statusCode: number },
-      ];
+      const [, res] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number }];
       expect(res.statusCode).toBe(404);
       ws.terminate();
     }

@@ -1,21 +1,10 @@
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
-import {
-  CLOSE_FORBIDDEN_ORIGIN,
-  CLOSE_TRY_AGAIN,
-  CLOSE_UNAUTHORIZED,
-  MAX_HELLO_BYTES,
-  parseHello,
-} from './bridge-frames';
+import { CLOSE_FORBIDDEN_ORIGIN, CLOSE_TRY_AGAIN, CLOSE_UNAUTHORIZED, MAX_HELLO_BYTES, parseHello } from './bridge-frames';
 import { BridgeHub } from './bridge-hub.service';
 import { BRIDGE_KEY_STORE, BridgeKeyStore } from './bridge-stores';
 import { BRIDGE_TIMINGS, BridgeTimings } from './bridge-timings';
@@ -47,10 +36,7 @@ function text(data: RawData): string {
 }
 
 function refuse(socket: Duplex, status: string): void {
-  socket.end(
-    `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-    () => socket.destroy(),
-  );
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
 }
 
 /**
@@ -73,11 +59,7 @@ export class BridgeGateway implements OnApplicationShutdown {
   private readonly sharedSecret: Buffer | null;
   private readonly handshakes = new Set<WebSocket>();
   private server: Server | null = null;
-  private readonly onUpgrade = (
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-  ) => this.upgrade(req, socket, head);
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
 
   constructor(
     @InjectConfig() config: AppConfig,
@@ -86,8 +68,7 @@ export class BridgeGateway implements OnApplicationShutdown {
     private readonly hub: BridgeHub,
   ) {
     this.allowedOrigins = new Set(config.bridge.allowed_origins);
-    this.sharedSecret =
-      config.bridge.secret === '' ? null : sha256(config.bridge.secret);
+    this.sharedSecret = config.bridge.secret === '' ? null : sha256(config.bridge.secret);
   }
 
   /** Serves /ws on this HTTP server (the proxy's, from `app.getHttpServer()`). */
@@ -101,21 +82,15 @@ export class BridgeGateway implements OnApplicationShutdown {
     const path = (req.url ?? '').split('?')[0];
     if (path !== BRIDGE_PATH) return refuse(socket, '404 Not Found');
     if (this.hub.isClosing) return refuse(socket, '503 Service Unavailable');
-    this.wss.handleUpgrade(req, socket, head, (ws) =>
-      this.handshake(ws, req, socket),
-    );
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.handshake(ws, req, socket));
   }
 
   private handshake(ws: WebSocket, req: IncomingMessage, socket: Duplex): void {
-    ws.on('error', (err) =>
-      this.logger.debug(`bridge socket error: ${err.message}`),
-    );
+    ws.on('error', (err) => this.logger.debug(`bridge socket error: ${err.message}`));
     const origin = req.headers.origin ?? '';
     // Accepted then closed, so the userscript sees the code (a refused upgrade shows none).
     if (!this.allowedOrigins.has(origin)) {
-      this.logger.warn(
-        `refused a bridge socket from origin ${JSON.stringify(origin.slice(0, 100))} (not in bridge.allowed_origins)`,
-      );
+      this.logger.warn(`refused a bridge socket from origin ${JSON.stringify(origin.slice(0, 100))} (not in bridge.allowed_origins)`);
       ws.close(CLOSE_FORBIDDEN_ORIGIN, 'origin not allowed');
       return;
     }
@@ -124,17 +99,12 @@ export class BridgeGateway implements OnApplicationShutdown {
       return;
     }
     this.handshakes.add(ws);
-    const timer = setTimeout(
-      () => ws.close(CLOSE_UNAUTHORIZED, 'no hello'),
-      this.timings.helloMs,
-    );
+    const timer = setTimeout(() => ws.close(CLOSE_UNAUTHORIZED, 'no hello'), this.timings.helloMs);
     let received = 0;
     const count = (chunk: Buffer) => {
       received += chunk.length;
       if (received > MAX_PRE_AUTH_BYTES) {
-        this.logger.warn(
-          'dropped a bridge socket that sent more than a hello before authenticating',
-        );
+        this.logger.warn('dropped a bridge socket that sent more than a hello before authenticating');
         ws.terminate();
       }
     };
@@ -151,41 +121,26 @@ export class BridgeGateway implements OnApplicationShutdown {
     });
   }
 
-  private async authenticate(
-    ws: WebSocket,
-    data: RawData,
-    isBinary: boolean,
-    origin: string,
-  ): Promise<void> {
-    const hello =
-      !isBinary && bytes(data) <= MAX_HELLO_BYTES
-        ? parseHello(text(data))
-        : null;
+  private async authenticate(ws: WebSocket, data: RawData, isBinary: boolean, origin: string): Promise<void> {
+    const hello = !isBinary && bytes(data) <= MAX_HELLO_BYTES ? parseHello(text(data)) : null;
     if (!hello) {
       ws.close(CLOSE_UNAUTHORIZED, 'expected a hello frame');
       return;
     }
     let keyId: number | null;
-    if (
-      this.sharedSecret &&
-      timingSafeEqual(sha256(hello.secret), this.sharedSecret)
-    ) {
+    if (this.sharedSecret && timingSafeEqual(sha256(hello.secret), this.sharedSecret)) {
       keyId = null;
     } else {
       let key: { id: number } | null;
       try {
         key = hello.secret === '' ? null : await this.keys.verify(hello.secret);
       } catch (err) {
-        this.logger.warn(
-          `checking a bridge key failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        this.logger.warn(`checking a bridge key failed: ${err instanceof Error ? err.message : String(err)}`);
         ws.close(CLOSE_TRY_AGAIN, 'the proxy could not check the key; retry');
         return;
       }
       if (!key) {
-        this.logger.warn(
-          `refused a bridge socket from ${origin}: wrong or revoked secret`,
-        );
+        this.logger.warn(`refused a bridge socket from ${origin}: wrong or revoked secret`);
         ws.close(CLOSE_UNAUTHORIZED, 'wrong or revoked bridge key');
         return;
       }
@@ -208,8 +163,7 @@ export class BridgeGateway implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.server?.off('upgrade', this.onUpgrade);
     this.server = null;
-    for (const ws of this.handshakes)
-      ws.close(1001, 'the proxy is shutting down');
+    for (const ws of this.handshakes) ws.close(1001, 'the proxy is shutting down');
     await this.hub.shutdown();
   }
 }

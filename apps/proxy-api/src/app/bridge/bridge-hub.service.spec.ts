@@ -1,25 +1,10 @@
 import { ProxyError } from '../errors/proxy-error';
 import { ClientGone } from '../providers/chat-provider';
-import {
-  BridgeRelayError,
-  SitePayload,
-} from '../providers/lmarena/bridge-transport';
+import { BridgeRelayError, SitePayload } from '../providers/lmarena/bridge-transport';
 import type { BrowserIdentity } from './bridge-browser';
-import {
-  BridgeHub,
-  DISCONNECTED_MESSAGE,
-  NO_BROWSER_MESSAGE,
-} from './bridge-hub.service';
+import { BridgeHub, DISCONNECTED_MESSAGE, NO_BROWSER_MESSAGE } from './bridge-hub.service';
 import { BridgeTimings } from './bridge-timings';
-import {
-  bridgeConfig,
-  FakeKeys,
-  FakeModels,
-  FakeSocket,
-  FakeStates,
-  FAST_TIMINGS,
-  until,
-} from './testing/bridge-fakes';
+import { bridgeConfig, FakeKeys, FakeModels, FakeSocket, FakeStates, FAST_TIMINGS, until } from './testing/bridge-fakes';
 
 const PAYLOAD: SitePayload = {
   method: 'POST',
@@ -55,21 +40,11 @@ describe('BridgeHub', () => {
   let epochReads: number;
   let hub: BridgeHub;
 
-  function makeHub(
-    bridge: Parameters<typeof bridgeConfig>[0] = {},
-    timings: Partial<BridgeTimings> = {},
-  ): BridgeHub {
-    hub = new BridgeHub(
-      bridgeConfig(bridge),
-      { ...FAST_TIMINGS, ...timings },
-      keys,
-      models,
-      states,
-      async () => {
-        epochReads++;
-        return epoch;
-      },
-    );
+  function makeHub(bridge: Parameters<typeof bridgeConfig>[0] = {}, timings: Partial<BridgeTimings> = {}): BridgeHub {
+    hub = new BridgeHub(bridgeConfig(bridge), { ...FAST_TIMINGS, ...timings }, keys, models, states, async () => {
+      epochReads++;
+      return epoch;
+    });
     return hub;
   }
 
@@ -120,18 +95,9 @@ describe('BridgeHub', () => {
     const [request] = socket.requests();
     expect(request.payload).toEqual(PAYLOAD);
     const answer = collect(exchange.data);
-    hub.onFrame(
-      browser,
-      JSON.stringify({ request_id: request.request_id, data: 'a0:"Hel"\n' }),
-    );
-    hub.onFrame(
-      browser,
-      JSON.stringify({ request_id: request.request_id, data: 'a0:"lo"\n' }),
-    );
-    hub.onFrame(
-      browser,
-      JSON.stringify({ request_id: request.request_id, data: '[DONE]' }),
-    );
+    hub.onFrame(browser, JSON.stringify({ request_id: request.request_id, data: 'a0:"Hel"\n' }));
+    hub.onFrame(browser, JSON.stringify({ request_id: request.request_id, data: 'a0:"lo"\n' }));
+    hub.onFrame(browser, JSON.stringify({ request_id: request.request_id, data: '[DONE]' }));
     await expect(answer).resolves.toEqual(['a0:"Hel"\n', 'a0:"lo"\n']);
     expect(browser.inFlight).toBe(0);
   });
@@ -159,18 +125,12 @@ describe('BridgeHub', () => {
     const { socket, browser } = connect();
     const exchange = await hub.open(PAYLOAD, new ClientGone());
     const id = socket.requests()[0].request_id;
-    hub.onFrame(
-      browser,
-      JSON.stringify({ request_id: 'someone-else', data: 'a0:"x"\n' }),
-    );
+    hub.onFrame(browser, JSON.stringify({ request_id: 'someone-else', data: 'a0:"x"\n' }));
     hub.onFrame(browser, 'not json');
     hub.onFrame(browser, JSON.stringify([1, 2]));
     hub.onFrame(browser, JSON.stringify({ request_id: id, data: 'a0:"ok"\n' }));
     hub.onFrame(browser, JSON.stringify({ request_id: id, data: '[DONE]' }));
-    hub.onFrame(
-      browser,
-      JSON.stringify({ request_id: id, data: 'a0:"late"\n' }),
-    );
+    hub.onFrame(browser, JSON.stringify({ request_id: id, data: 'a0:"late"\n' }));
     await expect(collect(exchange.data)).resolves.toEqual(['a0:"ok"\n']);
   });
 
@@ -180,9 +140,7 @@ describe('BridgeHub', () => {
     const gone = new ClientGone();
     const first = await hub.open(PAYLOAD, gone);
     const second = await hub.open(PAYLOAD, gone);
-    expect(new Set([first.browserId, second.browserId])).toEqual(
-      new Set([a.browser.id, b.browser.id]),
-    );
+    expect(new Set([first.browserId, second.browserId])).toEqual(new Set([a.browser.id, b.browser.id]));
     // Both busy with one: the next goes to the one assigned longest ago.
     const third = await hub.open(PAYLOAD, gone);
     expect(third.browserId).toBe(first.browserId);
@@ -210,8 +168,7 @@ describe('BridgeHub', () => {
     await expect(hub.open(PAYLOAD, new ClientGone())).rejects.toMatchObject({
       status: 503,
       code: 'upstream_unavailable',
-      message:
-        'Every connected LMArena browser is busy (2 requests in flight); retry shortly or open another arena.ai tab.',
+      message: 'Every connected LMArena browser is busy (2 requests in flight); retry shortly or open another arena.ai tab.',
     });
   });
 
@@ -220,15 +177,11 @@ describe('BridgeHub', () => {
     const b = connect();
     const onA = await hub.open(PAYLOAD, new ClientGone());
     const onB = await hub.open(PAYLOAD, new ClientGone());
-    const [lost, kept] =
-      onA.browserId === a.browser.id ? [onA, onB] : [onB, onA];
+    const [lost, kept] = onA.browserId === a.browser.id ? [onA, onB] : [onB, onA];
     const keptSide = kept.browserId === a.browser.id ? a : b;
     const lostAnswer = failure(lost.data);
     const keptAnswer = collect(kept.data);
-    hub.drop(
-      lost.browserId === a.browser.id ? a.browser : b.browser,
-      'socket closed',
-    );
+    hub.drop(lost.browserId === a.browser.id ? a.browser : b.browser, 'socket closed');
     const err = await lostAnswer;
     expect(err).toBeInstanceOf(ProxyError);
     expect(err).toMatchObject({
@@ -277,10 +230,7 @@ describe('BridgeHub', () => {
       // Five frames 800 ms apart: 4 s in all, each gap under the 1 s limit.
       for (let i = 0; i < 5; i++) {
         jest.advanceTimersByTime(800);
-        hub.onFrame(
-          browser,
-          JSON.stringify({ request_id: id, data: `a0:"${i}"\n` }),
-        );
+        hub.onFrame(browser, JSON.stringify({ request_id: id, data: `a0:"${i}"\n` }));
       }
       hub.onFrame(browser, JSON.stringify({ request_id: id, data: '[DONE]' }));
       await expect(answer).resolves.toHaveLength(5);
@@ -296,10 +246,7 @@ describe('BridgeHub', () => {
     const exchange = await hub.open(PAYLOAD, gone);
     const id = socket.requests()[0].request_id;
     const answer = collect(exchange.data);
-    hub.onFrame(
-      browser,
-      JSON.stringify({ request_id: id, data: 'a0:"Hel"\n' }),
-    );
+    hub.onFrame(browser, JSON.stringify({ request_id: id, data: 'a0:"Hel"\n' }));
     gone.abort();
     await expect(answer).resolves.toEqual(['a0:"Hel"\n']);
     expect(socket.sent).toContainEqual({ type: 'cancel', request_id: id });
@@ -319,10 +266,7 @@ describe('BridgeHub', () => {
     const { socket, browser } = connect();
     const exchange = await hub.open(PAYLOAD, new ClientGone());
     const id = socket.requests()[0].request_id;
-    hub.onFrame(
-      browser,
-      JSON.stringify({ request_id: id, data: 'a0:"one"\n' }),
-    );
+    hub.onFrame(browser, JSON.stringify({ request_id: id, data: 'a0:"one"\n' }));
     for await (const text of exchange.data) {
       expect(text).toBe('a0:"one"\n');
       break;
@@ -336,8 +280,7 @@ describe('BridgeHub', () => {
     const exchange = await hub.open(PAYLOAD, new ClientGone());
     const id = socket.requests()[0].request_id;
     const chunk = 'x'.repeat(300 << 10);
-    for (let i = 0; i < 4; i++)
-      hub.onFrame(browser, JSON.stringify({ request_id: id, data: chunk }));
+    for (let i = 0; i < 4; i++) hub.onFrame(browser, JSON.stringify({ request_id: id, data: chunk }));
     expect(socket.paused).toBe(true);
     hub.onFrame(browser, JSON.stringify({ request_id: id, data: '[DONE]' }));
     const texts = await collect(exchange.data);
@@ -351,11 +294,7 @@ describe('BridgeHub', () => {
     exchange.refresh();
     expect(socket.sent).toContainEqual({ command: 'refresh' });
     exchange.noteError('Cloudflare challenge page');
-    await until(
-      () =>
-        states.rows.get(browser.id)?.lastError === 'Cloudflare challenge page',
-      'the coalesced state write',
-    );
+    await until(() => states.rows.get(browser.id)?.lastError === 'Cloudflare challenge page', 'the coalesced state write');
   });
 
   it('coalesces in-flight changes into few state writes', async () => {
@@ -368,10 +307,7 @@ describe('BridgeHub', () => {
     await until(() => states.writes.length >= 2, 'the coalesced write');
     await hub.stateSettled();
     // One row on connect, then one write for open + finish together.
-    expect(states.writes).toEqual([
-      `upsert ${browser.id} 0`,
-      `upsert ${browser.id} 0`,
-    ]);
+    expect(states.writes).toEqual([`upsert ${browser.id} 0`, `upsert ${browser.id} 0`]);
   });
 
   it('rewrites an idle browser’s row at every heartbeat and removes it on disconnect', async () => {
@@ -431,10 +367,7 @@ describe('BridgeHub', () => {
     // The same list again (another tab, a reload) is not written again; a changed one is.
     hub.onFrame(browser, JSON.stringify({ type: 'models', models: [model] }));
     const other = { id: 'uuid-2', publicName: 'Other' };
-    hub.onFrame(
-      browser,
-      JSON.stringify({ type: 'models', models: [model, other] }),
-    );
+    hub.onFrame(browser, JSON.stringify({ type: 'models', models: [model, other] }));
     await until(() => models.saved.length === 2, 'the changed list written');
     expect(models.saved[1]).toEqual([model, other]);
     expect(hub.siteModel('uuid-2')).toEqual(other);
@@ -474,8 +407,7 @@ describe('BridgeHub', () => {
       reason: 'bridge key revoked',
     });
     expect(b.socket.closed).toBeNull();
-    if (onRevoked)
-      expect(await failure(exchange.data)).toMatchObject({ status: 503 });
+    if (onRevoked) expect(await failure(exchange.data)).toMatchObject({ status: 503 });
   });
 
   it('closes a browser whose key was revoked between its hello and its registration', async () => {

@@ -1,33 +1,12 @@
 import { AppConfig, InjectConfig } from '@lmarena-bridge/config';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ProxyError } from '../errors/proxy-error';
 import type { ClientGone } from '../providers/chat-provider';
-import {
-  BridgeExchange,
-  BridgeRelayError,
-  BridgeTransport,
-  SitePayload,
-  SiteModel,
-} from '../providers/lmarena/bridge-transport';
+import { BridgeExchange, BridgeRelayError, BridgeTransport, SitePayload, SiteModel } from '../providers/lmarena/bridge-transport';
 import { loadTokenCounter } from '../providers/lmarena/token-count';
-import {
-  BridgeBrowser,
-  BridgeSocket,
-  BrowserIdentity,
-  RelayedRequest,
-} from './bridge-browser';
-import {
-  BrowserFrame,
-  CLOSE_GOING_AWAY,
-  CLOSE_UNAUTHORIZED,
-  parseBrowserFrame,
-} from './bridge-frames';
+import { BridgeBrowser, BridgeSocket, BrowserIdentity, RelayedRequest } from './bridge-browser';
+import { BrowserFrame, CLOSE_GOING_AWAY, CLOSE_UNAUTHORIZED, parseBrowserFrame } from './bridge-frames';
 import {
   AUTH_EPOCH_READER,
   AuthEpochReader,
@@ -88,13 +67,8 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
     @Inject(BROWSER_STATE_STORE) states: BrowserStateStore,
     @Inject(AUTH_EPOCH_READER) readEpoch: AuthEpochReader,
   ) {
-    this.timeoutMs = Math.max(
-      1,
-      Math.round(config.bridge.timeout_seconds * 1000),
-    );
-    this.sync = new BrowserStateSync(states, this.instanceId, timings, () =>
-      this.browsers.values(),
-    );
+    this.timeoutMs = Math.max(1, Math.round(config.bridge.timeout_seconds * 1000));
+    this.sync = new BrowserStateSync(states, this.instanceId, timings, () => this.browsers.values());
     this.revocation = new RevocationWatch(
       readEpoch,
       keys,
@@ -117,12 +91,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
 
   /** Takes over an authenticated socket: welcome, registry, state row, revocation watch. */
   register(socket: BridgeSocket, identity: BrowserIdentity): BridgeBrowser {
-    const browser = new BridgeBrowser(
-      randomUUID(),
-      socket,
-      identity,
-      Date.now(),
-    );
+    const browser = new BridgeBrowser(randomUUID(), socket, identity, Date.now());
     if (this.closing) {
       browser.close(CLOSE_GOING_AWAY, 'the proxy is shutting down');
       browser.gone = true;
@@ -140,22 +109,10 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
     void loadTokenCounter();
     if (identity.keyId !== null) {
       const keyId = identity.keyId;
-      this.keys
-        .touch(keyId, browser.connectedAt)
-        .catch((err: unknown) =>
-          this.logger.warn(
-            `noting the use of bridge key ${keyId} failed: ${message(err)}`,
-          ),
-        );
+      this.keys.touch(keyId, browser.connectedAt).catch((err: unknown) => this.logger.warn(`noting the use of bridge key ${keyId} failed: ${message(err)}`));
       this.revocation.update();
       // Revoked between the hello's check and now? The epoch poll only sees later changes.
-      this.revocation
-        .check([keyId])
-        .catch((err: unknown) =>
-          this.logger.warn(
-            `checking bridge key ${keyId} failed: ${message(err)}`,
-          ),
-        );
+      this.revocation.check([keyId]).catch((err: unknown) => this.logger.warn(`checking bridge key ${keyId} failed: ${message(err)}`));
     }
     return browser;
   }
@@ -168,11 +125,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
   }
 
   /** The socket closed (or the hub let go of it): fail its requests, forget it. */
-  drop(
-    browser: BridgeBrowser,
-    reason: string,
-    error: () => Error = () => ProxyError.unavailable(DISCONNECTED_MESSAGE),
-  ): void {
+  drop(browser: BridgeBrowser, reason: string, error: () => Error = () => ProxyError.unavailable(DISCONNECTED_MESSAGE)): void {
     if (browser.gone) return;
     browser.gone = true;
     this.browsers.delete(browser.id);
@@ -204,11 +157,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
     switch (frame.kind) {
       case 'data':
         if (!request.stream.push(frame.text)) {
-          request.stream.fail(
-            ProxyError.upstream(
-              'The LMArena answer outgrew the bridge buffer while the client was not reading it.',
-            ),
-          );
+          request.stream.fail(ProxyError.upstream('The LMArena answer outgrew the bridge buffer while the client was not reading it.'));
           this.cancel(browser, request);
         }
         return;
@@ -225,8 +174,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
 
   private noteModels(models: SiteModel[]): void {
     for (const model of models) {
-      if (this.models.size >= MAX_KNOWN_MODELS && !this.models.has(model.id))
-        continue;
+      if (this.models.size >= MAX_KNOWN_MODELS && !this.models.has(model.id)) continue;
       this.models.set(model.id, model);
     }
     if (!models.length) return;
@@ -247,9 +195,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
         await this.modelStore.saveReported(models, Date.now());
         this.savedModels = json;
       } catch (err) {
-        this.logger.warn(
-          `saving the reported LMArena models failed: ${message(err)}`,
-        );
+        this.logger.warn(`saving the reported LMArena models failed: ${message(err)}`);
       }
     }
     this.savingModels = false;
@@ -261,10 +207,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
 
   // ---- requests -------------------------------------------------------------------------
 
-  async open(
-    payload: SitePayload,
-    signal: ClientGone,
-  ): Promise<BridgeExchange> {
+  async open(payload: SitePayload, signal: ClientGone): Promise<BridgeExchange> {
     const browser = this.pick();
     const id = randomUUID();
     const request: RelayedRequest = {
@@ -300,10 +243,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
     };
     signal.once('abort', onAbort);
     request.detach = () => signal.off('abort', onAbort);
-    request.timer = setTimeout(
-      () => this.timedOut(browser, request),
-      this.timeoutMs,
-    );
+    request.timer = setTimeout(() => this.timedOut(browser, request), this.timeoutMs);
     browser.send({
       request_id: id,
       payload: {
@@ -318,30 +258,18 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
 
   /** The least busy browser under its limit; among equals the one idle longest. */
   private pick(): BridgeBrowser {
-    if (this.closing)
-      throw ProxyError.unavailable(
-        'The proxy is shutting down; retry the request in a moment.',
-      );
-    if (this.browsers.size === 0)
-      throw ProxyError.unavailable(NO_BROWSER_MESSAGE);
+    if (this.closing) throw ProxyError.unavailable('The proxy is shutting down; retry the request in a moment.');
+    if (this.browsers.size === 0) throw ProxyError.unavailable(NO_BROWSER_MESSAGE);
     const limit = this.config.bridge.max_in_flight_per_browser;
     let best: BridgeBrowser | null = null;
     let total = 0;
     for (const browser of this.browsers.values()) {
       total += browser.inFlight;
       if (browser.inFlight >= limit) continue;
-      if (
-        !best ||
-        browser.inFlight < best.inFlight ||
-        (browser.inFlight === best.inFlight &&
-          browser.lastAssigned < best.lastAssigned)
-      )
-        best = browser;
+      if (!best || browser.inFlight < best.inFlight || (browser.inFlight === best.inFlight && browser.lastAssigned < best.lastAssigned)) best = browser;
     }
     if (!best) {
-      throw ProxyError.unavailable(
-        `Every connected LMArena browser is busy (${total} requests in flight); retry shortly or open another arena.ai tab.`,
-      );
+      throw ProxyError.unavailable(`Every connected LMArena browser is busy (${total} requests in flight); retry shortly or open another arena.ai tab.`);
     }
     return best;
   }
@@ -355,16 +283,11 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
       const quiet = Date.now() - request.lastFrame;
       // A reader that is behind is not a silent browser either: wait until it has caught up.
       if (request.stream.pending > 0 || quiet < this.timeoutMs) {
-        request.timer = setTimeout(
-          () => this.timedOut(browser, request),
-          request.stream.pending > 0 ? this.timeoutMs : this.timeoutMs - quiet,
-        );
+        request.timer = setTimeout(() => this.timedOut(browser, request), request.stream.pending > 0 ? this.timeoutMs : this.timeoutMs - quiet);
         return;
       }
       request.stream.fail(
-        ProxyError.timeout(
-          `The LMArena browser sent nothing for ${this.config.bridge.timeout_seconds} s (bridge.timeout_seconds); the request was cancelled.`,
-        ),
+        ProxyError.timeout(`The LMArena browser sent nothing for ${this.config.bridge.timeout_seconds} s (bridge.timeout_seconds); the request was cancelled.`),
       );
       this.cancel(browser, request);
     });
@@ -404,10 +327,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
     for (const browser of [...this.browsers.values()]) {
       if (now - browser.lastSeen > this.timings.silenceMs) {
         browser.terminate();
-        this.drop(
-          browser,
-          `silent for ${Math.round((now - browser.lastSeen) / 1000)} s`,
-        );
+        this.drop(browser, `silent for ${Math.round((now - browser.lastSeen) / 1000)} s`);
       } else {
         browser.send({ type: 'ping' });
       }
@@ -416,8 +336,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
 
   private connectedKeyIds(): number[] {
     const ids: number[] = [];
-    for (const browser of this.browsers.values())
-      if (browser.keyId !== null) ids.push(browser.keyId);
+    for (const browser of this.browsers.values()) if (browser.keyId !== null) ids.push(browser.keyId);
     return ids;
   }
 
@@ -437,11 +356,7 @@ export class BridgeHub implements BridgeTransport, OnApplicationShutdown {
     this.revocation.stop();
     for (const browser of [...this.browsers.values()]) {
       browser.close(CLOSE_GOING_AWAY, 'the proxy is shutting down');
-      this.drop(browser, 'proxy shutting down', () =>
-        ProxyError.unavailable(
-          'The proxy is shutting down; retry the request in a moment.',
-        ),
-      );
+      this.drop(browser, 'proxy shutting down', () => ProxyError.unavailable('The proxy is shutting down; retry the request in a moment.'));
     }
     await this.sync.removeInstance();
   }

@@ -1,21 +1,11 @@
 import { readAuthEpoch } from '@lmarena-bridge/auth';
-import {
-  BridgeBrowsersService,
-  BridgeKeysService,
-  BridgeModelsService,
-  BridgeModule as BridgeStoreModule,
-} from '@lmarena-bridge/bridge';
+import { BridgeBrowsersService, BridgeKeysService, BridgeModelsService, BridgeModule as BridgeStoreModule } from '@lmarena-bridge/bridge';
 import { Module } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { BridgeGateway } from './bridge-gateway';
 import { BridgeHub } from './bridge-hub.service';
-import {
-  AUTH_EPOCH_READER,
-  BRIDGE_KEY_STORE,
-  BRIDGE_MODEL_STORE,
-  BROWSER_STATE_STORE,
-} from './bridge-stores';
+import { AUTH_EPOCH_READER, BRIDGE_KEY_STORE, BRIDGE_MODEL_STORE, BROWSER_STATE_STORE } from './bridge-stores';
 import { BRIDGE_TIMINGS, DEFAULT_BRIDGE_TIMINGS } from './bridge-timings';
 
 /**

@@ -31,10 +31,7 @@ export class BrowserStateSync {
   constructor(
     private readonly store: BrowserStateStore,
     private readonly instanceId: string,
-    private readonly timings: Pick<
-      BridgeTimings,
-      'heartbeatMs' | 'stateCoalesceMs'
-    >,
+    private readonly timings: Pick<BridgeTimings, 'heartbeatMs' | 'stateCoalesceMs'>,
     private readonly browsers: () => Iterable<BridgeBrowser>,
   ) {}
 
@@ -53,10 +50,7 @@ export class BrowserStateSync {
   changed(browser: BridgeBrowser): void {
     this.dirty.add(browser);
     if (this.flushTimer) return;
-    this.flushTimer = setTimeout(
-      () => this.flush(),
-      this.timings.stateCoalesceMs,
-    );
+    this.flushTimer = setTimeout(() => this.flush(), this.timings.stateCoalesceMs);
     this.flushTimer.unref();
   }
 
@@ -74,9 +68,7 @@ export class BrowserStateSync {
     // A database that does not answer must not hold the shutdown: its rows go stale in 30 s
     // and the dashboard stops listing them anyway.
     let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<void>(
-      (resolve) => (timer = setTimeout(resolve, SHUTDOWN_WRITE_LIMIT_MS)),
-    );
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WRITE_LIMIT_MS)));
     await Promise.race([this.chain, limit]);
     clearTimeout(timer);
   }
@@ -132,9 +124,7 @@ export class BrowserStateSync {
         const now = Date.now();
         if (now - this.lastFailureLog > 10_000) {
           this.lastFailureLog = now;
-          this.logger.warn(
-            `saving the bridge browser state failed: ${message(err)}`,
-          );
+          this.logger.warn(`saving the bridge browser state failed: ${message(err)}`);
         }
       } finally {
         this.queued--;

@@ -111,8 +111,7 @@ export class RelayStream implements AsyncIterable<string> {
     this.iterated = true;
     return {
       next: () => {
-        if (this.chunks.length)
-          return Promise.resolve({ value: this.take(), done: false });
+        if (this.chunks.length) return Promise.resolve({ value: this.take(), done: false });
         if (this.closed) {
           if (this.failure) {
             const err = this.failure;
@@ -121,9 +120,7 @@ export class RelayStream implements AsyncIterable<string> {
           }
           return Promise.resolve({ value: undefined, done: true });
         }
-        return new Promise<IteratorResult<string>>(
-          (resolve, reject) => (this.waiter = { resolve, reject }),
-        );
+        return new Promise<IteratorResult<string>>((resolve, reject) => (this.waiter = { resolve, reject }));
       },
       return: () => {
         if (!this.closed) {

@@ -69,9 +69,7 @@ export class RevocationWatch {
       const now = Date.now();
       if (now - this.lastFailureLog > 10_000) {
         this.lastFailureLog = now;
-        this.logger.warn(
-          `checking bridge keys for revocation failed: ${message(err)}`,
-        );
+        this.logger.warn(`checking bridge keys for revocation failed: ${message(err)}`);
       }
     } finally {
       this.polling = false;

@@ -24,7 +24,9 @@ describe('parseChatBody', () => {
     ['a number', 42],
   ])('refuses a body that is not an object (%s)', (_name, body) => {
     const err = rejection(body);
-    expect(err.body()).toEqual({ error: { message: 'The request body must be a JSON object.', type: 'invalid_request_error', param: null, code: 'invalid_request' } });
+    expect(err.body()).toEqual({
+      error: { message: 'The request body must be a JSON object.', type: 'invalid_request_error', param: null, code: 'invalid_request' },
+    });
     expect(err.status).toBe(400);
   });
 
@@ -37,7 +39,12 @@ describe('parseChatBody', () => {
     ['messages missing', { messages: undefined }, 'messages', /"messages" is required and must be a non-empty array/],
     ['messages not an array', { messages: { role: 'user', content: 'hi' } }, 'messages', /"messages" is required/],
     ['messages empty', { messages: [] }, 'messages', /"messages" is required/],
-    ['a message that is not an object', { messages: [{ role: 'user', content: 'a' }, 'hello'] }, 'messages[1]', /"messages\[1\]" must be an object with a string "role"/],
+    [
+      'a message that is not an object',
+      { messages: [{ role: 'user', content: 'a' }, 'hello'] },
+      'messages[1]',
+      /"messages\[1\]" must be an object with a string "role"/,
+    ],
     ['a message without role', { messages: [{ content: 'hi' }] }, 'messages[0]', /"messages\[0\]" must be an object with a string "role"/],
     ['a role that is not a string', { messages: [{ role: 1, content: 'hi' }] }, 'messages[0]', /string "role"/],
     ['content a number', { messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', /must be a string or an array of content parts/],
@@ -45,7 +52,12 @@ describe('parseChatBody', () => {
     ['stream a string', { stream: 'true' }, 'stream', /"stream" must be true or false/],
     ['stream a number', { stream: 1 }, 'stream', /"stream" must be true or false/],
     ['stream_options not an object', { stream_options: true }, 'stream_options', /"stream_options" must be an object/],
-    ['include_usage not a boolean', { stream: true, stream_options: { include_usage: 'yes' } }, 'stream_options.include_usage', /"stream_options.include_usage" must be true or false/],
+    [
+      'include_usage not a boolean',
+      { stream: true, stream_options: { include_usage: 'yes' } },
+      'stream_options.include_usage',
+      /"stream_options.include_usage" must be true or false/,
+    ],
     ['max_tokens 0', { max_tokens: 0 }, 'max_tokens', /"max_tokens" must be a whole number of at least 1/],
     ['max_tokens 1.5', { max_tokens: 1.5 }, 'max_tokens', /"max_tokens" must be a whole number of at least 1/],
     ['max_tokens negative', { max_tokens: -3 }, 'max_tokens', /at least 1/],
@@ -88,7 +100,13 @@ describe('parseChatBody', () => {
     const body = aChatBody({
       messages: [
         { role: 'system', content: 'be brief' },
-        { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image_url', image_url: { url: 'https://x/y.png' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'hi' },
+            { type: 'image_url', image_url: { url: 'https://x/y.png' } },
+          ],
+        },
         { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
         { role: 'tool', tool_call_id: 'c1', content: '42' },
         { role: 'assistant' },

@@ -5,7 +5,12 @@ import { ProxyPipeline } from '../pipeline/proxy-pipeline';
 
 const ERROR_SCHEMA = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: 'string', nullable: true }, code: { type: 'string' } } } },
+  properties: {
+    error: {
+      type: 'object',
+      properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: 'string', nullable: true }, code: { type: 'string' } },
+    },
+  },
 };
 
 @ApiTags('chat')

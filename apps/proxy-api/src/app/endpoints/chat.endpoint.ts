@@ -34,7 +34,10 @@ export class OpenAiPassShape implements AnswerShape {
       const chunk = parseEvent(payload);
       let changed = false;
       const choices = chunk['choices'] as Choices;
-      noteFirstToken(note, choices?.some((c) => (typeof c.delta?.content === 'string' && c.delta.content !== '') || (typeof c.text === 'string' && c.text !== '')) === true);
+      noteFirstToken(
+        note,
+        choices?.some((c) => (typeof c.delta?.content === 'string' && c.delta.content !== '') || (typeof c.text === 'string' && c.text !== '')) === true,
+      );
       if (chunk['usage']) {
         noteUsage(note, chunk['usage']);
         if (!this.clientWantsUsage) {

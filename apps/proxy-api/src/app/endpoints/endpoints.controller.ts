@@ -8,7 +8,12 @@ import { RESPONSES_ENDPOINT } from './responses.endpoint';
 
 const ERROR_SCHEMA = {
   type: 'object',
-  properties: { error: { type: 'object', properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: 'string', nullable: true }, code: { type: 'string' } } } },
+  properties: {
+    error: {
+      type: 'object',
+      properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: 'string', nullable: true }, code: { type: 'string' } },
+    },
+  },
 };
 const ANTHROPIC_ERROR_SCHEMA = {
   type: 'object',
@@ -28,8 +33,21 @@ export class EndpointsController {
   @HttpCode(200)
   @ApiTags('embeddings')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'OpenAI Embeddings', description: 'Passed to openai providers; echo answers a deterministic 256-float unit vector per input. encoding_format float or base64.' })
-  @ApiBody({ schema: { type: 'object', required: ['model', 'input'], properties: { model: { type: 'string', example: 'echo' }, input: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: 'Hello there' }, encoding_format: { type: 'string', enum: ['float', 'base64'] } } } })
+  @ApiOperation({
+    summary: 'OpenAI Embeddings',
+    description: 'Passed to openai providers; echo answers a deterministic 256-float unit vector per input. encoding_format float or base64.',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['model', 'input'],
+      properties: {
+        model: { type: 'string', example: 'echo' },
+        input: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: 'Hello there' },
+        encoding_format: { type: 'string', enum: ['float', 'base64'] },
+      },
+    },
+  })
   @ApiOkResponse({ description: '{object:"list", data:[{object:"embedding", index, embedding}], model, usage}' })
   @ApiResponse({ status: 400, description: 'invalid_request / unsupported_endpoint', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 401, description: 'invalid_api_key', schema: ERROR_SCHEMA })
@@ -44,7 +62,18 @@ export class EndpointsController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'OpenAI legacy text completions (JSON or SSE)', description: 'Passed to openai providers; echo echoes the prompt.' })
   @ApiProduces('application/json', 'text/event-stream')
-  @ApiBody({ schema: { type: 'object', required: ['model', 'prompt'], properties: { model: { type: 'string', example: 'echo' }, prompt: { type: 'string', example: 'Say this is a test' }, max_tokens: { type: 'integer' }, stream: { type: 'boolean' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['model', 'prompt'],
+      properties: {
+        model: { type: 'string', example: 'echo' },
+        prompt: { type: 'string', example: 'Say this is a test' },
+        max_tokens: { type: 'integer' },
+        stream: { type: 'boolean' },
+      },
+    },
+  })
   @ApiOkResponse({ description: 'text_completion (JSON) or text_completion events ending with data: [DONE]' })
   @ApiResponse({ status: 400, description: 'invalid_request / unsupported_endpoint', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 401, description: 'invalid_api_key', schema: ERROR_SCHEMA })
@@ -59,10 +88,23 @@ export class EndpointsController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'OpenAI Responses API (stateless; JSON or typed SSE events)',
-    description: 'Passed to openai providers configured with "responses": true, translated to chat completions for every other provider. Nothing is stored: answers say store:false; previous_response_id is refused (400).',
+    description:
+      'Passed to openai providers configured with "responses": true, translated to chat completions for every other provider. Nothing is stored: answers say store:false; previous_response_id is refused (400).',
   })
   @ApiProduces('application/json', 'text/event-stream')
-  @ApiBody({ schema: { type: 'object', required: ['model', 'input'], properties: { model: { type: 'string', example: 'echo' }, input: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], example: 'Hello there' }, instructions: { type: 'string' }, tools: { type: 'array', items: { type: 'object' } }, stream: { type: 'boolean' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['model', 'input'],
+      properties: {
+        model: { type: 'string', example: 'echo' },
+        input: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }], example: 'Hello there' },
+        instructions: { type: 'string' },
+        tools: { type: 'array', items: { type: 'object' } },
+        stream: { type: 'boolean' },
+      },
+    },
+  })
   @ApiOkResponse({ description: 'a response object, or events response.created … response.completed' })
   @ApiResponse({ status: 400, description: 'invalid_request / unsupported_endpoint', schema: ERROR_SCHEMA })
   @ApiResponse({ status: 401, description: 'invalid_api_key', schema: ERROR_SCHEMA })
@@ -78,10 +120,24 @@ export class EndpointsController {
   @ApiBearerAuth()
   @ApiOperation({
     summary: 'Anthropic Messages API (JSON or SSE events), translated to chat completions',
-    description: 'Authenticate with "x-api-key: sk-lmarena-…" or "Authorization: Bearer sk-lmarena-…"; anthropic-version is accepted. Errors in Anthropic\'s shape.',
+    description:
+      'Authenticate with "x-api-key: sk-lmarena-…" or "Authorization: Bearer sk-lmarena-…"; anthropic-version is accepted. Errors in Anthropic\'s shape.',
   })
   @ApiProduces('application/json', 'text/event-stream')
-  @ApiBody({ schema: { type: 'object', required: ['model', 'messages', 'max_tokens'], properties: { model: { type: 'string', example: 'echo' }, max_tokens: { type: 'integer', example: 256 }, system: { type: 'string' }, messages: { type: 'array', items: { type: 'object' }, example: [{ role: 'user', content: 'Hello there' }] }, tools: { type: 'array', items: { type: 'object' } }, stream: { type: 'boolean' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['model', 'messages', 'max_tokens'],
+      properties: {
+        model: { type: 'string', example: 'echo' },
+        max_tokens: { type: 'integer', example: 256 },
+        system: { type: 'string' },
+        messages: { type: 'array', items: { type: 'object' }, example: [{ role: 'user', content: 'Hello there' }] },
+        tools: { type: 'array', items: { type: 'object' } },
+        stream: { type: 'boolean' },
+      },
+    },
+  })
   @ApiOkResponse({ description: 'a message object, or events message_start … message_stop' })
   @ApiResponse({ status: 400, description: 'invalid_request_error', schema: ANTHROPIC_ERROR_SCHEMA })
   @ApiResponse({ status: 401, description: 'authentication_error', schema: ANTHROPIC_ERROR_SCHEMA })

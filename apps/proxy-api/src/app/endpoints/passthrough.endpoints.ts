@@ -9,7 +9,13 @@ import { isObject, modelAndStream, optional } from './request-fields';
 import { tokens } from './usage-fields';
 
 /** The provider's own answer to a non-chat endpoint, or 400 unsupported_endpoint. */
-export function passthrough(provider: ChatProvider, capability: Capability, route: ModelRoute, endpointPath: string, call: Omit<PassthroughCall, 'route' | 'signal' | 'requestId'>): Exchange['call'] {
+export function passthrough(
+  provider: ChatProvider,
+  capability: Capability,
+  route: ModelRoute,
+  endpointPath: string,
+  call: Omit<PassthroughCall, 'route' | 'signal' | 'requestId'>,
+): Exchange['call'] {
   if (!provider.passthrough || provider.serves?.(capability) !== true) throw ProxyError.unsupportedEndpoint(route.name, endpointPath);
   const send = provider.passthrough.bind(provider);
   return (signal, requestId) => send({ ...call, route, signal, requestId });
@@ -54,7 +60,10 @@ export const EMBEDDINGS_ENDPOINT: Endpoint = {
     return { model, stream: false, body };
   },
   plan(request: ParsedRequest, route: ModelRoute, provider: ChatProvider): Exchange {
-    return { call: passthrough(provider, 'embeddings', route, this.path, { path: '/embeddings', body: request.body, stream: false }), shape: new EmbeddingsShape(route.name) };
+    return {
+      call: passthrough(provider, 'embeddings', route, this.path, { path: '/embeddings', body: request.body, stream: false }),
+      shape: new EmbeddingsShape(route.name),
+    };
   },
 };
 

@@ -96,13 +96,17 @@ export const RESPONSES_ENDPOINT: Endpoint = {
   errors: OPENAI_ERRORS,
   parse(raw: unknown): ParsedRequest {
     const { body, model, stream } = modelAndStream(raw);
-    if (body['input'] === undefined || body['input'] === null) throw ProxyError.invalidRequest('"input" is required: a string or an array of input items.', 'input');
+    if (body['input'] === undefined || body['input'] === null)
+      throw ProxyError.invalidRequest('"input" is required: a string or an array of input items.', 'input');
     if (body['previous_response_id'] !== undefined && body['previous_response_id'] !== null) responsesToChat(body, model, stream); // refuses it
     return { model, stream, body };
   },
   plan(request: ParsedRequest, route: ModelRoute, provider: ChatProvider): Exchange {
     if (provider.serves?.('responses') === true) {
-      return { call: passthrough(provider, 'responses', route, this.path, { path: '/responses', body: request.body, stream: request.stream }), shape: new ResponsesPassShape(route.name) };
+      return {
+        call: passthrough(provider, 'responses', route, this.path, { path: '/responses', body: request.body, stream: request.stream }),
+        shape: new ResponsesPassShape(route.name),
+      };
     }
     const chat = responsesToChat(request.body, request.model, request.stream);
     return {

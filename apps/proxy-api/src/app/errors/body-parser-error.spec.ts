@@ -4,7 +4,9 @@ import { ProxyError } from './proxy-error';
 
 /** zlib's own error for bytes that are not gzip, as body-parser passes it on (status 400, no type). */
 function notGzipError(): Promise<Error> {
-  return new Promise((resolve) => gunzip(Buffer.from('{"model":"echo"}'), (err) => resolve(Object.assign(err as Error, { status: 400, statusCode: 400, expose: true }))));
+  return new Promise((resolve) =>
+    gunzip(Buffer.from('{"model":"echo"}'), (err) => resolve(Object.assign(err as Error, { status: 400, statusCode: 400, expose: true }))),
+  );
 }
 
 describe('bodyParserError and Content-Encoding', () => {

@@ -41,7 +41,9 @@ describe('OpenAiExceptionFilter with the database unavailable', () => {
     for (const path of ['/t/refused', '/t/timeout', '/t/refused']) {
       const res = await request(app.getHttpServer()).get(path).expect(503);
       expect(res.headers['retry-after']).toBe('1');
-      expect(res.body).toEqual({ error: { message: 'The database is unavailable at the moment; try again shortly.', type: 'server_error', param: null, code: 'service_unavailable' } });
+      expect(res.body).toEqual({
+        error: { message: 'The database is unavailable at the moment; try again shortly.', type: 'server_error', param: null, code: 'service_unavailable' },
+      });
     }
     expect(errors).not.toHaveBeenCalled();
     expect(warned).toHaveBeenCalledTimes(1);

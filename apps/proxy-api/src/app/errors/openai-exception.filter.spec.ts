@@ -36,7 +36,7 @@ describe('bodyParserError', () => {
     ['encoding.unsupported', errorBody(400, 'invalid_request_error', 'invalid_request', /encoding is not supported/)],
     ['charset.unsupported', errorBody(400, 'invalid_request_error', 'invalid_request', /encoding is not supported/)],
     ['request.size.invalid', errorBody(400, 'invalid_request_error', 'invalid_request', 'The request body could not be read.')],
-  ])('turns body-parser\'s %s into the OpenAI error shape', (type, expected) => {
+  ])("turns body-parser's %s into the OpenAI error shape", (type, expected) => {
     const mapped = bodyParserError(aBodyParserError(type), LIMIT);
     expect(mapped).toBeInstanceOf(ProxyError);
     const err = mapped as ProxyError;
@@ -115,7 +115,12 @@ describe('OpenAiExceptionFilter', () => {
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     const answer = OpenAiExceptionFilter.prototype.answer;
-    jest.spyOn(OpenAiExceptionFilter.prototype, 'answer').mockImplementation(function (this: OpenAiExceptionFilter, err: unknown, req: IncomingMessage, res: ServerResponse) {
+    jest.spyOn(OpenAiExceptionFilter.prototype, 'answer').mockImplementation(function (
+      this: OpenAiExceptionFilter,
+      err: unknown,
+      req: IncomingMessage,
+      res: ServerResponse,
+    ) {
       const error = answer.call(this, err, req, res);
       answered.push(error && { message: error.message, status: error.status });
       return error;
@@ -144,10 +149,14 @@ describe('OpenAiExceptionFilter', () => {
 
   it('answers 401 with WWW-Authenticate and 403 with the param named', async () => {
     const unauthorized = await get('/t/unauthorized');
-    expect({ status: unauthorized.status, body: unauthorized.body }).toEqual(errorBody(401, 'invalid_request_error', 'invalid_api_key', 'The API key has been revoked.'));
+    expect({ status: unauthorized.status, body: unauthorized.body }).toEqual(
+      errorBody(401, 'invalid_request_error', 'invalid_api_key', 'The API key has been revoked.'),
+    );
     expect(unauthorized.headers['www-authenticate']).toBe('Bearer');
     const forbidden = await get('/t/model-not-allowed');
-    expect({ status: forbidden.status, body: forbidden.body }).toEqual(errorBody(403, 'permission_error', 'model_not_allowed', /may not use the model "gpt-x"/, 'model'));
+    expect({ status: forbidden.status, body: forbidden.body }).toEqual(
+      errorBody(403, 'permission_error', 'model_not_allowed', /may not use the model "gpt-x"/, 'model'),
+    );
   });
 
   it.each<[string, unknown]>([
@@ -186,11 +195,13 @@ describe('OpenAiExceptionFilter', () => {
   });
 
   it('ends a stream that already started with an SSE error event and [DONE], recording the error status', async () => {
-    const res = await get('/t/stream/upstream').buffer(true).parse((r, done) => {
-      let text = '';
-      r.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      r.on('end', () => done(null, text));
-    });
+    const res = await get('/t/stream/upstream')
+      .buffer(true)
+      .parse((r, done) => {
+        let text = '';
+        r.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        r.on('end', () => done(null, text));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
     const error = { error: { message: 'The upstream "up" did not answer within 5 ms.', type: 'upstream_error', param: null, code: 'upstream_timeout' } };
@@ -199,11 +210,13 @@ describe('OpenAiExceptionFilter', () => {
   });
 
   it('does not leak an internal error into a started stream either', async () => {
-    const res = await get('/t/stream/crash').buffer(true).parse((r, done) => {
-      let text = '';
-      r.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      r.on('end', () => done(null, text));
-    });
+    const res = await get('/t/stream/crash')
+      .buffer(true)
+      .parse((r, done) => {
+        let text = '';
+        r.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        r.on('end', () => done(null, text));
+      });
     const events = String(res.body).split('\n\n').filter(Boolean);
     expect(events.slice(1)).toEqual([
       `data: ${JSON.stringify({ error: { message: 'The proxy failed to handle this request.', type: 'server_error', param: null, code: 'internal_error' } })}`,
@@ -244,7 +257,9 @@ describe('errors of the real proxy app (body reading, unknown routes, authentica
 
   it('answers a body over max_body_mb 413 payload_too_large', async () => {
     const res = await authorized().send(JSON.stringify({ model: 'echo', messages: [{ role: 'user', content: 'x'.repeat(LIMIT) }] }));
-    expect({ status: res.status, body: res.body }).toEqual(errorBody(413, 'invalid_request_error', 'payload_too_large', `The request body is larger than the limit of ${LIMIT} bytes.`));
+    expect({ status: res.status, body: res.body }).toEqual(
+      errorBody(413, 'invalid_request_error', 'payload_too_large', `The request body is larger than the limit of ${LIMIT} bytes.`),
+    );
   });
 
   it('answers an unknown path 404 not_found', async () => {

@@ -67,7 +67,9 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
       databaseOutage.failed(`${req.method} ${requestPath(req)}`, exception);
       return ProxyError.databaseUnavailable(DATABASE_UNAVAILABLE_MESSAGE);
     }
-    this.logger.error(`unexpected error on ${req.method} ${requestPath(req)}: ${exception instanceof Error ? exception.stack ?? exception.message : String(exception)}`);
+    this.logger.error(
+      `unexpected error on ${req.method} ${requestPath(req)}: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
+    );
     return new ProxyError(500, 'server_error', 'internal_error', 'The proxy failed to handle this request.');
   }
 }

@@ -39,17 +39,34 @@ export class ProxyError extends Error {
   }
 
   static modelNotFound(model: string): ProxyError {
-    return new ProxyError(404, 'invalid_request_error', 'model_not_found', `The model "${model}" does not exist. GET /v1/models lists the available models.`, 'model');
+    return new ProxyError(
+      404,
+      'invalid_request_error',
+      'model_not_found',
+      `The model "${model}" does not exist. GET /v1/models lists the available models.`,
+      'model',
+    );
   }
 
   static unsupportedEndpoint(model: string, endpoint: string): ProxyError {
-    return new ProxyError(400, 'invalid_request_error', 'unsupported_endpoint', `The model "${model}" cannot be used on ${endpoint}: its provider does not serve it.`, 'model');
+    return new ProxyError(
+      400,
+      'invalid_request_error',
+      'unsupported_endpoint',
+      `The model "${model}" cannot be used on ${endpoint}: its provider does not serve it.`,
+      'model',
+    );
   }
 
   /** The upstream refused the proxy's own key: the client's token is fine, the configuration is not. */
   static upstreamCredentials(provider: string, status: number, envName: string): ProxyError {
     const check = envName ? `check ${envName}` : `set api_key_env for the provider "${provider}"`;
-    return new ProxyError(502, 'upstream_error', 'upstream_error', `The upstream "${provider}" answered ${status}: the upstream refused the proxy's credentials (${check}).`);
+    return new ProxyError(
+      502,
+      'upstream_error',
+      'upstream_error',
+      `The upstream "${provider}" answered ${status}: the upstream refused the proxy's credentials (${check}).`,
+    );
   }
 
   static upstream(message: string): ProxyError {

@@ -18,7 +18,10 @@ export class ModelsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ description: 'One model of models.json by its public name. No token needed.', schema: { example: { id: 'echo', object: 'model', created: 1764300000, owned_by: 'echo' } } })
+  @ApiOkResponse({
+    description: 'One model of models.json by its public name. No token needed.',
+    schema: { example: { id: 'echo', object: 'model', created: 1764300000, owned_by: 'echo' } },
+  })
   @ApiNotFoundResponse({ description: 'model_not_found' })
   retrieve(@Param('id') id: string): ModelObject {
     const model = this.models.model(id);

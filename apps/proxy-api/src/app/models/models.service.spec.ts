@@ -19,7 +19,11 @@ describe('ModelsService', () => {
   it('lists every model in the OpenAI shape, in file order', () => {
     const service = new ModelsService(config);
     const list = service.listModels();
-    expect(list.map((m) => [m.id, m.owned_by])).toEqual([['echo', 'echo'], ['gpt-x', 'up'], ['arena', 'lmarena']]);
+    expect(list.map((m) => [m.id, m.owned_by])).toEqual([
+      ['echo', 'echo'],
+      ['gpt-x', 'up'],
+      ['arena', 'lmarena'],
+    ]);
     expect(list.every((m) => m.object === 'model' && Number.isInteger(m.created) && m.created > 1_600_000_000)).toBe(true);
   });
 

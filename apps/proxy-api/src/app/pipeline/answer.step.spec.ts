@@ -44,7 +44,9 @@ describe('AnswerStep', () => {
   /** Runs the step on a real response and returns what the client received. */
   async function answer(a: ChatAnswer, clientWantsUsage = false, note = new UsageNote('/v1/chat/completions'), model = 'public') {
     handle = (res) => new AnswerStep().run(a, new OpenAiPassShape(model, clientWantsUsage), res, note);
-    const res = await new Promise<import('node:http').IncomingMessage>((resolve) => get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, resolve));
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+      get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, resolve),
+    );
     let text = '';
     for await (const chunk of res) text += String(chunk);
     return { status: res.statusCode, type: res.headers['content-type'], text, note };
@@ -57,7 +59,7 @@ describe('AnswerStep', () => {
     expect(out.note).toMatchObject({ promptTokens: 5, completionTokens: 2, usageEstimated: false, errorMessage: null });
   });
 
-  it('notes the upstream\'s own error message and carries the estimated flag', async () => {
+  it("notes the upstream's own error message and carries the estimated flag", async () => {
     const out = await answer({ kind: 'json', status: 429, body: { error: { message: 'slow down' } }, usageEstimated: true });
     expect(out).toMatchObject({ status: 429, text: '{"error":{"message":"slow down"}}' });
     expect(out.note).toMatchObject({ errorMessage: 'slow down', usageEstimated: true });
@@ -92,7 +94,7 @@ describe('AnswerStep', () => {
     expect(failures).toEqual([expect.objectContaining({ status: 502, code: 'upstream_error' })]);
   });
 
-  it('answers with the public model name the client asked for, not the upstream\'s id (JSON and stream)', async () => {
+  it("answers with the public model name the client asked for, not the upstream's id (JSON and stream)", async () => {
     const raw = Buffer.from('{"id":"x","model":"gpt-4o-2024-08-06","usage":{"prompt_tokens":1,"completion_tokens":1}}');
     const json = await answer({ kind: 'json', status: 200, body: JSON.parse(raw.toString()), raw }, false, undefined, 'my-alias');
     expect(JSON.parse(json.text)).toEqual({ id: 'x', model: 'my-alias', usage: { prompt_tokens: 1, completion_tokens: 1 } });

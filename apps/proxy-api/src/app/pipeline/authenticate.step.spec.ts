@@ -32,7 +32,10 @@ function aStep(config: Partial<AppConfig>, cache = new Cache()): AuthenticateSte
 const withHeaders = (headers: Record<string, string>, extra: object = {}) => ({ headers, ...extra }) as unknown as IncomingMessage;
 
 async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string; message: string }> {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ProxyError);
   const { status, code, message } = err as ProxyError;
   return { status, code, message };
@@ -60,18 +63,29 @@ describe('AuthenticateStep', () => {
   it('refuses a missing header without asking the token cache', async () => {
     const cache = new Cache();
     expect(await refusal(aStep({}, cache).run(withHeaders({}), new UsageNote('/x')))).toEqual({
-      status: 401, code: 'invalid_api_key', message: expect.stringContaining('Missing API key'),
+      status: 401,
+      code: 'invalid_api_key',
+      message: expect.stringContaining('Missing API key'),
     });
     expect(cache.lookups).toBe(0);
   });
 
   it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer a b']])('refuses the header %p as a missing key', async (authorization) => {
-    expect(await refusal(aStep({}).run(withHeaders({ authorization }), new UsageNote('/x')))).toMatchObject({ status: 401, message: expect.stringContaining('Missing API key') });
+    expect(await refusal(aStep({}).run(withHeaders({ authorization }), new UsageNote('/x')))).toMatchObject({
+      status: 401,
+      message: expect.stringContaining('Missing API key'),
+    });
   });
 
   it('refuses unknown and revoked tokens with the reason', async () => {
-    expect(await refusal(aStep({}).run(withHeaders({ authorization: 'Bearer sk-lmarena-unknown' }), new UsageNote('/x')))).toMatchObject({ status: 401, message: REFUSAL_MESSAGES.unknown });
-    expect(await refusal(aStep({}).run(withHeaders({ authorization: `Bearer ${REVOKED}` }), new UsageNote('/x')))).toMatchObject({ status: 401, message: REFUSAL_MESSAGES.revoked });
+    expect(await refusal(aStep({}).run(withHeaders({ authorization: 'Bearer sk-lmarena-unknown' }), new UsageNote('/x')))).toMatchObject({
+      status: 401,
+      message: REFUSAL_MESSAGES.unknown,
+    });
+    expect(await refusal(aStep({}).run(withHeaders({ authorization: `Bearer ${REVOKED}` }), new UsageNote('/x')))).toMatchObject({
+      status: 401,
+      message: REFUSAL_MESSAGES.revoked,
+    });
   });
 
   it('reads the Authorization header only: a token in the query or body is not taken', async () => {

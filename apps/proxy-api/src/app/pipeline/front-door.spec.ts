@@ -28,7 +28,10 @@ describe('front door (POST /v1/chat/completions without Express) and the Express
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lmb-front-door-'));
-    writeFileSync(join(dir, 'config.jsonc'), JSON.stringify({ database: { url: 'sqlite:proxy.db' }, api_key: SHARED_KEY, usage: { flush_interval_ms: 60_000 } }));
+    writeFileSync(
+      join(dir, 'config.jsonc'),
+      JSON.stringify({ database: { url: 'sqlite:proxy.db' }, api_key: SHARED_KEY, usage: { flush_interval_ms: 60_000 } }),
+    );
     writeFileSync(join(dir, 'models.json'), '{ "echo": { "provider": "echo" } }');
     const config = loadConfig({ cwd: dir, env: {} });
     app = await createProxyApp(config, { logStream: new Writable({ write: (_c, _e, done) => done() }) });
@@ -88,11 +91,18 @@ describe('front door (POST /v1/chat/completions without Express) and the Express
     ['a fake gzip body', (p) => post(p, token).set('content-encoding', 'gzip').send('not gzip at all')],
     ['an unknown model (handler)', (p) => post(p, token).send({ ...hello, model: 'nope' })],
     ['a missing messages field (validation)', (p) => post(p, token).send({ model: 'echo' })],
-    ['a stream', (p) => post(p, token).send({ ...hello, stream: true }).buffer(true).parse((res, done) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => done(null, text.replace(/"(id|created)":("[^"]*"|\d+)/g, '"$1":0')));
-    })],
+    [
+      'a stream',
+      (p) =>
+        post(p, token)
+          .send({ ...hello, stream: true })
+          .buffer(true)
+          .parse((res, done) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => done(null, text.replace(/"(id|created)":("[^"]*"|\d+)/g, '"$1":0')));
+          }),
+    ],
   ])('answers %s alike on both paths', async (_name, send) => {
     const [front, routed] = [await send(FRONT_DOOR), await send(EXPRESS_ROUTE)];
     const shape = (res: request.Response) => ({
@@ -116,7 +126,16 @@ describe('front door (POST /v1/chat/completions without Express) and the Express
     await post(EXPRESS_ROUTE, token).send(hello);
     await recorder.flush();
     const rows = (await logs.find({ order: { id: 'ASC' } })).slice(before);
-    const comparable = rows.map((r) => ({ model: r.model, status: r.statusCode, stream: r.stream, prompt: r.promptTokens, completion: r.completionTokens, error: r.errorMessage, token: r.tokenId, endpoint: r.endpoint }));
+    const comparable = rows.map((r) => ({
+      model: r.model,
+      status: r.statusCode,
+      stream: r.stream,
+      prompt: r.promptTokens,
+      completion: r.completionTokens,
+      error: r.errorMessage,
+      token: r.tokenId,
+      endpoint: r.endpoint,
+    }));
     expect(comparable).toHaveLength(4);
     expect(comparable[0]).toEqual({ ...comparable[1], endpoint: FRONT_DOOR });
     expect(comparable[1].endpoint).toBe(EXPRESS_ROUTE);

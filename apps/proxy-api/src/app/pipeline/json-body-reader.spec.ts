@@ -41,10 +41,12 @@ describe('jsonBodyReader', () => {
   let reference: Server;
 
   beforeAll(async () => {
-    fast = await serve(jsonBodyReader(LIMIT, (req, res, next) => {
-      fallbackCalls.count += 1;
-      parser(req, res, next);
-    }));
+    fast = await serve(
+      jsonBodyReader(LIMIT, (req, res, next) => {
+        fallbackCalls.count += 1;
+        parser(req, res, next);
+      }),
+    );
     reference = await serve(parser);
   });
   afterAll(() => {
@@ -53,7 +55,10 @@ describe('jsonBodyReader', () => {
   });
   beforeEach(() => (fallbackCalls.count = 0));
 
-  const json = (body: Buffer | string, extra: Record<string, string> = {}) => ({ body, headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...extra } });
+  const json = (body: Buffer | string, extra: Record<string, string> = {}) => ({
+    body,
+    headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...extra },
+  });
 
   it.each<[string, { body: Buffer | string; headers: Record<string, string> }, boolean]>([
     ['an object', json('{"model":"echo","messages":[{"role":"user","content":"hi"}]}'), false],
@@ -71,7 +76,11 @@ describe('jsonBodyReader', () => {
     ['trailing garbage', json('{"a":1} x'), false],
     ['charset=utf-8, quoted and in capitals', json('{"a":1}', { 'content-type': 'application/json; charset="UTF-8"' }), false],
     ['no content type', { body: '{"a":1}', headers: { 'content-length': '7' } }, false],
-    ['a quoted charset=utf-8 beside the real charset=latin1', json('{"a":"\u00e9"}', { 'content-type': 'application/json; x="charset=utf-8"; charset=latin1' }), true],
+    [
+      'a quoted charset=utf-8 beside the real charset=latin1',
+      json('{"a":"\u00e9"}', { 'content-type': 'application/json; x="charset=utf-8"; charset=latin1' }),
+      true,
+    ],
     ['exactly the limit', json(`{"a":"${'x'.repeat(LIMIT - 8)}"}`), false],
     ['over the limit', json(`{"a":"${'x'.repeat(LIMIT)}"}`), true],
     ['a gzip body', json(gzipSync('{"a":1}'), { 'content-encoding': 'gzip' }), true],
@@ -88,11 +97,13 @@ describe('jsonBodyReader', () => {
 
   it('reports a client that stops sending mid-body as request.aborted, and keeps serving', async () => {
     const seen = new Promise<unknown>((resolve) => {
-      const server = createServer((req, res) => jsonBodyReader(LIMIT, () => resolve('fallback'))(req, res, (err?: unknown) => {
-        resolve((err as { type?: unknown } | undefined)?.type);
-        res.end();
-        server.close();
-      }));
+      const server = createServer((req, res) =>
+        jsonBodyReader(LIMIT, () => resolve('fallback'))(req, res, (err?: unknown) => {
+          resolve((err as { type?: unknown } | undefined)?.type);
+          res.end();
+          server.close();
+        }),
+      );
       server.listen(0, '127.0.0.1', () => {
         const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => {
           socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"model":');

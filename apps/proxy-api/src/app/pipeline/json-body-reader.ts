@@ -19,7 +19,13 @@ function utf8OrNoCharset(contentType: string | undefined): boolean {
   const at = lower.indexOf('charset');
   if (at === -1) return true;
   if (lower.indexOf('charset', at + 1) !== -1 || lower.slice(at + 7, at + 8) !== '=') return false;
-  return lower.slice(at + 8).split(';', 1)[0].trim().replace(/^"|"$/g, '') === 'utf-8';
+  return (
+    lower
+      .slice(at + 8)
+      .split(';', 1)[0]
+      .trim()
+      .replace(/^"|"$/g, '') === 'utf-8'
+  );
 }
 
 /**

@@ -21,8 +21,19 @@ import { ResolveStep } from './resolve.step';
 @Module({
   imports: [AuthModule, UsageModule, ModelsModule, BridgeModule],
   providers: [
-    TokenCache, BearerStrategy, ProvidersService, OpenAiExceptionFilter,
-    AuthenticateStep, PolicyStep, ReadBodyStep, ResolveStep, ForwardStep, AnswerStep, RecordStep, FailStep, ProxyPipeline,
+    TokenCache,
+    BearerStrategy,
+    ProvidersService,
+    OpenAiExceptionFilter,
+    AuthenticateStep,
+    PolicyStep,
+    ReadBodyStep,
+    ResolveStep,
+    ForwardStep,
+    AnswerStep,
+    RecordStep,
+    FailStep,
+    ProxyPipeline,
   ],
   exports: [ProxyPipeline],
 })

@@ -24,14 +24,16 @@ function aPipeline(failAt?: string, forwardAnswer: ChatAnswer | null = ANSWER) {
   const calls: string[] = [];
   const notes = new Set<UsageNote>();
   const failure = ProxyError.unauthorized('no');
-  const step = <T>(name: string, result: T) => (...args: unknown[]) => {
-    calls.push(name);
-    for (const a of args) if (a instanceof UsageNote) notes.add(a);
-    const input = args[0] as { note?: UsageNote } | undefined;
-    if (input?.note instanceof UsageNote) notes.add(input.note);
-    if (failAt === name) throw failure;
-    return result;
-  };
+  const step =
+    <T>(name: string, result: T) =>
+    (...args: unknown[]) => {
+      calls.push(name);
+      for (const a of args) if (a instanceof UsageNote) notes.add(a);
+      const input = args[0] as { note?: UsageNote } | undefined;
+      if (input?.note instanceof UsageNote) notes.add(input.note);
+      if (failAt === name) throw failure;
+      return result;
+    };
   const released: number[] = [];
   const target = { exchange: { shape: {} } } as ResolvedRequest;
   const samples: ChatSample[] = [];
@@ -65,7 +67,6 @@ describe('ProxyPipeline', () => {
     response.emit('close');
     expect(samples).toEqual([expect.objectContaining({ model: 'm', status: 502, upstreamMs: null })]);
   });
-
 
   it('runs the steps in order, handing one UsageNote (named for the path) to every step that notes something', async () => {
     const { pipeline, calls, notes, released } = aPipeline();

@@ -69,7 +69,7 @@ export class ProxyPipeline {
     res.once('close', () => {
       this.metrics.observe({
         model: note.model,
-        status: res.writableFinished ? note.statusCode ?? res.statusCode : CLIENT_CLOSED_REQUEST,
+        status: res.writableFinished ? (note.statusCode ?? res.statusCode) : CLIENT_CLOSED_REQUEST,
         durationMs: note.elapsedMs(),
         upstreamMs: note.upstreamMs,
         ttftMs: note.ttftMs,

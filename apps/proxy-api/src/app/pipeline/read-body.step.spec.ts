@@ -12,7 +12,10 @@ const BUDGET = 2 * MIB;
 /** A server whose requests are read by the step; each outcome is answered and kept for the test. */
 async function serve(step: ReadBodyStep, onRead: (lease: BodyLease | null, err: unknown, req: IncomingMessage, res: ServerResponse) => void): Promise<Server> {
   const server = createServer((req, res) => {
-    step.read(req, res).then((lease) => onRead(lease, null, req, res), (err: unknown) => onRead(null, err, req, res));
+    step.read(req, res).then(
+      (lease) => onRead(lease, null, req, res),
+      (err: unknown) => onRead(null, err, req, res),
+    );
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -21,12 +24,20 @@ async function serve(step: ReadBodyStep, onRead: (lease: BodyLease | null, err: 
 
 /** Sends a body with its Content-Length; `answered` resolves with the status. */
 function post(server: Server, body: Buffer, headers: Record<string, string | number> = {}) {
-  const req = request({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', method: 'POST', path: '/', headers: { 'content-length': body.length, ...headers } });
+  const req = request({
+    port: (server.address() as AddressInfo).port,
+    host: '127.0.0.1',
+    method: 'POST',
+    path: '/',
+    headers: { 'content-length': body.length, ...headers },
+  });
   req.on('error', () => undefined);
-  const answered = new Promise<number>((resolve) => req.on('response', (res) => {
-    res.resume();
-    resolve(res.statusCode ?? 0);
-  }));
+  const answered = new Promise<number>((resolve) =>
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }),
+  );
   req.end(body);
   return { req, answered };
 }
@@ -51,16 +62,17 @@ describe('ReadBodyStep', () => {
       readWaiters.splice(0).forEach((w) => w());
       if (lease && holdLeases) return void held.push({ lease, res });
       lease?.release();
-      res.statusCode = err ? (err as { status?: number }).status ?? 500 : 200;
+      res.statusCode = err ? ((err as { status?: number }).status ?? 500) : 200;
       res.end();
     });
   });
   afterEach(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const nextOutcome = (count: number) => new Promise<void>((resolve) => {
-    const check = () => (outcomes.length >= count ? resolve() : readWaiters.push(check));
-    check();
-  });
+  const nextOutcome = (count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => (outcomes.length >= count ? resolve() : readWaiters.push(check));
+      check();
+    });
 
   it('reads a JSON body, whatever its content type, and gives its share back on release', async () => {
     const { answered } = post(server, Buffer.from('{"model":"echo"}'), { 'content-type': 'text/plain' });
@@ -82,7 +94,7 @@ describe('ReadBodyStep', () => {
     expect(step.budget.inUse).toBe(0);
   });
 
-  it('holds a body\'s Content-Length while its exchange lasts, and answers 503 past max_inflight_body_mb', async () => {
+  it("holds a body's Content-Length while its exchange lasts, and answers 503 past max_inflight_body_mb", async () => {
     holdLeases = true;
     const size = Math.floor(LIMIT * 0.9);
     const first = post(server, Buffer.alloc(size, 0x20).fill('[]', 0, 2));

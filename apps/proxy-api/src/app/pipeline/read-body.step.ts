@@ -41,9 +41,14 @@ export class ReadBodyStep {
   async read(req: IncomingMessage, res: ServerResponse): Promise<BodyLease> {
     const share = this.share(req);
     if (!this.budget.tryReserve(share)) {
-      throw new ProxyError(503, 'server_error', 'service_unavailable',
+      throw new ProxyError(
+        503,
+        'server_error',
+        'service_unavailable',
         `The proxy is busy: the request bodies in flight reach proxy.max_inflight_body_mb (${Math.round(this.budget.limit / MIB)} MiB). Retry shortly.`,
-        null, { 'Retry-After': '1' });
+        null,
+        { 'Retry-After': '1' },
+      );
     }
     let released = false;
     const release = () => {

@@ -18,7 +18,10 @@ const ROUTES: ModelRoute[] = [
   { name: 'other', provider: 'echo', type: 'echo', upstream_model: 'echo' },
 ] as ModelRoute[];
 const messages = [{ role: 'user', content: 'hi' }];
-const tokenCaller = (allowedModels: string[] | null): ProxyCaller => ({ kind: 'token', token: { id: 1, userId: 1, name: 't', allowedModels, expiresAt: null } });
+const tokenCaller = (allowedModels: string[] | null): ProxyCaller => ({
+  kind: 'token',
+  token: { id: 1, userId: 1, name: 't', allowedModels, expiresAt: null },
+});
 
 describe('ResolveStep', () => {
   let dir: string;
@@ -51,9 +54,11 @@ describe('ResolveStep', () => {
     expect(long.model).toHaveLength(200);
   });
 
-  it('applies a token\'s model allow-list', () => {
+  it("applies a token's model allow-list", () => {
     expect(step.run({ model: 'echo', messages }, tokenCaller(['echo']), new UsageNote('/x')).route.name).toBe('echo');
-    expect(() => step.run({ model: 'other', messages }, tokenCaller(['echo']), new UsageNote('/x'))).toThrow(expect.objectContaining({ status: 403, code: 'model_not_allowed' }));
+    expect(() => step.run({ model: 'other', messages }, tokenCaller(['echo']), new UsageNote('/x'))).toThrow(
+      expect.objectContaining({ status: 403, code: 'model_not_allowed' }),
+    );
     expect(step.run({ model: 'other', messages }, tokenCaller(null), new UsageNote('/x')).route.name).toBe('other');
   });
 
@@ -67,12 +72,17 @@ describe('ResolveStep', () => {
 
   it('refuses a model whose provider cannot serve the endpoint as 400 unsupported_endpoint', () => {
     const lmarena = new ResolveStep(
-      new ModelsService({ models: [{ name: 'arena', provider: 'lmarena', type: 'lmarena', upstream_model: 'x' }], models_path: join(dir, 'models.json') } as unknown as AppConfig),
+      new ModelsService({
+        models: [{ name: 'arena', provider: 'lmarena', type: 'lmarena', upstream_model: 'x' }],
+        models_path: join(dir, 'models.json'),
+      } as unknown as AppConfig),
       // The LMArena provider is built but refused before it could reach the bridge.
       new ProvidersService({ models: [], providers: { lmarena: { type: 'lmarena' } } } as unknown as AppConfig, {} as BridgeHub),
     );
     const note = new UsageNote('/v1/embeddings');
-    expect(() => lmarena.run({ model: 'arena', input: 'hi' }, { kind: 'open' }, note, EMBEDDINGS_ENDPOINT)).toThrow(expect.objectContaining({ status: 400, code: 'unsupported_endpoint' }));
+    expect(() => lmarena.run({ model: 'arena', input: 'hi' }, { kind: 'open' }, note, EMBEDDINGS_ENDPOINT)).toThrow(
+      expect.objectContaining({ status: 400, code: 'unsupported_endpoint' }),
+    );
     expect(note.model).toBe('arena');
     expect(step.run({ model: 'echo', input: 'hi' }, { kind: 'open' }, new UsageNote('/v1/embeddings'), EMBEDDINGS_ENDPOINT).route.name).toBe('echo');
   });

@@ -11,7 +11,10 @@ import { OpenAiProvider } from './openai/openai.provider';
 export class ProvidersService implements OnApplicationShutdown {
   private readonly byName = new Map<string, ChatProvider>();
 
-  constructor(@InjectConfig() config: AppConfig, private readonly bridge: BridgeHub) {
+  constructor(
+    @InjectConfig() config: AppConfig,
+    private readonly bridge: BridgeHub,
+  ) {
     for (const [name, provider] of Object.entries(config.providers)) {
       switch (provider.type) {
         case 'echo':
@@ -23,7 +26,9 @@ export class ProvidersService implements OnApplicationShutdown {
         case 'openai':
           // Named, never shown: the variable's value is a secret.
           if (provider.api_key_env !== '' && !process.env[provider.api_key_env]) {
-            new Logger('Providers').warn(`provider "${name}": the environment variable ${provider.api_key_env} (api_key_env) is unset or empty: requests go upstream without a key`);
+            new Logger('Providers').warn(
+              `provider "${name}": the environment variable ${provider.api_key_env} (api_key_env) is unset or empty: requests go upstream without a key`,
+            );
           }
           this.byName.set(name, new OpenAiProvider(name, provider));
           break;

@@ -21,16 +21,26 @@ describe.each(testDatabaseKinds())('AuditService on $kind', ({ create }) => {
       await manager.getRepository(UserEntity).update({ id: user.id }, { role: 'admin' });
       await audit.record(manager, { action: 'test.kept', actor, target: `user:${user.id}`, detail: { n: 1 } });
     });
-    await expect(runInTransaction(db.dataSource, async (manager) => {
-      await audit.record(manager, { action: 'test.rolled_back', actor });
-      throw new Error('the change failed');
-    })).rejects.toThrow('the change failed');
+    await expect(
+      runInTransaction(db.dataSource, async (manager) => {
+        await audit.record(manager, { action: 'test.rolled_back', actor });
+        throw new Error('the change failed');
+      }),
+    ).rejects.toThrow('the change failed');
 
     const page = await audit.list({ limit: 10, action: 'test.kept' });
-    expect(page.events).toEqual([{
-      id: expect.any(Number), at: expect.any(String), actor_id: 1, actor: 'root', action: 'test.kept', target: `user:${user.id}`,
-      ip: '192.0.2.1', detail: { n: 1 },
-    }]);
+    expect(page.events).toEqual([
+      {
+        id: expect.any(Number),
+        at: expect.any(String),
+        actor_id: 1,
+        actor: 'root',
+        action: 'test.kept',
+        target: `user:${user.id}`,
+        ip: '192.0.2.1',
+        detail: { n: 1 },
+      },
+    ]);
     expect((await audit.list({ limit: 10, action: 'test.rolled_back' })).events).toEqual([]);
   });
 
@@ -42,7 +52,8 @@ describe.each(testDatabaseKinds())('AuditService on $kind', ({ create }) => {
     const second = await audit.list({ limit: 2, action: 'test.page', cursor: first.next_cursor ?? undefined });
     const third = await audit.list({ limit: 2, action: 'test.page', cursor: second.next_cursor ?? undefined });
     expect([...first.events, ...second.events, ...third.events].map((e) => e.id)).toEqual(
-      [...first.events, ...second.events, ...third.events].map((e) => e.id).sort((a, b) => b - a));
+      [...first.events, ...second.events, ...third.events].map((e) => e.id).sort((a, b) => b - a),
+    );
     expect(third.next_cursor).toBeNull();
     expect((await audit.list({ limit: 10, actor: 'NAME2' })).events.map((e) => e.actor)).toEqual(['Name2']);
   });

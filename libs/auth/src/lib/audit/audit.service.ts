@@ -86,7 +86,11 @@ export class AuditService {
 
   /** Newest first, keyset-paged by id; the cursor is the last id of the previous page. */
   async list(query: AuditQuery): Promise<AuditPage> {
-    const qb = this.dataSource.getRepository(AuditEventEntity).createQueryBuilder('e').orderBy('e.id', 'DESC').take(query.limit + 1);
+    const qb = this.dataSource
+      .getRepository(AuditEventEntity)
+      .createQueryBuilder('e')
+      .orderBy('e.id', 'DESC')
+      .take(query.limit + 1);
     if (query.cursor !== undefined) {
       if (!/^[1-9]\d{0,9}$/.test(query.cursor)) throw new BadRequestException(['cursor must be a value from next_cursor']);
       qb.andWhere('e.id < :cursor', { cursor: Number(query.cursor) });

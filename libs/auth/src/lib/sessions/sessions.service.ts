@@ -34,8 +34,11 @@ const LAST_SEEN_GRANULARITY_MS = 60_000;
  * hash is given. Returns how many were ended.
  */
 export async function revokeUserSessions(manager: EntityManager, userId: number, exceptHash: string | null = null, now = new Date()): Promise<number> {
-  const qb = manager.getRepository(SessionEntity).createQueryBuilder()
-    .update().set({ revokedAt: now })
+  const qb = manager
+    .getRepository(SessionEntity)
+    .createQueryBuilder()
+    .update()
+    .set({ revokedAt: now })
     .where('user_id = :userId AND revoked_at IS NULL', { userId });
   if (exceptHash) qb.andWhere('session_hash <> :exceptHash', { exceptHash });
   const result = await qb.execute();
@@ -96,18 +99,18 @@ export class SessionsService {
   }
 
   async revoke(sessionId: string): Promise<void> {
-    await this.dataSource.getRepository(SessionEntity).update(
-      { sessionHash: sha256Hex(sessionId) },
-      { revokedAt: new Date() },
-    );
+    await this.dataSource.getRepository(SessionEntity).update({ sessionHash: sha256Hex(sessionId) }, { revokedAt: new Date() });
   }
 
   /** The user's live sessions, newest first; `current` marks the one with this cookie. */
   async listForUser(userId: number, currentSessionId: string, now = Date.now()): Promise<SessionInfo[]> {
     const currentHash = sha256Hex(currentSessionId);
-    const rows = await this.dataSource.getRepository(SessionEntity).createQueryBuilder('s')
+    const rows = await this.dataSource
+      .getRepository(SessionEntity)
+      .createQueryBuilder('s')
       .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.expires_at > :now', { userId, now })
-      .orderBy('s.created_at', 'DESC').addOrderBy('s.id', 'DESC')
+      .orderBy('s.created_at', 'DESC')
+      .addOrderBy('s.id', 'DESC')
       .getMany();
     return rows.map((s) => ({
       id: s.id,

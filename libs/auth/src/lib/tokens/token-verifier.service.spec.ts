@@ -45,10 +45,19 @@ describe.each(testDatabaseKinds())('TokenVerifier on $kind', ({ create }) => {
   it('finds a token by the SHA-256 of the presented secret', async () => {
     const secret = generateTokenSecret();
     const repo = db.dataSource.getRepository(ApiTokenEntity);
-    const row = await repo.save(repo.create({
-      userId: owner.id, name: 'inserted', tokenHash: sha256Hex(secret), hint: tokenHint(secret),
-      allowedModels: JSON.stringify(['echo']), createdAt: new Date(), lastUsedAt: null, expiresAt: null, revokedAt: null,
-    }));
+    const row = await repo.save(
+      repo.create({
+        userId: owner.id,
+        name: 'inserted',
+        tokenHash: sha256Hex(secret),
+        hint: tokenHint(secret),
+        allowedModels: JSON.stringify(['echo']),
+        createdAt: new Date(),
+        lastUsedAt: null,
+        expiresAt: null,
+        revokedAt: null,
+      }),
+    );
     await expect(verifier.verifyToken(secret)).resolves.toMatchObject({ ok: true, token: { id: row.id, allowedModels: ['echo'] } });
     // A secret whose hash is not stored is unknown, even one differing in a single character.
     const sibling = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');

@@ -35,22 +35,30 @@ export class TokensService {
     const secret = generateTokenSecret();
     const entity = await runInTransaction(this.dataSource, async (manager) => {
       const repo = manager.getRepository(ApiTokenEntity);
-      const saved = await repo.save(repo.create({
-        userId,
-        name,
-        tokenHash: sha256Hex(secret),
-        hint: tokenHint(secret),
-        allowedModels: null,
-        createdAt: now,
-        lastUsedAt: null,
-        expiresAt: input.expiresAt ?? null,
-        revokedAt: null,
-      }));
+      const saved = await repo.save(
+        repo.create({
+          userId,
+          name,
+          tokenHash: sha256Hex(secret),
+          hint: tokenHint(secret),
+          allowedModels: null,
+          createdAt: now,
+          lastUsedAt: null,
+          expiresAt: input.expiresAt ?? null,
+          revokedAt: null,
+        }),
+      );
       if (audit) {
-        await recordAuditEvent(manager, {
-          action: 'token.created', actor: audit, target: `token:${saved.id}`,
-          detail: { name, owner_id: userId, expires_at: saved.expiresAt?.toISOString() ?? null },
-        }, now);
+        await recordAuditEvent(
+          manager,
+          {
+            action: 'token.created',
+            actor: audit,
+            target: `token:${saved.id}`,
+            detail: { name, owner_id: userId, expires_at: saved.expiresAt?.toISOString() ?? null },
+          },
+          now,
+        );
       }
       return saved;
     });
@@ -85,7 +93,10 @@ export class TokensService {
         await bumpAuthEpoch(manager);
         if (audit) {
           await recordAuditEvent(manager, {
-            action: 'token.revoked', actor: audit, target: `token:${tokenId}`, detail: { name: token.name, owner_id: token.userId },
+            action: 'token.revoked',
+            actor: audit,
+            target: `token:${tokenId}`,
+            detail: { name: token.name, owner_id: token.userId },
           });
         }
       }

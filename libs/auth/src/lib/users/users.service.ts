@@ -65,7 +65,8 @@ export class UsersService {
 
   /** The account a login name (username or email, any letter case) names, if any. */
   findByLogin(login: string): Promise<UserEntity | null> {
-    return this.dataSource.getRepository(UserEntity)
+    return this.dataSource
+      .getRepository(UserEntity)
       .createQueryBuilder('u')
       .where('lower(u.username) = lower(:login) OR u.email = lower(:login)', { login })
       .getOne();
@@ -88,21 +89,30 @@ export class UsersService {
           throw new ConflictException('The first user already exists; sign in instead.');
         }
         await this.assertFree(manager, input.username, input.email);
-        const user = await users.save(users.create({
-          username: input.username,
-          email: input.email.toLowerCase(),
-          passwordHash,
-          role: input.role,
-          disabled: false,
-          createdAt: now,
-          updatedAt: now,
-          lastLoginAt: null,
-        }));
+        const user = await users.save(
+          users.create({
+            username: input.username,
+            email: input.email.toLowerCase(),
+            passwordHash,
+            role: input.role,
+            disabled: false,
+            createdAt: now,
+            updatedAt: now,
+            lastLoginAt: null,
+          }),
+        );
         if (opts.audit) {
           const actor = opts.audit.actor.id === null ? { ...opts.audit.actor, id: user.id, name: user.username } : opts.audit.actor;
-          await recordAuditEvent(manager, {
-            action: 'user.created', actor, target: `user:${user.id} ${user.username}`, detail: { role: user.role, via: opts.audit.via },
-          }, now);
+          await recordAuditEvent(
+            manager,
+            {
+              action: 'user.created',
+              actor,
+              target: `user:${user.id} ${user.username}`,
+              detail: { role: user.role, via: opts.audit.via },
+            },
+            now,
+          );
         }
         return user;
       });
@@ -114,7 +124,8 @@ export class UsersService {
   }
 
   private async assertFree(manager: EntityManager, username: string, email: string): Promise<void> {
-    const taken = await manager.getRepository(UserEntity)
+    const taken = await manager
+      .getRepository(UserEntity)
       .createQueryBuilder('u')
       .select(['u.username', 'u.email'])
       .where('lower(u.username) = lower(:username)', { username })
@@ -143,7 +154,8 @@ export class UsersService {
 
   async listWithTokenCounts(): Promise<AdminUser[]> {
     const users = await this.dataSource.getRepository(UserEntity).find({ order: { id: 'ASC' } });
-    const counts: Array<{ userId: number | string; n: number | string }> = await this.dataSource.getRepository(ApiTokenEntity)
+    const counts: Array<{ userId: number | string; n: number | string }> = await this.dataSource
+      .getRepository(ApiTokenEntity)
       .createQueryBuilder('t')
       .select('t.user_id', 'userId')
       .addSelect('COUNT(*)', 'n')
@@ -165,7 +177,8 @@ export class UsersService {
       if (!user) throw new NotFoundException('User not found.');
       const losesAdmin = user.role === 'admin' && !user.disabled && (changes.role === 'user' || changes.disabled === true);
       if (losesAdmin) {
-        const otherAdmins = await users.createQueryBuilder('u')
+        const otherAdmins = await users
+          .createQueryBuilder('u')
           .where('u.role = :role AND u.disabled = FALSE AND u.id <> :id', { role: 'admin', id })
           .getCount();
         if (otherAdmins === 0) throw new ConflictException('This is the last active admin: promote another user first.');
@@ -201,9 +214,16 @@ export class UsersService {
       const now = new Date();
       await manager.getRepository(UserEntity).update({ id: userId }, { passwordHash, updatedAt: now });
       const ended = await revokeUserSessions(manager, userId, sha256Hex(keepSessionId), now);
-      await recordAuditEvent(manager, {
-        action: 'auth.password_changed', actor: audit, target: `user:${userId} ${user.username}`, detail: { sessions_ended: ended },
-      }, now);
+      await recordAuditEvent(
+        manager,
+        {
+          action: 'auth.password_changed',
+          actor: audit,
+          target: `user:${userId} ${user.username}`,
+          detail: { sessions_ended: ended },
+        },
+        now,
+      );
     });
     return true;
   }
@@ -219,9 +239,16 @@ export class UsersService {
       if (!user) throw new NotFoundException('User not found.');
       await manager.getRepository(UserEntity).update({ id: userId }, { passwordHash, updatedAt: now });
       const ended = await revokeUserSessions(manager, userId, null, now);
-      await recordAuditEvent(manager, {
-        action: 'user.password_reset', actor: audit, target: `user:${userId} ${user.username}`, detail: { sessions_ended: ended },
-      }, now);
+      await recordAuditEvent(
+        manager,
+        {
+          action: 'user.password_reset',
+          actor: audit,
+          target: `user:${userId} ${user.username}`,
+          detail: { sessions_ended: ended },
+        },
+        now,
+      );
     });
   }
 }

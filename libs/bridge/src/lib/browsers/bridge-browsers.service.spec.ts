@@ -7,8 +7,16 @@ const NOW = Date.UTC(2030, 5, 1, 12, 0, 0);
 
 function aBrowser(overrides: Partial<BridgeBrowserState> = {}): BridgeBrowserState {
   return {
-    browserId: 'b1', instanceId: 'proxy-a', keyId: 7, origin: 'https://arena.ai', version: '1.0.0',
-    connectedAt: NOW - 60_000, inFlight: 0, lastError: null, seenAt: NOW, ...overrides,
+    browserId: 'b1',
+    instanceId: 'proxy-a',
+    keyId: 7,
+    origin: 'https://arena.ai',
+    version: '1.0.0',
+    connectedAt: NOW - 60_000,
+    inFlight: 0,
+    lastError: null,
+    seenAt: NOW,
+    ...overrides,
   };
 }
 
@@ -25,10 +33,17 @@ describe.each(testDatabaseKinds())('BridgeBrowsersService on $kind', ({ create }
   it('lists an upserted browser in the contract shape and updates it in place', async () => {
     await browsers.upsert(aBrowser());
     await browsers.upsert(aBrowser({ inFlight: 3, lastError: 'captcha rejected', seenAt: NOW + 1 }));
-    expect(await browsers.listLive(NOW + 1)).toEqual([{
-      browser_id: 'b1', key_id: 7, origin: 'https://arena.ai', version: '1.0.0',
-      connected_at: new Date(NOW - 60_000).toISOString(), in_flight: 3, last_error: 'captcha rejected',
-    }]);
+    expect(await browsers.listLive(NOW + 1)).toEqual([
+      {
+        browser_id: 'b1',
+        key_id: 7,
+        origin: 'https://arena.ai',
+        version: '1.0.0',
+        connected_at: new Date(NOW - 60_000).toISOString(),
+        in_flight: 3,
+        last_error: 'captcha rejected',
+      },
+    ]);
   });
 
   it('lists only browsers seen within staleMs, oldest connection first', async () => {

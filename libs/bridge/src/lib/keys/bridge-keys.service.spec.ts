@@ -30,7 +30,11 @@ describe.each(testDatabaseKinds())('BridgeKeysService on $kind', ({ create }) =>
     expect(everything).not.toContain(secret.slice(BRIDGE_KEY_PREFIX.length));
   });
 
-  it.each([['empty', ''], ['blank', '   '], ['101 characters', 'x'.repeat(101)]])('refuses a %s name', async (_label, name) => {
+  it.each([
+    ['empty', ''],
+    ['blank', '   '],
+    ['101 characters', 'x'.repeat(101)],
+  ])('refuses a %s name', async (_label, name) => {
     await expect(keys.create(name, adminId)).rejects.toBeInstanceOf(BadRequestException);
   });
 

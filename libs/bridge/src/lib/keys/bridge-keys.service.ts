@@ -32,16 +32,19 @@ export class BridgeKeysService {
     const secret = generateBridgeKey();
     const entity = await runInTransaction(this.dataSource, async (manager) => {
       const repo = manager.getRepository(BridgeKeyEntity);
-      const saved = await repo.save(repo.create({
-        name: trimmed,
-        keyHash: sha256Hex(secret),
-        hint: bridgeKeyHint(secret),
-        createdBy,
-        createdAt: now,
-        lastUsedAt: null,
-        revokedAt: null,
-      }));
-      if (audit) await recordAuditEvent(manager, { action: 'bridge_key.created', actor: audit, target: `bridge_key:${saved.id}`, detail: { name: trimmed } }, now);
+      const saved = await repo.save(
+        repo.create({
+          name: trimmed,
+          keyHash: sha256Hex(secret),
+          hint: bridgeKeyHint(secret),
+          createdBy,
+          createdAt: now,
+          lastUsedAt: null,
+          revokedAt: null,
+        }),
+      );
+      if (audit)
+        await recordAuditEvent(manager, { action: 'bridge_key.created', actor: audit, target: `bridge_key:${saved.id}`, detail: { name: trimmed } }, now);
       return saved;
     });
     return { key: toBridgeKeyView(entity), secret };

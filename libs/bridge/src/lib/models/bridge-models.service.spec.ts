@@ -16,10 +16,13 @@ describe.each(testDatabaseKinds())('BridgeModelsService on $kind', ({ create }) 
 
   it('keeps the reported models and updates them by id on the next report', async () => {
     const caps = { inputCapabilities: { text: true }, outputCapabilities: { image: { aspectRatios: ['1:1'] } } };
-    await models.saveReported([
-      { id: uuid(1), publicName: 'gpt-image-1', organization: 'openai', provider: 'openai', capabilities: caps },
-      { id: uuid(2), publicName: 'claude-x' },
-    ], 1_000);
+    await models.saveReported(
+      [
+        { id: uuid(1), publicName: 'gpt-image-1', organization: 'openai', provider: 'openai', capabilities: caps },
+        { id: uuid(2), publicName: 'claude-x' },
+      ],
+      1_000,
+    );
     await models.saveReported([{ id: uuid(2), publicName: 'claude-y', organization: 'anthropic' }], 2_000);
     expect(await models.list()).toEqual([
       { id: uuid(2), public_name: 'claude-y', organization: 'anthropic', capabilities: null, reported_at: new Date(2_000).toISOString() },
@@ -29,15 +32,18 @@ describe.each(testDatabaseKinds())('BridgeModelsService on $kind', ({ create }) 
   });
 
   it('takes a duplicated id once (the last one) and skips entries without a usable id', async () => {
-    await models.saveReported([
-      { id: uuid(1), publicName: 'first' },
-      { id: uuid(1), publicName: 'second' },
-      { id: '' },
-      { id: 'x'.repeat(101) },
-      { publicName: 'no id' } as unknown as ReportedModel,
-      null as unknown as ReportedModel,
-      { id: 42 } as unknown as ReportedModel,
-    ], 1);
+    await models.saveReported(
+      [
+        { id: uuid(1), publicName: 'first' },
+        { id: uuid(1), publicName: 'second' },
+        { id: '' },
+        { id: 'x'.repeat(101) },
+        { publicName: 'no id' } as unknown as ReportedModel,
+        null as unknown as ReportedModel,
+        { id: 42 } as unknown as ReportedModel,
+      ],
+      1,
+    );
     expect((await models.list()).map((m) => [m.id, m.public_name])).toEqual([[uuid(1), 'second']]);
   });
 

@@ -54,14 +54,17 @@ export class BridgeModelsService {
       const id = m.id;
       if (typeof id !== 'string' || id === '' || id.length > MAX_ID_CHARS) continue;
       // A later duplicate wins; PostgreSQL refuses one upsert touching a row twice.
-      byId.set(id, Object.assign(new BridgeModelEntity(), {
+      byId.set(
         id,
-        publicName: text(m.publicName),
-        organization: text(m.organization),
-        provider: text(m.provider),
-        capabilities: capabilitiesJson(m.capabilities),
-        reportedAt: new Date(at),
-      }));
+        Object.assign(new BridgeModelEntity(), {
+          id,
+          publicName: text(m.publicName),
+          organization: text(m.organization),
+          provider: text(m.provider),
+          capabilities: capabilitiesJson(m.capabilities),
+          reportedAt: new Date(at),
+        }),
+      );
     }
     const rows = [...byId.values()];
     if (!rows.length) return;

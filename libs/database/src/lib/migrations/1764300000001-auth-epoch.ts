@@ -9,13 +9,15 @@ export class AuthEpoch1764300000001 implements MigrationInterface {
   name = 'AuthEpoch1764300000001';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.createTable(new Table({
-      name: 'auth_epoch',
-      columns: [
-        { name: 'id', type: 'integer', isPrimary: true },
-        { name: 'epoch', type: 'bigint', isNullable: false, default: 0 },
-      ],
-    }));
+    await q.createTable(
+      new Table({
+        name: 'auth_epoch',
+        columns: [
+          { name: 'id', type: 'integer', isPrimary: true },
+          { name: 'epoch', type: 'bigint', isNullable: false, default: 0 },
+        ],
+      }),
+    );
     await q.query('INSERT INTO "auth_epoch" ("id", "epoch") VALUES (1, 0)');
   }
 

@@ -12,10 +12,16 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * per batch, not per request.
  */
 const INDEXES: Array<[name: string, table: string, columns: string[]]> = [
-  ['IDX_usage_daily_day_cover', 'usage_daily',
-    ['day', 'status_code', 'model', 'token_id', 'requests', 'response_time_ms_sum', 'prompt_tokens', 'completion_tokens']],
-  ['IDX_usage_daily_user_day_cover', 'usage_daily',
-    ['user_id', 'day', 'status_code', 'model', 'token_id', 'requests', 'response_time_ms_sum', 'prompt_tokens', 'completion_tokens']],
+  [
+    'IDX_usage_daily_day_cover',
+    'usage_daily',
+    ['day', 'status_code', 'model', 'token_id', 'requests', 'response_time_ms_sum', 'prompt_tokens', 'completion_tokens'],
+  ],
+  [
+    'IDX_usage_daily_user_day_cover',
+    'usage_daily',
+    ['user_id', 'day', 'status_code', 'model', 'token_id', 'requests', 'response_time_ms_sum', 'prompt_tokens', 'completion_tokens'],
+  ],
   ['IDX_usage_daily_latency_day_cover', 'usage_daily_latency', ['day', 'bucket', 'count']],
   ['IDX_usage_daily_latency_user_day_cover', 'usage_daily_latency', ['user_id', 'day', 'bucket', 'count']],
 ];

@@ -13,7 +13,7 @@ describe('histogramPercentile', () => {
     expect(histogramPercentile([], 0.95)).toBe(0);
   });
 
-  it('takes the nearest rank: the ceil(q * n)-th smallest value\'s bucket', () => {
+  it("takes the nearest rank: the ceil(q * n)-th smallest value's bucket", () => {
     // 20 values: the p95 rank is 19, the p50 rank 10.
     const values = [...Array.from({ length: 18 }, () => 10), 1000, 100_000];
     expect(histogramPercentile(histogramOf(values), 0.95)).toBe(bucketValue(latencyBucket(1000)));

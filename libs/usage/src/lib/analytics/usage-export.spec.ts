@@ -82,7 +82,16 @@ describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) =
       // 2,500 rows for alice: more than two export pages, with every awkward message.
       for (let i = 0; i < 2500; i++) {
         const errorMessage = tricky[i % tricky.length];
-        recorder.record(aUsageRow({ ...alice, createdAt: NOW - i * 60_000, statusCode: errorMessage === null ? 200 : 502, errorMessage, stream: i % 2 === 0, ttftMs: i % 2 ? null : 5 }));
+        recorder.record(
+          aUsageRow({
+            ...alice,
+            createdAt: NOW - i * 60_000,
+            statusCode: errorMessage === null ? 200 : 502,
+            errorMessage,
+            stream: i % 2 === 0,
+            ttftMs: i % 2 ? null : 5,
+          }),
+        );
       }
       for (let i = 0; i < 300; i++) recorder.record(aUsageRow({ ...bob, createdAt: NOW - i * 1000, model: 'bob-model', errorMessage: 'bob, only' }));
       await recorder.flush();
@@ -107,8 +116,11 @@ describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) =
       expect(json).toEqual(await allPages({}, { userId: alice.userId }));
     });
 
-    it('keeps to the scope: alice never gets bob\'s rows, everyone gets both', async () => {
-      const ids = async (scope: UsageScope) => parseCsv(await exported({}, scope, 'csv')).slice(1).map((r) => Number(r[0]));
+    it("keeps to the scope: alice never gets bob's rows, everyone gets both", async () => {
+      const ids = async (scope: UsageScope) =>
+        parseCsv(await exported({}, scope, 'csv'))
+          .slice(1)
+          .map((r) => Number(r[0]));
       const [a, b, all] = [await ids({ userId: alice.userId }), await ids({ userId: bob.userId }), await ids('all')];
       expect(a).toHaveLength(2500);
       expect(b).toHaveLength(300);
@@ -139,7 +151,9 @@ describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) =
     it('applies days and the filters', async () => {
       const recordsOf = async (filter: UsageLogFilter) => parseCsv(await exported(filter, { userId: alice.userId }, 'csv')).slice(1);
       const today = await recordsOf({ days: 1 });
-      const todayCount = (await allPages({}, { userId: alice.userId })).filter((e) => e.created_at >= new Date(Math.floor(NOW / DAY_MS) * DAY_MS).toISOString()).length;
+      const todayCount = (await allPages({}, { userId: alice.userId })).filter(
+        (e) => e.created_at >= new Date(Math.floor(NOW / DAY_MS) * DAY_MS).toISOString(),
+      ).length;
       expect(today).toHaveLength(todayCount);
       expect(todayCount).toBeLessThan(2500);
       const errors = await recordsOf({ status: 'error', q: 'LINE' });

@@ -7,8 +7,20 @@ export const USAGE_EXPORT_FORMATS: readonly UsageExportFormat[] = ['csv', 'json'
 
 /** CSV columns: every field of the Log shape, in the contract's order. */
 export const USAGE_CSV_COLUMNS: ReadonlyArray<keyof UsageLogEntry> = [
-  'id', 'created_at', 'token_id', 'token_name', 'model', 'endpoint', 'stream', 'status_code',
-  'response_time_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'error_message', 'usage_estimated',
+  'id',
+  'created_at',
+  'token_id',
+  'token_name',
+  'model',
+  'endpoint',
+  'stream',
+  'status_code',
+  'response_time_ms',
+  'ttft_ms',
+  'prompt_tokens',
+  'completion_tokens',
+  'error_message',
+  'usage_estimated',
 ];
 
 /**

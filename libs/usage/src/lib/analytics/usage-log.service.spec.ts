@@ -28,7 +28,8 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
   /** Every stored row, read back plainly (ids come from the database). */
   async function known(): Promise<Known[]> {
     const rows: Array<Record<string, unknown>> = await db.dataSource.query(
-      'SELECT l.*, t.name AS token_name FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id');
+      'SELECT l.*, t.name AS token_name FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id',
+    );
     return rows.map((r) => ({
       id: Number(r['id']),
       createdAt: Number(r['created_at']),
@@ -88,7 +89,15 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
     // 150 requests in the same millisecond: only the id tells them apart.
     for (let i = 0; i < 150; i++) recorder.record(aRandomRow(pick, { ...pick.one(owners), createdAt: NOW - DAY_MS, model: 'echo' }));
     // Text that LIKE would misread if it were not escaped.
-    for (const errorMessage of ['quota 100% used', 'quota 1000 used', 'bad a_b value', 'bad axb value', 'path C:\\tmp', 'Upstream TIMEOUT', 'Größe überschritten']) {
+    for (const errorMessage of [
+      'quota 100% used',
+      'quota 1000 used',
+      'bad a_b value',
+      'bad axb value',
+      'path C:\\tmp',
+      'Upstream TIMEOUT',
+      'Größe überschritten',
+    ]) {
       recorder.record(aUsageRow({ userId: alice.userId, tokenId: alice.tokens[0], createdAt: NOW - 1000, statusCode: 500, errorMessage }));
     }
     await recorder.flush();
@@ -143,22 +152,33 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
     ['everything at once', () => ({ model: 'echo', status: 'error', q: 'reset', days: 4 })],
   ];
 
-  it.each([['a page of 100 (the default)', undefined], ['pages of 37', 37], ['pages of 1000', 1000]])(
-    'walks %s over every row of the scope exactly once, newest first', async (_label, limit) => {
-      const all = await known();
-      for (const [who, scope, mine] of scopes()) {
-        const got = await walk({ limit }, scope);
-        expect({ who, ids: got.map((l) => l.id) }).toEqual({ who, ids: all.filter(mine).sort(newestFirst).map((r) => r.id) });
-      }
-    },
-  );
+  it.each([
+    ['a page of 100 (the default)', undefined],
+    ['pages of 37', 37],
+    ['pages of 1000', 1000],
+  ])('walks %s over every row of the scope exactly once, newest first', async (_label, limit) => {
+    const all = await known();
+    for (const [who, scope, mine] of scopes()) {
+      const got = await walk({ limit }, scope);
+      expect({ who, ids: got.map((l) => l.id) }).toEqual({
+        who,
+        ids: all
+          .filter(mine)
+          .sort(newestFirst)
+          .map((r) => r.id),
+      });
+    }
+  });
 
   it.each(filters())('filters by %s exactly as a plain computation does, in every scope', async (_label, makeFilter) => {
     const filter = makeFilter();
     const all = await known();
     let nonEmpty = 0;
     for (const [who, scope, mine] of scopes()) {
-      const expected = all.filter((r) => mine(r) && matches(filter, r)).sort(newestFirst).map((r) => r.id);
+      const expected = all
+        .filter((r) => mine(r) && matches(filter, r))
+        .sort(newestFirst)
+        .map((r) => r.id);
       const got = await walk({ ...filter, limit: 250 }, scope);
       expect({ who, ids: got.map((l) => l.id) }).toEqual({ who, ids: expected });
       if (expected.length) nonEmpty += 1;
@@ -177,7 +197,10 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
   });
 
   it('returns every row exactly once while new rows arrive between pages', async () => {
-    const before = (await known()).filter((r) => r.userId === alice.userId).sort(newestFirst).map((r) => r.id);
+    const before = (await known())
+      .filter((r) => r.userId === alice.userId)
+      .sort(newestFirst)
+      .map((r) => r.id);
     let arrived = 0;
     const got = await walk({ limit: 50 }, { userId: alice.userId }, async () => {
       // New requests land while the user is reading: newer than anything listed so far.
@@ -194,27 +217,72 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
   });
 
   it('answers the Log shape: ISO time, token name, booleans and nulls as stored', async () => {
-    recorder.record(aUsageRow({
-      userId: bob.userId, tokenId: bob.tokens[0], createdAt: NOW + DAY_MS, model: 'gpt-x', endpoint: '/v1/chat/completions', stream: true,
-      statusCode: 200, responseTimeMs: 1234, ttftMs: 56, promptTokens: 7, completionTokens: 0, errorMessage: null, usageEstimated: true,
-    }));
-    recorder.record(aUsageRow({
-      userId: bob.userId, tokenId: bob.tokens[0], createdAt: NOW + DAY_MS - 1, stream: false, statusCode: 502, responseTimeMs: 9,
-      ttftMs: null, promptTokens: null, completionTokens: null, errorMessage: 'upstream reset',
-    }));
+    recorder.record(
+      aUsageRow({
+        userId: bob.userId,
+        tokenId: bob.tokens[0],
+        createdAt: NOW + DAY_MS,
+        model: 'gpt-x',
+        endpoint: '/v1/chat/completions',
+        stream: true,
+        statusCode: 200,
+        responseTimeMs: 1234,
+        ttftMs: 56,
+        promptTokens: 7,
+        completionTokens: 0,
+        errorMessage: null,
+        usageEstimated: true,
+      }),
+    );
+    recorder.record(
+      aUsageRow({
+        userId: bob.userId,
+        tokenId: bob.tokens[0],
+        createdAt: NOW + DAY_MS - 1,
+        stream: false,
+        statusCode: 502,
+        responseTimeMs: 9,
+        ttftMs: null,
+        promptTokens: null,
+        completionTokens: null,
+        errorMessage: 'upstream reset',
+      }),
+    );
     await recorder.flush();
     const { logs } = await service.page({ limit: 2 }, { userId: bob.userId }, NOW);
     const name = (await known()).find((r) => r.tokenId === bob.tokens[0])?.tokenName;
     expect(logs).toEqual([
       {
-        id: expect.any(Number), created_at: new Date(NOW + DAY_MS).toISOString(), token_id: bob.tokens[0], token_name: name, model: 'gpt-x',
-        endpoint: '/v1/chat/completions', stream: true, status_code: 200, response_time_ms: 1234, ttft_ms: 56, prompt_tokens: 7, completion_tokens: 0, error_message: null,
+        id: expect.any(Number),
+        created_at: new Date(NOW + DAY_MS).toISOString(),
+        token_id: bob.tokens[0],
+        token_name: name,
+        model: 'gpt-x',
+        endpoint: '/v1/chat/completions',
+        stream: true,
+        status_code: 200,
+        response_time_ms: 1234,
+        ttft_ms: 56,
+        prompt_tokens: 7,
+        completion_tokens: 0,
+        error_message: null,
         usage_estimated: true,
       },
       {
-        id: expect.any(Number), created_at: new Date(NOW + DAY_MS - 1).toISOString(), token_id: bob.tokens[0], token_name: name, model: 'echo',
-        endpoint: '/v1/chat/completions', stream: false, status_code: 502, response_time_ms: 9, ttft_ms: null, prompt_tokens: null, completion_tokens: null,
-        error_message: 'upstream reset', usage_estimated: false,
+        id: expect.any(Number),
+        created_at: new Date(NOW + DAY_MS - 1).toISOString(),
+        token_id: bob.tokens[0],
+        token_name: name,
+        model: 'echo',
+        endpoint: '/v1/chat/completions',
+        stream: false,
+        status_code: 502,
+        response_time_ms: 9,
+        ttft_ms: null,
+        prompt_tokens: null,
+        completion_tokens: null,
+        error_message: 'upstream reset',
+        usage_estimated: false,
       },
     ]);
   });
@@ -228,7 +296,7 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
     const second = await service.page({ limit: 2, cursor: first.next_cursor }, { userId: owner.userId }, NOW);
     expect(second.logs).toHaveLength(2);
     expect(second.next_cursor).toBeNull();
-    expect((await service.page({}, { userId: (await db.anOwner()).userId }, NOW))).toEqual({ logs: [], next_cursor: null });
+    expect(await service.page({}, { userId: (await db.anOwner()).userId }, NOW)).toEqual({ logs: [], next_cursor: null });
   });
 
   it.each([
@@ -256,7 +324,18 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
   });
 
   it('reads the status filter: success, error or a code from 100 to 599', () => {
-    expect(['success', 'error', '200', '499', '599', '100', '600', '99', 'ok', '2xx', '20O'].map(parseLogStatusFilter))
-      .toEqual(['success', 'error', 200, 499, 599, 100, null, null, null, null, null]);
+    expect(['success', 'error', '200', '499', '599', '100', '600', '99', 'ok', '2xx', '20O'].map(parseLogStatusFilter)).toEqual([
+      'success',
+      'error',
+      200,
+      499,
+      599,
+      100,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 });

@@ -20,12 +20,14 @@ describe.each(testDatabaseKinds())('UsageRetentionService on $kind', ({ create }
   };
 
   const count = async (table: string) => Number((await db.dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
-  const createdAts = async (): Promise<number[]> => (await db.dataSource.query('SELECT created_at FROM usage_logs')).map((r: { created_at: unknown }) => Number(r.created_at));
+  const createdAts = async (): Promise<number[]> =>
+    (await db.dataSource.query('SELECT created_at FROM usage_logs')).map((r: { created_at: unknown }) => Number(r.created_at));
   /** Every rollup row, in a stable order, as text. */
-  const rollups = async () => JSON.stringify([
-    await db.dataSource.query('SELECT * FROM usage_daily ORDER BY day, user_id, token_id, model, status_code'),
-    await db.dataSource.query('SELECT * FROM usage_daily_latency ORDER BY day, user_id, token_id, model, bucket'),
-  ]);
+  const rollups = async () =>
+    JSON.stringify([
+      await db.dataSource.query('SELECT * FROM usage_daily ORDER BY day, user_id, token_id, model, status_code'),
+      await db.dataSource.query('SELECT * FROM usage_daily_latency ORDER BY day, user_id, token_id, model, bucket'),
+    ]);
 
   beforeEach(async () => {
     db = await openUsageTestDatabase(create);

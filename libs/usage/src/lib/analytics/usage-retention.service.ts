@@ -31,9 +31,10 @@ export class UsageRetentionService implements OnApplicationBootstrap, BeforeAppl
 
   onApplicationBootstrap(): void {
     this.stopping = false;
-    const tick = () => void this.runRetentionOnce().catch((err: unknown) => {
-      this.logger.error(`usage retention failed: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    const tick = () =>
+      void this.runRetentionOnce().catch((err: unknown) => {
+        this.logger.error(`usage retention failed: ${err instanceof Error ? err.message : String(err)}`);
+      });
     // unref: the job never keeps the process alive by itself.
     this.timers = [setTimeout(tick, RETENTION_FIRST_RUN_MS).unref(), setInterval(tick, RETENTION_INTERVAL_MS).unref()];
   }

@@ -22,7 +22,11 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const avg = (rows: UsageRow[]) => (rows.length ? round1(rows.reduce((s, r) => s + r.responseTimeMs, 0) / rows.length) : 0);
 const errors = (rows: UsageRow[]) => rows.filter((r) => !isSuccessStatus(r.statusCode)).length;
 const sum = (rows: UsageRow[], pick: (r: UsageRow) => number | null) => rows.reduce((s, r) => s + (pick(r) ?? 0), 0);
-const p = (rows: UsageRow[], q: number) => exactPercentile(rows.map((r) => r.responseTimeMs), q);
+const p = (rows: UsageRow[], q: number) =>
+  exactPercentile(
+    rows.map((r) => r.responseTimeMs),
+    q,
+  );
 const groupBy = <K>(rows: UsageRow[], key: (r: UsageRow) => K) => {
   const groups = new Map<K, UsageRow[]>();
   for (const r of rows) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
@@ -53,15 +57,30 @@ function bruteForce(all: UsageRow[], days: number, userIds: number[] | 'all', to
     active_tokens: activeTokens,
     by_day: Array.from({ length: days }, (_, i) => {
       const dayRows = byDay.get(first + i) ?? [];
-      return { date: isoDate(first + i), requests: dayRows.length, errors: errors(dayRows), avg_response_time_ms: avg(dayRows), p95_response_time_ms: p(dayRows, 0.95) };
+      return {
+        date: isoDate(first + i),
+        requests: dayRows.length,
+        errors: errors(dayRows),
+        avg_response_time_ms: avg(dayRows),
+        p95_response_time_ms: p(dayRows, 0.95),
+      };
     }),
     by_model: [...groupBy(rows, (r) => r.model)]
-      .map(([model, m]) => ({ model, requests: m.length, errors: errors(m), avg_response_time_ms: avg(m), prompt_tokens: sum(m, (r) => r.promptTokens), completion_tokens: sum(m, (r) => r.completionTokens) }))
+      .map(([model, m]) => ({
+        model,
+        requests: m.length,
+        errors: errors(m),
+        avg_response_time_ms: avg(m),
+        prompt_tokens: sum(m, (r) => r.promptTokens),
+        completion_tokens: sum(m, (r) => r.completionTokens),
+      }))
       .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model)),
     by_token: [...groupBy(rows, (r) => r.tokenId)]
       .map(([tokenId, t]) => ({ token_id: tokenId, name: tokenNames.get(tokenId) ?? '?', requests: t.length }))
       .sort((a, b) => b.requests - a.requests || a.token_id - b.token_id),
-    by_status: [...groupBy(rows, (r) => r.statusCode)].map(([status, s]) => ({ status_code: status, count: s.length })).sort((a, b) => a.status_code - b.status_code),
+    by_status: [...groupBy(rows, (r) => r.statusCode)]
+      .map(([status, s]) => ({ status_code: status, count: s.length }))
+      .sort((a, b) => a.status_code - b.status_code),
   };
 }
 
@@ -151,8 +170,12 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       expect(s.total_requests).toBe(3000);
     });
 
-    it('never shows one user another user\'s requests or tokens', async () => {
-      const [a, b, all] = await Promise.all([service.summary(365, { userId: alice.userId }, NOW), service.summary(365, { userId: bob.userId }, NOW), service.summary(365, 'all', NOW)]);
+    it("never shows one user another user's requests or tokens", async () => {
+      const [a, b, all] = await Promise.all([
+        service.summary(365, { userId: alice.userId }, NOW),
+        service.summary(365, { userId: bob.userId }, NOW),
+        service.summary(365, 'all', NOW),
+      ]);
       expect(a.by_token.map((t) => t.token_id).sort()).toEqual([...alice.tokens].sort());
       expect(b.by_token.map((t) => t.token_id)).toEqual(bob.tokens);
       expect(a.total_requests + b.total_requests).toBe(all.total_requests);
@@ -185,7 +208,10 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       expect(today.by_day).toEqual([{ date: isoDate(TODAY), requests: 2, errors: 0, avg_response_time_ms: 25, p95_response_time_ms: expect.any(Number) }]);
 
       const twoDays = await service.summary(2, scope, midnight);
-      expect(twoDays.by_day.map((d) => [d.date, d.requests, d.avg_response_time_ms])).toEqual([[isoDate(TODAY - 1), 1, 10], [isoDate(TODAY), 2, 25]]);
+      expect(twoDays.by_day.map((d) => [d.date, d.requests, d.avg_response_time_ms])).toEqual([
+        [isoDate(TODAY - 1), 1, 10],
+        [isoDate(TODAY), 2, 25],
+      ]);
 
       // "Today" is the day of `now`: one millisecond before midnight it is still yesterday.
       const lastMsOfYesterday = await service.summary(1, scope, midnight - 1);
@@ -209,7 +235,10 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       expect(s.by_day[4]).toMatchObject({ requests: 1, errors: 0, avg_response_time_ms: 300 });
       expect(s.by_day[6]).toEqual(zero(isoDate(TODAY)));
       expect(s).toMatchObject({ total_requests: 2, success_requests: 1, error_requests: 1, success_rate: 0.5, avg_response_time_ms: 200 });
-      expect(s.by_status).toEqual([{ status_code: 200, count: 1 }, { status_code: 502, count: 1 }]);
+      expect(s.by_status).toEqual([
+        { status_code: 200, count: 1 },
+        { status_code: 502, count: 1 },
+      ]);
     });
 
     it('answers zeros (success_rate 0, not NaN) for a user without requests, every day still listed', async () => {
@@ -227,7 +256,13 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
         prompt_tokens: 0,
         completion_tokens: 0,
         active_tokens: 1,
-        by_day: Array.from({ length: 30 }, (_, i) => ({ date: isoDate(TODAY - 29 + i), requests: 0, errors: 0, avg_response_time_ms: 0, p95_response_time_ms: 0 })),
+        by_day: Array.from({ length: 30 }, (_, i) => ({
+          date: isoDate(TODAY - 29 + i),
+          requests: 0,
+          errors: 0,
+          avg_response_time_ms: 0,
+          p95_response_time_ms: 0,
+        })),
         by_model: [],
         by_token: [],
         by_status: [],
@@ -238,7 +273,8 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       const owner = await db.anOwner();
       const [revoked, expiresNow, expiresLater] = [await db.aToken(owner.userId), await db.aToken(owner.userId), await db.aToken(owner.userId)];
       const p = (i: number) => (db.dataSource.options.type === 'postgres' ? `$${i}` : '?');
-      const set = (column: string, value: number, id: number) => db.dataSource.query(`UPDATE api_tokens SET ${column} = ${p(1)} WHERE id = ${p(2)}`, [value, id]);
+      const set = (column: string, value: number, id: number) =>
+        db.dataSource.query(`UPDATE api_tokens SET ${column} = ${p(1)} WHERE id = ${p(2)}`, [value, id]);
       await set('revoked_at', NOW - 1000, revoked);
       await set('expires_at', NOW, expiresNow);
       await set('expires_at', NOW + 1, expiresLater);
@@ -250,7 +286,8 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       await db.dataSource.query(`UPDATE users SET disabled = ${db.dataSource.options.type === 'postgres' ? 'TRUE' : '1'} WHERE id = ${p(1)}`, [other.userId]);
       expect((await service.summary(1, { userId: other.userId }, NOW)).active_tokens).toBe(0);
       const everyone: Array<{ revoked_at: unknown; expires_at: unknown; disabled: unknown }> = await db.dataSource.query(
-        'SELECT t.revoked_at, t.expires_at, u.disabled FROM api_tokens t JOIN users u ON u.id = t.user_id');
+        'SELECT t.revoked_at, t.expires_at, u.disabled FROM api_tokens t JOIN users u ON u.id = t.user_id',
+      );
       const active = everyone.filter((t) => t.revoked_at === null && (t.expires_at === null || Number(t.expires_at) > NOW) && !t.disabled).length;
       expect(active).toBeGreaterThan(2);
       expect((await service.summary(1, 'all', NOW)).active_tokens).toBe(active);

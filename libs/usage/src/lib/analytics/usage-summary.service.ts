@@ -68,11 +68,17 @@ export class UsageSummaryService {
     const perBucket = where();
     const [dayRows, keyRows, bucketRows, activeTokens] = await Promise.all([
       this.dataSource.query<Array<RollupRow & { day: number | string }>>(
-        `SELECT day, status_code, ${sums} FROM usage_daily WHERE ${perDay.sql} GROUP BY day, status_code ORDER BY day, status_code`, perDay.params),
+        `SELECT day, status_code, ${sums} FROM usage_daily WHERE ${perDay.sql} GROUP BY day, status_code ORDER BY day, status_code`,
+        perDay.params,
+      ),
       this.dataSource.query<Array<RollupRow & { model: string; token_id: number | string }>>(
-        `SELECT model, token_id, status_code, ${sums} FROM usage_daily WHERE ${perKey.sql} GROUP BY model, token_id, status_code`, perKey.params),
+        `SELECT model, token_id, status_code, ${sums} FROM usage_daily WHERE ${perKey.sql} GROUP BY model, token_id, status_code`,
+        perKey.params,
+      ),
       this.dataSource.query<Array<{ day: number | string; bucket: number | string; n: number | string }>>(
-        `SELECT day, bucket, SUM(count) AS n FROM usage_daily_latency WHERE ${perBucket.sql} GROUP BY day, bucket ORDER BY day, bucket`, perBucket.params),
+        `SELECT day, bucket, SUM(count) AS n FROM usage_daily_latency WHERE ${perBucket.sql} GROUP BY day, bucket ORDER BY day, bucket`,
+        perBucket.params,
+      ),
       this.activeTokens(scope, now),
     ]);
 
@@ -173,8 +179,14 @@ export class UsageSummaryService {
     // A few hundred ids at most per statement keeps SQLite's parameter limit far away.
     for (let i = 0; i < ids.length; i += 500) {
       const p = SqlParams.for(this.dataSource);
-      const marks = ids.slice(i, i + 500).map((id) => p.add(id)).join(', ');
-      const rows = await this.dataSource.query<Array<{ id: number | string; name: string }>>(`SELECT id, name FROM api_tokens WHERE id IN (${marks})`, p.values);
+      const marks = ids
+        .slice(i, i + 500)
+        .map((id) => p.add(id))
+        .join(', ');
+      const rows = await this.dataSource.query<Array<{ id: number | string; name: string }>>(
+        `SELECT id, name FROM api_tokens WHERE id IN (${marks})`,
+        p.values,
+      );
       for (const row of rows) names.set(num(row.id), row.name);
     }
     return names;

@@ -21,18 +21,24 @@ describe('rollUp', () => {
       aUsageRow({ createdAt: NOON + DAY_MS, responseTimeMs: 40 }),
     ];
     const { daily } = rollUp(rows);
-    const key = (d: { day: number; userId: number; tokenId: number; model: string; statusCode: number }) => `${d.day}/${d.userId}/${d.tokenId}/${d.model}/${d.statusCode}`;
+    const key = (d: { day: number; userId: number; tokenId: number; model: string; statusCode: number }) =>
+      `${d.day}/${d.userId}/${d.tokenId}/${d.model}/${d.statusCode}`;
     const day = utcDay(NOON);
     expect(daily).toHaveLength(6);
-    expect(byKey(daily, key)).toEqual(byKey([
-      { day, userId: 1, tokenId: 1, model: 'echo', statusCode: 200, requests: 2, responseTimeMsSum: 400, promptTokens: 7, completionTokens: 11 },
-      // Missing token counts add nothing; the request still counts.
-      { day, userId: 1, tokenId: 1, model: 'echo', statusCode: 502, requests: 1, responseTimeMsSum: 50, promptTokens: 0, completionTokens: 0 },
-      { day, userId: 1, tokenId: 1, model: 'gpt-x', statusCode: 200, requests: 1, responseTimeMsSum: 10, promptTokens: 3, completionTokens: 5 },
-      { day, userId: 1, tokenId: 2, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 20, promptTokens: 3, completionTokens: 5 },
-      { day, userId: 9, tokenId: 9, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 30, promptTokens: 3, completionTokens: 5 },
-      { day: day + 1, userId: 1, tokenId: 1, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 40, promptTokens: 3, completionTokens: 5 },
-    ], key));
+    expect(byKey(daily, key)).toEqual(
+      byKey(
+        [
+          { day, userId: 1, tokenId: 1, model: 'echo', statusCode: 200, requests: 2, responseTimeMsSum: 400, promptTokens: 7, completionTokens: 11 },
+          // Missing token counts add nothing; the request still counts.
+          { day, userId: 1, tokenId: 1, model: 'echo', statusCode: 502, requests: 1, responseTimeMsSum: 50, promptTokens: 0, completionTokens: 0 },
+          { day, userId: 1, tokenId: 1, model: 'gpt-x', statusCode: 200, requests: 1, responseTimeMsSum: 10, promptTokens: 3, completionTokens: 5 },
+          { day, userId: 1, tokenId: 2, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 20, promptTokens: 3, completionTokens: 5 },
+          { day, userId: 9, tokenId: 9, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 30, promptTokens: 3, completionTokens: 5 },
+          { day: day + 1, userId: 1, tokenId: 1, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 40, promptTokens: 3, completionTokens: 5 },
+        ],
+        key,
+      ),
+    );
   });
 
   it('counts latency buckets per (day, user, token, model), whatever the status', () => {
@@ -45,24 +51,42 @@ describe('rollUp', () => {
     expect(new Map(echo.map((l) => [l.bucket, l.count]))).toEqual(expected);
     expect(echo).toHaveLength(expected.size);
     expect(echo.every((l) => l.day === utcDay(NOON) && l.userId === 1 && l.tokenId === 1)).toBe(true);
-    expect(latency.filter((l) => l.model === 'other')).toEqual([{ day: utcDay(NOON), userId: 1, tokenId: 1, model: 'other', bucket: latencyBucket(1), count: 1 }]);
+    expect(latency.filter((l) => l.model === 'other')).toEqual([
+      { day: utcDay(NOON), userId: 1, tokenId: 1, model: 'other', bucket: latencyBucket(1), count: 1 },
+    ]);
     // Every request lands in exactly one bucket.
     expect(latency.reduce((sum, l) => sum + l.count, 0)).toBe(times.length + 1);
   });
 
   it('cuts days at midnight UTC: 23:59:59.999 and 00:00:00.000 are different days', () => {
     const midnight = Date.UTC(2025, 2, 15);
-    const { daily, latency } = rollUp([aUsageRow({ createdAt: midnight - 1 }), aUsageRow({ createdAt: midnight }), aUsageRow({ createdAt: midnight + DAY_MS - 1 })]);
+    const { daily, latency } = rollUp([
+      aUsageRow({ createdAt: midnight - 1 }),
+      aUsageRow({ createdAt: midnight }),
+      aUsageRow({ createdAt: midnight + DAY_MS - 1 }),
+    ]);
     const day = midnight / DAY_MS;
     expect(Number.isInteger(day)).toBe(true);
-    expect(daily.map((d) => [d.day, d.requests]).sort()).toEqual([[day - 1, 1], [day, 2]]);
-    expect(latency.map((l) => [l.day, l.count]).sort()).toEqual([[day - 1, 1], [day, 2]]);
+    expect(daily.map((d) => [d.day, d.requests]).sort()).toEqual([
+      [day - 1, 1],
+      [day, 2],
+    ]);
+    expect(latency.map((l) => [l.day, l.count]).sort()).toEqual([
+      [day - 1, 1],
+      [day, 2],
+    ]);
   });
 
   it('keys models exactly: names differing only in case stay apart', () => {
     const { daily, latency } = rollUp([aUsageRow({ model: 'Echo' }), aUsageRow({ model: 'echo' }), aUsageRow({ model: 'echo' })]);
-    expect(daily.map((d) => [d.model, d.requests]).sort()).toEqual([['Echo', 1], ['echo', 2]]);
-    expect(latency.map((l) => [l.model, l.count]).sort()).toEqual([['Echo', 1], ['echo', 2]]);
+    expect(daily.map((d) => [d.model, d.requests]).sort()).toEqual([
+      ['Echo', 1],
+      ['echo', 2],
+    ]);
+    expect(latency.map((l) => [l.model, l.count]).sort()).toEqual([
+      ['Echo', 1],
+      ['echo', 2],
+    ]);
   });
 
   it('notes the newest createdAt per token for last_used_at, whatever the row order', () => {
@@ -74,6 +98,12 @@ describe('rollUp', () => {
       aUsageRow({ tokenId: 3, createdAt: NOON, model: 'a' }),
       aUsageRow({ tokenId: 3, createdAt: NOON + DAY_MS, model: 'b', statusCode: 500 }),
     ]);
-    expect(lastUsed).toEqual(new Map([[1, NOON + 9], [2, NOON - DAY_MS], [3, NOON + DAY_MS]]));
+    expect(lastUsed).toEqual(
+      new Map([
+        [1, NOON + 9],
+        [2, NOON - DAY_MS],
+        [3, NOON + DAY_MS],
+      ]),
+    );
   });
 });

@@ -40,7 +40,17 @@ export function rollUp(rows: readonly UsageRow[]): BatchRollup {
     const dKey = `${base}\u0000${row.statusCode}`;
     let d = daily.get(dKey);
     if (!d) {
-      d = { day, userId: row.userId, tokenId: row.tokenId, model: row.model, statusCode: row.statusCode, requests: 0, responseTimeMsSum: 0, promptTokens: 0, completionTokens: 0 };
+      d = {
+        day,
+        userId: row.userId,
+        tokenId: row.tokenId,
+        model: row.model,
+        statusCode: row.statusCode,
+        requests: 0,
+        responseTimeMsSum: 0,
+        promptTokens: 0,
+        completionTokens: 0,
+      };
       daily.set(dKey, d);
     }
     d.requests += 1;

@@ -76,8 +76,26 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
     const recorder = aRecorder();
     const rows = [
       aUsageRow({ ...owner, createdAt: NOON + 1, stream: true, responseTimeMs: 1234, ttftMs: 56, promptTokens: 10, completionTokens: 20 }),
-      aUsageRow({ ...owner, createdAt: NOON + 2, model: 'gpt-x', statusCode: 502, responseTimeMs: 7, ttftMs: null, promptTokens: null, completionTokens: null, errorMessage: 'upstream reset' }),
-      aUsageRow({ ...owner, createdAt: NOON + 3, endpoint: '/v1/other', statusCode: 499, promptTokens: 0, completionTokens: 0, errorMessage: 'é'.repeat(MAX_ERROR_MESSAGE) }),
+      aUsageRow({
+        ...owner,
+        createdAt: NOON + 2,
+        model: 'gpt-x',
+        statusCode: 502,
+        responseTimeMs: 7,
+        ttftMs: null,
+        promptTokens: null,
+        completionTokens: null,
+        errorMessage: 'upstream reset',
+      }),
+      aUsageRow({
+        ...owner,
+        createdAt: NOON + 3,
+        endpoint: '/v1/other',
+        statusCode: 499,
+        promptTokens: 0,
+        completionTokens: 0,
+        errorMessage: 'é'.repeat(MAX_ERROR_MESSAGE),
+      }),
     ];
     for (const row of rows) recorder.record(row);
     expect(recorder.pending).toBe(3);
@@ -110,17 +128,30 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
     const recorder = aRecorder();
     // A client picks the model name; an unknown one is answered 404 with the name in the message.
     recorder.record(aUsageRow({ ...owner, createdAt: NOON + 1, statusCode: 404, model: 'gp\u0000t', errorMessage: 'The model "gp\u0000t" does not exist.' }));
-    recorder.record(aUsageRow({
-      ...owner, createdAt: NOON + 2, model: 'm'.repeat(250), endpoint: `/${'e'.repeat(150)}`,
-      responseTimeMs: 0.4, ttftMs: 12.6, promptTokens: 1e12, completionTokens: Number.NaN,
-    }));
+    recorder.record(
+      aUsageRow({
+        ...owner,
+        createdAt: NOON + 2,
+        model: 'm'.repeat(250),
+        endpoint: `/${'e'.repeat(150)}`,
+        responseTimeMs: 0.4,
+        ttftMs: 12.6,
+        promptTokens: 1e12,
+        completionTokens: Number.NaN,
+      }),
+    );
 
     await recorder.flush();
 
     expect(await db.logs(owner.tokenId)).toEqual([
       expect.objectContaining({ model: 'gpt', errorMessage: 'The model "gpt" does not exist.', statusCode: 404 }),
       expect.objectContaining({
-        model: 'm'.repeat(200), endpoint: `/${'e'.repeat(99)}`, responseTimeMs: 0, ttftMs: 13, promptTokens: 2_147_483_647, completionTokens: null,
+        model: 'm'.repeat(200),
+        endpoint: `/${'e'.repeat(99)}`,
+        responseTimeMs: 0,
+        ttftMs: 13,
+        promptTokens: 2_147_483_647,
+        completionTokens: null,
       }),
     ]);
     expect((await db.daily(owner.tokenId)).map((d) => d.model).sort()).toEqual(['gpt', 'm'.repeat(200)]);
@@ -160,7 +191,14 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
       expectedLatency.set(lKey, (expectedLatency.get(lKey) ?? 0) + 1);
     }
     const daily = await db.daily(owner.tokenId);
-    expect(new Map(daily.map((d) => [[d.day, d.userId, d.tokenId, d.model, d.statusCode].join('|'), [d.requests, d.responseTimeMsSum, d.promptTokens, d.completionTokens]]))).toEqual(expectedDaily);
+    expect(
+      new Map(
+        daily.map((d) => [
+          [d.day, d.userId, d.tokenId, d.model, d.statusCode].join('|'),
+          [d.requests, d.responseTimeMsSum, d.promptTokens, d.completionTokens],
+        ]),
+      ),
+    ).toEqual(expectedDaily);
     expect(daily.reduce((sum, d) => sum + d.requests, 0)).toBe(rows.length);
 
     const latency = await db.latency(owner.tokenId);
@@ -219,10 +257,25 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
     await recorder.flush();
 
     expect(await db.daily(owner.tokenId)).toEqual([
-      { day: utcDay(NOON), userId: owner.userId, tokenId: owner.tokenId, model: 'echo', statusCode: 200, requests: 4, responseTimeMsSum: 5300, promptTokens: 10, completionTokens: 4 },
+      {
+        day: utcDay(NOON),
+        userId: owner.userId,
+        tokenId: owner.tokenId,
+        model: 'echo',
+        statusCode: 200,
+        requests: 4,
+        responseTimeMsSum: 5300,
+        promptTokens: 10,
+        completionTokens: 4,
+      },
     ]);
     const latency = await db.latency(owner.tokenId);
-    expect(new Map(latency.map((l) => [l.bucket, l.count]))).toEqual(new Map([[latencyBucket(100), 3], [latencyBucket(5000), 1]]));
+    expect(new Map(latency.map((l) => [l.bucket, l.count]))).toEqual(
+      new Map([
+        [latencyBucket(100), 3],
+        [latencyBucket(5000), 1],
+      ]),
+    );
   });
 
   it('resolves flush() at once when nothing waits', async () => {

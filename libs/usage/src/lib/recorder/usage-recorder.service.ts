@@ -164,7 +164,9 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
     await this.spool.close();
     const left = this.queued + this.spooledOnly;
     if (left > 0 || this.spool.files.length > 0) {
-      this.logger.warn(`stopped with usage rows not yet in the database (${left} this run, in ${this.spool.files.length} spool file(s) of ${this.spool.dir}); they are written at the next start`);
+      this.logger.warn(
+        `stopped with usage rows not yet in the database (${left} this run, in ${this.spool.files.length} spool file(s) of ${this.spool.dir}); they are written at the next start`,
+      );
     } else if (inMemory > 0) {
       this.logger.log(`flushed ${inMemory} usage rows before shutdown`);
     }
@@ -193,7 +195,9 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
       try {
         segment = this.spool.append(rows, this.degraded);
       } catch (err) {
-        this.logger.error(`appending ${rows.length} usage rows to the spool in ${this.spool.dir} failed, keeping them in memory: ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.error(
+          `appending ${rows.length} usage rows to the spool in ${this.spool.dir} failed, keeping them in memory: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
       if (segment && this.degraded) {
         this.spooledOnly += rows.length;
@@ -276,8 +280,12 @@ export class UsageRecorder implements OnApplicationBootstrap, BeforeApplicationS
     this.written += inserted;
     this.spooledOnly = Math.max(0, this.spooledOnly - inserted);
     this.spool.replayed(segment);
-    const notes = [contents.badLines ? `${contents.badLines} unreadable line(s) skipped` : '', contents.tornTail ? 'a torn last line ignored' : ''].filter(Boolean);
-    this.logger.log(`replayed ${segment.name}: ${inserted} of ${contents.rows.length} rows inserted (the others were already stored)${notes.length ? `; ${notes.join(', ')}` : ''}`);
+    const notes = [contents.badLines ? `${contents.badLines} unreadable line(s) skipped` : '', contents.tornTail ? 'a torn last line ignored' : ''].filter(
+      Boolean,
+    );
+    this.logger.log(
+      `replayed ${segment.name}: ${inserted} of ${contents.rows.length} rows inserted (the others were already stored)${notes.length ? `; ${notes.join(', ')}` : ''}`,
+    );
   }
 
   /** Runs one write; on failure spills, logs (once per outage) and arms the back-off. */

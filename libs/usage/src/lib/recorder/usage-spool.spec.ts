@@ -6,7 +6,10 @@ import { SpooledRow, UsageSpool } from './usage-spool';
 
 let n = 0;
 const rows = (count: number): SpooledRow[] => Array.from({ length: count }, () => ({ ...aUsageRow({ createdAt: 1_000 + n }), uid: `spool-spec-${n++}` }));
-const files = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+const files = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .sort();
 
 describe('UsageSpool', () => {
   it('appends rows as JSON lines, syncs them, and deletes a closed file once every row is committed', async () => {
@@ -15,7 +18,12 @@ describe('UsageSpool', () => {
     const batch = rows(3);
     const segment = spool.append(batch, false);
     expect(segment.pending).toBe(3);
-    expect(readFileSync(segment.path, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as SpooledRow).uid)).toEqual(batch.map((r) => r.uid));
+    expect(
+      readFileSync(segment.path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as SpooledRow).uid),
+    ).toEqual(batch.map((r) => r.uid));
     await spool.sync();
     expect(spool.syncs).toBe(1);
 
@@ -84,7 +92,10 @@ describe('UsageSpool', () => {
     for (const pid of [gone, String(process.pid), String(live)]) writeFileSync(join(dir, `usage-${pid}-abc-0000.jsonl`), `${JSON.stringify(rows(1)[0])}\n`);
     writeFileSync(join(dir, 'notes.txt'), 'not a segment');
     const spool = new UsageSpool(dir);
-    const adopted = spool.adoptLeftovers().map((s) => s.name).sort();
+    const adopted = spool
+      .adoptLeftovers()
+      .map((s) => s.name)
+      .sort();
     expect(adopted).toEqual([`usage-${gone}-abc-0000.jsonl`, `usage-${process.pid}-abc-0000.jsonl`].sort());
     expect(spool.adoptLeftovers()).toEqual([]); // not twice
   });

@@ -27,7 +27,10 @@ export class SpoolSegment {
   closeAfterSync = false;
   syncWaiters: Array<() => void> = [];
 
-  constructor(readonly path: string, readonly name: string) {}
+  constructor(
+    readonly path: string,
+    readonly name: string,
+  ) {}
 
   get open(): boolean {
     return this.fd !== null;
@@ -81,7 +84,10 @@ export class UsageSpool {
   /** Rows appended, for tests and the log. */
   appendedRows = 0;
 
-  constructor(readonly dir: string, private readonly segmentBytes = SEGMENT_BYTES) {}
+  constructor(
+    readonly dir: string,
+    private readonly segmentBytes = SEGMENT_BYTES,
+  ) {}
 
   /** The oldest segment, no longer appended to, with rows on disk only: replay it next. */
   nextReplay(): SpoolSegment | null {

@@ -29,7 +29,10 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
 
     // Not `rejects.toThrow()`: better-sqlite3 builds its errors with the class of the first
     // test file that loaded it in this worker, which is no Error of this file's realm.
-    const failure = await writer.write(rows).then(() => 'written', (err: unknown) => err);
+    const failure = await writer.write(rows).then(
+      () => 'written',
+      (err: unknown) => err,
+    );
     expect(failure).toMatchObject({ message: expect.stringMatching(/foreign key/i) });
 
     expect(await db.logs(owner.tokenId)).toEqual([]);
@@ -44,7 +47,9 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
 
   it('writes a batch larger than one multi-row statement holds', async () => {
     const owner = await db.anOwner();
-    const rows = withUids(Array.from({ length: 2_345 }, (_, i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 1 + (i % 400), model: `m${i % 1_200}` })));
+    const rows = withUids(
+      Array.from({ length: 2_345 }, (_, i) => aUsageRow({ ...owner, createdAt: NOON + i, responseTimeMs: 1 + (i % 400), model: `m${i % 1_200}` })),
+    );
 
     expect(await writer.write(rows)).toBe(rows.length);
 

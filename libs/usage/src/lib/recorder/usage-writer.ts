@@ -14,7 +14,22 @@ export interface UsageWriter {
   write(rows: readonly SpooledRow[]): Promise<number>;
 }
 
-const LOG_COLUMNS = ['created_at', 'user_id', 'token_id', 'model', 'endpoint', 'stream', 'status_code', 'response_time_ms', 'ttft_ms', 'prompt_tokens', 'completion_tokens', 'error_message', 'usage_estimated', 'row_uid'];
+const LOG_COLUMNS = [
+  'created_at',
+  'user_id',
+  'token_id',
+  'model',
+  'endpoint',
+  'stream',
+  'status_code',
+  'response_time_ms',
+  'ttft_ms',
+  'prompt_tokens',
+  'completion_tokens',
+  'error_message',
+  'usage_estimated',
+  'row_uid',
+];
 const LOG_CONFLICT = 'ON CONFLICT (row_uid) DO NOTHING';
 const DAILY_COLUMNS = ['day', 'user_id', 'token_id', 'model', 'status_code', 'requests', 'response_time_ms_sum', 'prompt_tokens', 'completion_tokens'];
 const DAILY_UPSERT = `ON CONFLICT (day, user_id, token_id, model, status_code) DO UPDATE SET
@@ -27,9 +42,34 @@ const LATENCY_UPSERT = 'ON CONFLICT (day, user_id, token_id, model, bucket) DO U
 const LAST_USED = 'UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)';
 
 function logValues(r: SpooledRow): unknown[] {
-  return [r.createdAt, r.userId, r.tokenId, r.model, r.endpoint, r.stream, r.statusCode, r.responseTimeMs, r.ttftMs, r.promptTokens, r.completionTokens, r.errorMessage, r.usageEstimated === true, r.uid];
+  return [
+    r.createdAt,
+    r.userId,
+    r.tokenId,
+    r.model,
+    r.endpoint,
+    r.stream,
+    r.statusCode,
+    r.responseTimeMs,
+    r.ttftMs,
+    r.promptTokens,
+    r.completionTokens,
+    r.errorMessage,
+    r.usageEstimated === true,
+    r.uid,
+  ];
 }
-const dailyValues = (d: DailyDelta): unknown[] => [d.day, d.userId, d.tokenId, d.model, d.statusCode, d.requests, d.responseTimeMsSum, d.promptTokens, d.completionTokens];
+const dailyValues = (d: DailyDelta): unknown[] => [
+  d.day,
+  d.userId,
+  d.tokenId,
+  d.model,
+  d.statusCode,
+  d.requests,
+  d.responseTimeMsSum,
+  d.promptTokens,
+  d.completionTokens,
+];
 const latencyValues = (l: LatencyDelta): unknown[] => [l.day, l.userId, l.tokenId, l.model, l.bucket, l.count];
 
 /**
@@ -43,7 +83,9 @@ class SqliteUsageWriter implements UsageWriter {
     const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
     const insertLog = db.prepare(`INSERT INTO usage_logs (${LOG_COLUMNS.join(', ')}) VALUES (${marks(LOG_COLUMNS.length)}) ${LOG_CONFLICT}`);
     const upsertDaily = db.prepare(`INSERT INTO usage_daily (${DAILY_COLUMNS.join(', ')}) VALUES (${marks(DAILY_COLUMNS.length)}) ${DAILY_UPSERT}`);
-    const upsertLatency = db.prepare(`INSERT INTO usage_daily_latency (${LATENCY_COLUMNS.join(', ')}) VALUES (${marks(LATENCY_COLUMNS.length)}) ${LATENCY_UPSERT}`);
+    const upsertLatency = db.prepare(
+      `INSERT INTO usage_daily_latency (${LATENCY_COLUMNS.join(', ')}) VALUES (${marks(LATENCY_COLUMNS.length)}) ${LATENCY_UPSERT}`,
+    );
     const touch = db.prepare(LAST_USED.replace(/\$1/g, '@at').replace('$2', '@id'));
     this.run = db.transaction((rows: readonly SpooledRow[]) => {
       const inserted = rows.filter((row) => insertLog.run(logValues(row).map((v) => (typeof v === 'boolean' ? Number(v) : v))).changes === 1);

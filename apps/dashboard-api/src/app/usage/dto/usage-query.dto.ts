@@ -1,5 +1,11 @@
 import {
-  DEFAULT_LOG_LIMIT, DEFAULT_USAGE_DAYS, MAX_LOG_LIMIT, MAX_USAGE_DAYS, MIN_USAGE_DAYS, USAGE_EXPORT_FORMATS, UsageExportFormat,
+  DEFAULT_LOG_LIMIT,
+  DEFAULT_USAGE_DAYS,
+  MAX_LOG_LIMIT,
+  MAX_USAGE_DAYS,
+  MIN_USAGE_DAYS,
+  USAGE_EXPORT_FORMATS,
+  UsageExportFormat,
 } from '@lmarena-bridge/usage';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, TransformFnParams } from 'class-transformer';
@@ -17,14 +23,20 @@ export type ScopeParam = 'mine' | 'all';
 
 /** The scope parameter every usage route shares. */
 export class ScopeQueryDto {
-  @ApiPropertyOptional({ enum: ['mine', 'all'], default: 'mine', description: '`all`: every user\'s usage (admins only, else 403)' })
+  @ApiPropertyOptional({ enum: ['mine', 'all'], default: 'mine', description: "`all`: every user's usage (admins only, else 403)" })
   @IsOptional()
   @IsIn(['mine', 'all'])
   scope?: ScopeParam;
 }
 
 export class SummaryQueryDto extends ScopeQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: MIN_USAGE_DAYS, maximum: MAX_USAGE_DAYS, default: DEFAULT_USAGE_DAYS, description: 'the last N UTC days, today included' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: MIN_USAGE_DAYS,
+    maximum: MAX_USAGE_DAYS,
+    default: DEFAULT_USAGE_DAYS,
+    description: 'the last N UTC days, today included',
+  })
   @Transform(toInt)
   @IsInt()
   @Min(MIN_USAGE_DAYS)
@@ -40,7 +52,10 @@ export class LogFilterQueryDto extends ScopeQueryDto {
   @MaxLength(200)
   model?: string;
 
-  @ApiPropertyOptional({ example: '/v1/embeddings', description: 'exact endpoint path (/v1/chat/completions, /v1/embeddings, /v1/completions, /v1/responses, /v1/messages)' })
+  @ApiPropertyOptional({
+    example: '/v1/embeddings',
+    description: 'exact endpoint path (/v1/chat/completions, /v1/embeddings, /v1/completions, /v1/responses, /v1/messages)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -60,7 +75,11 @@ export class LogFilterQueryDto extends ScopeQueryDto {
   @Matches(/^(success|error|[1-5]\d\d)$/, { message: 'status must be success, error or a status code from 100 to 599' })
   status?: string;
 
-  @ApiPropertyOptional({ example: 'timeout', maxLength: 200, description: 'text in the model, the token name or the error message; case-insensitive (on SQLite for ASCII letters only); % and _ match themselves' })
+  @ApiPropertyOptional({
+    example: 'timeout',
+    maxLength: 200,
+    description: 'text in the model, the token name or the error message; case-insensitive (on SQLite for ASCII letters only); % and _ match themselves',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(200)
@@ -81,7 +100,12 @@ export class LogsQueryDto extends LogFilterQueryDto {
   @MaxLength(100)
   cursor?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: MIN_USAGE_DAYS, maximum: MAX_USAGE_DAYS, description: 'only the last N UTC days (default: every stored row)' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: MIN_USAGE_DAYS,
+    maximum: MAX_USAGE_DAYS,
+    description: 'only the last N UTC days (default: every stored row)',
+  })
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -95,7 +119,13 @@ export class ExportQueryDto extends LogFilterQueryDto {
   @IsIn(USAGE_EXPORT_FORMATS)
   format: UsageExportFormat = 'csv';
 
-  @ApiPropertyOptional({ type: 'integer', minimum: MIN_USAGE_DAYS, maximum: MAX_USAGE_DAYS, default: DEFAULT_USAGE_DAYS, description: 'the last N UTC days, today included' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: MIN_USAGE_DAYS,
+    maximum: MAX_USAGE_DAYS,
+    default: DEFAULT_USAGE_DAYS,
+    description: 'the last N UTC days, today included',
+  })
   @Transform(toInt)
   @IsInt()
   @Min(MIN_USAGE_DAYS)

@@ -36,7 +36,8 @@ export class UsageSummaryDto implements UsageSummary {
   @ApiProperty({ example: 1520 }) total_requests!: number;
   @ApiProperty({ example: 1508, description: '2xx answers' }) success_requests!: number;
   @ApiProperty({ example: 12, description: 'every other status, client-closed (499) included' }) error_requests!: number;
-  @ApiProperty({ example: 0.9921, minimum: 0, maximum: 1, description: 'success_requests / total_requests to 4 decimals; 0 without requests' }) success_rate!: number;
+  @ApiProperty({ example: 0.9921, minimum: 0, maximum: 1, description: 'success_requests / total_requests to 4 decimals; 0 without requests' })
+  success_rate!: number;
   @ApiProperty({ example: 834.2, description: 'exact mean, 0.1 ms' }) avg_response_time_ms!: number;
   @ApiProperty({
     example: 610.9,

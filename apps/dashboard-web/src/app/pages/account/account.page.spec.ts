@@ -10,8 +10,13 @@ import { AccountPage } from './account.page';
 
 function aSession(overrides: Partial<SessionInfo> = {}): SessionInfo {
   return {
-    id: 1, created_at: '2026-11-20T10:00:00.000Z', last_seen_at: '2026-11-20T11:00:00.000Z', ip: '127.0.0.1',
-    user_agent: 'Firefox/140', current: false, ...overrides,
+    id: 1,
+    created_at: '2026-11-20T10:00:00.000Z',
+    last_seen_at: '2026-11-20T11:00:00.000Z',
+    ip: '127.0.0.1',
+    user_agent: 'Firefox/140',
+    current: false,
+    ...overrides,
   };
 }
 
@@ -85,8 +90,9 @@ describe('AccountPage', () => {
     type(fixture, '#new-password', 'new-password-1');
     type(fixture, '#repeat-password', 'new-password-1');
     await click(fixture, button(fixture, 'Change password'));
-    http.expectOne('/api/auth/password').flush(
-      { statusCode: 400, error: 'Bad Request', message: ['The current password is not right.'] }, { status: 400, statusText: 'Bad Request' });
+    http
+      .expectOne('/api/auth/password')
+      .flush({ statusCode: 400, error: 'Bad Request', message: ['The current password is not right.'] }, { status: 400, statusText: 'Bad Request' });
     await settle(fixture);
     expect(text(fixture, '[role=alert]')).toBe('The current password is not right.');
     expect(store.signedIn()).toBe(true);

@@ -31,11 +31,14 @@ export class AccountPage {
 
   protected readonly sessions = new Remote<SessionInfo[]>();
 
-  protected readonly passwordForm = inject(NonNullableFormBuilder).group({
-    current: ['', Validators.required],
-    password: ['', [Validators.required, passwordRules]],
-    repeat: ['', Validators.required],
-  }, { validators: passwordsMatch });
+  protected readonly passwordForm = inject(NonNullableFormBuilder).group(
+    {
+      current: ['', Validators.required],
+      password: ['', [Validators.required, passwordRules]],
+      repeat: ['', Validators.required],
+    },
+    { validators: passwordsMatch },
+  );
   protected readonly passwordSubmitted = signal(false);
   protected readonly passwordBusy = signal(false);
   protected readonly passwordError = signal<string | null>(null);
@@ -97,7 +100,8 @@ export class AccountPage {
 
   protected message(p: PendingRevoke | null): string {
     if (p?.kind === 'all') return 'Every browser signed in to your account is signed out, this one included.';
-    if (p?.kind === 'one') return `The browser signed in ${p.session.ip ? `from ${p.session.ip}` : ''} (${p.session.user_agent ?? 'unknown browser'}) is signed out.`;
+    if (p?.kind === 'one')
+      return `The browser signed in ${p.session.ip ? `from ${p.session.ip}` : ''} (${p.session.user_agent ?? 'unknown browser'}) is signed out.`;
     return '';
   }
 

@@ -38,7 +38,7 @@ describe('AdminPage', () => {
     expect(text(fixture)).toContain('(1 active)');
   });
 
-  it("does not offer admins to disable or demote themselves", async () => {
+  it('does not offer admins to disable or demote themselves', async () => {
     await load();
     expect(q<HTMLButtonElement>(fixture, 'button[aria-label="Disable root"]').disabled).toBe(true);
     expect(q<HTMLButtonElement>(fixture, 'button[aria-label="Demote root"]').disabled).toBe(true);
@@ -131,7 +131,9 @@ describe('AdminPage', () => {
     type(fixture, '#new-email', 'bob2@example.com');
     type(fixture, '#new-user-password', 'long-enough-1');
     await click(fixture, button(fixture, 'Create user', '[data-testid=create-user-form]'));
-    http.expectOne('/api/admin/users').flush({ statusCode: 409, error: 'Conflict', message: 'That username is already taken.' }, { status: 409, statusText: 'Conflict' });
+    http
+      .expectOne('/api/admin/users')
+      .flush({ statusCode: 409, error: 'Conflict', message: 'That username is already taken.' }, { status: 409, statusText: 'Conflict' });
     await settle(fixture);
     expect(text(fixture, '[data-testid=create-user-form] [role=alert]')).toBe('That username is already taken.');
   });

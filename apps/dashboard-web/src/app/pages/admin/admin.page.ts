@@ -25,7 +25,13 @@ export type PendingAction =
 @Component({
   selector: 'lmb-admin-page',
   imports: [
-    ReactiveFormsModule, LocalDateTimePipe, NumberPipe, StatusBadgeComponent, ConfirmDialogComponent, DialogComponent, TokenTableComponent,
+    ReactiveFormsModule,
+    LocalDateTimePipe,
+    NumberPipe,
+    StatusBadgeComponent,
+    ConfirmDialogComponent,
+    DialogComponent,
+    TokenTableComponent,
     AuditLogComponent,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,

@@ -8,7 +8,14 @@ import { AUDIT_PAGE_SIZE, AuditLogComponent } from './audit-log.component';
 
 function anEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
   return {
-    id: 1, at: '2026-11-20T10:00:00.000Z', actor_id: 1, actor: 'root', action: 'auth.login', target: 'user:1 root', ip: '127.0.0.1', detail: null,
+    id: 1,
+    at: '2026-11-20T10:00:00.000Z',
+    actor_id: 1,
+    actor: 'root',
+    action: 'auth.login',
+    target: 'user:1 root',
+    ip: '127.0.0.1',
+    detail: null,
     ...overrides,
   };
 }
@@ -54,13 +61,17 @@ describe('AuditLogComponent', () => {
     choose(fixture, '#audit-action', 'auth.password_changed');
     type(fixture, '#audit-actor', ' bob ');
     await click(fixture, button(fixture, 'Apply filters'));
-    http.expectOne(withParams('/api/admin/audit', { limit: AUDIT_PAGE_SIZE, action: 'auth.password_changed', actor: 'bob' })).flush({ events: [], next_cursor: null });
+    http
+      .expectOne(withParams('/api/admin/audit', { limit: AUDIT_PAGE_SIZE, action: 'auth.password_changed', actor: 'bob' }))
+      .flush({ events: [], next_cursor: null });
     await settle(fixture);
     expect(text(fixture)).toContain('No events match.');
   });
 
   it('shows an error with a retry', async () => {
-    http.expectOne('/api/admin/audit?limit=50').flush({ statusCode: 403, error: 'Forbidden', message: 'This needs an admin account.' }, { status: 403, statusText: 'Forbidden' });
+    http
+      .expectOne('/api/admin/audit?limit=50')
+      .flush({ statusCode: 403, error: 'Forbidden', message: 'This needs an admin account.' }, { status: 403, statusText: 'Forbidden' });
     await settle(fixture);
     expect(text(fixture, '[role=alert]')).toContain('The audit log could not be loaded: This needs an admin account.');
     await click(fixture, button(fixture, 'Try again'));

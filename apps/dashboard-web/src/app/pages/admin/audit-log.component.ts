@@ -19,7 +19,9 @@ export const AUDIT_PAGE_SIZE = 50;
         <label for="audit-action">Action</label>
         <select id="audit-action" formControlName="action">
           <option value="">Any action</option>
-          @for (a of actions; track a) { <option [value]="a">{{ a }}</option> }
+          @for (a of actions; track a) {
+            <option [value]="a">{{ a }}</option>
+          }
         </select>
       </div>
       <div class="field">
@@ -32,24 +34,35 @@ export const AUDIT_PAGE_SIZE = 50;
     @if (loading() && events().length === 0) {
       <p class="state" role="status">Loading the audit log…</p>
     } @else if (error() && events().length === 0) {
-      <div class="alert alert-error" role="alert">The audit log could not be loaded: {{ error() }}
-        <button type="button" class="btn btn-small" (click)="apply()">Try again</button></div>
+      <div class="alert alert-error" role="alert">
+        The audit log could not be loaded: {{ error() }} <button type="button" class="btn btn-small" (click)="apply()">Try again</button>
+      </div>
     } @else if (events().length === 0) {
       <p class="card state">No events match.</p>
     } @else {
       <div class="table-wrap">
         <table data-testid="audit-table">
-          <caption class="visually-hidden">Audit events, newest first</caption>
+          <caption class="visually-hidden">
+            Audit events, newest first
+          </caption>
           <thead>
-            <tr><th scope="col">When</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Target</th>
-              <th scope="col">Address</th><th scope="col">Detail</th></tr>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Action</th>
+              <th scope="col">Target</th>
+              <th scope="col">Address</th>
+              <th scope="col">Detail</th>
+            </tr>
           </thead>
           <tbody>
             @for (e of events(); track e.id) {
               <tr [attr.data-action]="e.action">
                 <td class="nowrap">{{ e.at | localDateTime }}</td>
                 <td class="wrap-text">{{ e.actor ?? '—' }}</td>
-                <td><code>{{ e.action }}</code></td>
+                <td>
+                  <code>{{ e.action }}</code>
+                </td>
                 <td class="wrap-text">{{ e.target ?? '—' }}</td>
                 <td class="nowrap">{{ e.ip ?? '—' }}</td>
                 <td class="wrap-text muted">{{ detailText(e) }}</td>
@@ -66,7 +79,15 @@ export const AUDIT_PAGE_SIZE = 50;
       }
     }
   `,
-  styles: `.filters { display: flex; flex-wrap: wrap; gap: 0.75rem; align-items: flex-end; margin: 0.75rem 0; }`,
+  styles: `
+    .filters {
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.75rem;
+      align-items: flex-end;
+      margin: 0.75rem 0;
+    }
+  `,
 })
 export class AuditLogComponent {
   private readonly api = inject(AdminApi);
@@ -97,13 +118,16 @@ export class AuditLogComponent {
 
   protected detailText(e: AuditEvent): string {
     if (!e.detail) return '';
-    return Object.entries(e.detail).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ');
+    return Object.entries(e.detail)
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(', ');
   }
 
   private fetch(cursor: string | null): void {
     this.loading.set(true);
     this.error.set(null);
-    this.api.audit({ limit: AUDIT_PAGE_SIZE, cursor, action: this.applied.action || undefined, actor: this.applied.actor || undefined })
+    this.api
+      .audit({ limit: AUDIT_PAGE_SIZE, cursor, action: this.applied.action || undefined, actor: this.applied.actor || undefined })
       .pipe(takeUntilDestroyed(this.destroyRef))
       .subscribe({
         next: (page) => {

@@ -13,10 +13,13 @@ export function createUserForm(fb: NonNullableFormBuilder) {
 
 /** The admin's "set password" form: new password twice. */
 export function setPasswordForm(fb: NonNullableFormBuilder) {
-  return fb.group({
-    password: ['', [Validators.required, passwordRules]],
-    repeat: ['', Validators.required],
-  }, { validators: passwordsMatch });
+  return fb.group(
+    {
+      password: ['', [Validators.required, passwordRules]],
+      repeat: ['', Validators.required],
+    },
+    { validators: passwordsMatch },
+  );
 }
 
 export function invalidShown(control: AbstractControl, submitted: boolean): boolean {

@@ -69,7 +69,10 @@ describe('AnalyticsPage', () => {
   });
 
   it('marks token counts the proxy estimated, and only those', async () => {
-    await loadAll(aSummary(), [aLog({ id: 2, prompt_tokens: 12, completion_tokens: 30, usage_estimated: true }), aLog({ id: 1, prompt_tokens: 7, completion_tokens: 9 })]);
+    await loadAll(aSummary(), [
+      aLog({ id: 2, prompt_tokens: 12, completion_tokens: 30, usage_estimated: true }),
+      aLog({ id: 1, prompt_tokens: 7, completion_tokens: 9 }),
+    ]);
     const marks = logRows().map((r) => r.querySelector('[data-testid=usage-estimated]'));
     expect(marks[0]?.textContent).toContain('≈');
     expect(marks[0]?.getAttribute('title')).toMatch(/estimated/i);
@@ -77,7 +80,10 @@ describe('AnalyticsPage', () => {
   });
 
   it('lists the log and searches on the server with the chosen filters', async () => {
-    await loadAll(aSummary(), [aLog({ model: 'echo', status_code: 200, ttft_ms: 40 }), aLog({ model: 'gpt-x', status_code: 429, error_message: 'rate limited' })]);
+    await loadAll(aSummary(), [
+      aLog({ model: 'echo', status_code: 200, ttft_ms: 40 }),
+      aLog({ model: 'gpt-x', status_code: 429, error_message: 'rate limited' }),
+    ]);
     expect(logRows()).toHaveLength(2);
     expect(logRows()[1].textContent).toContain('rate limited');
     expect(qa(fixture, '[data-testid=usage-estimated]')).toHaveLength(0);
@@ -104,17 +110,26 @@ describe('AnalyticsPage', () => {
     await fixture.whenStable();
     http.expectOne(logsWith({ q: 'rate', model: 'gpt-x', token_id: '1', status: 'error', limit: '50', days: '30' })).flush({ logs: [], next_cursor: null });
     // Every endpoint the proxy records is a choice, whatever the summary saw.
-    expect(qa<HTMLOptionElement>(fixture, '#log-endpoint option').map((o) => o.value))
-      .toEqual(['', '/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/completions', '/v1/embeddings']);
+    expect(qa<HTMLOptionElement>(fixture, '#log-endpoint option').map((o) => o.value)).toEqual([
+      '',
+      '/v1/chat/completions',
+      '/v1/responses',
+      '/v1/messages',
+      '/v1/completions',
+      '/v1/embeddings',
+    ]);
     choose(fixture, '#log-endpoint', '/v1/messages');
     await fixture.whenStable();
-    http.expectOne(logsWith({ q: 'rate', model: 'gpt-x', endpoint: '/v1/messages', token_id: '1', status: 'error', limit: '50', days: '30' }))
+    http
+      .expectOne(logsWith({ q: 'rate', model: 'gpt-x', endpoint: '/v1/messages', token_id: '1', status: 'error', limit: '50', days: '30' }))
       .flush({ logs: [aLog({ endpoint: '/v1/messages' })], next_cursor: null });
     await settle(fixture);
     expect(qa(fixture, '[data-testid=log-endpoint]').map((e) => e.textContent?.trim())).toEqual(['/v1/messages']);
 
     // The export takes the same filters (HttpParams leaves "/" as is: it is legal in a query).
-    expect(q(fixture, '[data-testid=export-csv]').getAttribute('href')).toBe('/api/usage/export?days=30&format=csv&q=rate&model=gpt-x&endpoint=/v1/messages&token_id=1&status=error');
+    expect(q(fixture, '[data-testid=export-csv]').getAttribute('href')).toBe(
+      '/api/usage/export?days=30&format=csv&q=rate&model=gpt-x&endpoint=/v1/messages&token_id=1&status=error',
+    );
 
     await click(fixture, button(fixture, 'Clear'));
     http.expectOne(logsWith({ limit: '50', days: '30' })).flush({ logs: [aLog()], next_cursor: null });
@@ -154,7 +169,7 @@ describe('AnalyticsPage', () => {
     expect(text(fixture)).toContain('No requests recorded yet.');
   });
 
-  it('offers only admins the choice of everyone\'s usage', async () => {
+  it("offers only admins the choice of everyone's usage", async () => {
     await loadAll();
     expect(() => button(fixture, 'All users')).toThrow();
   });

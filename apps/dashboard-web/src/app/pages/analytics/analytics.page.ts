@@ -80,7 +80,10 @@ export class AnalyticsPage {
 
   constructor() {
     toObservable(this.summaryQuery)
-      .pipe(switchMap(({ days, scope }) => this.summary.run(this.api.summary(days, scope))), takeUntilDestroyed())
+      .pipe(
+        switchMap(({ days, scope }) => this.summary.run(this.api.summary(days, scope))),
+        takeUntilDestroyed(),
+      )
       .subscribe();
     toObservable(this.logQuery)
       .pipe(

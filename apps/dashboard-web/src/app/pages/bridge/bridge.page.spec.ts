@@ -64,14 +64,16 @@ describe('BridgePage', () => {
 
     const laptop = aBridgeKey({ id: 3, name: 'laptop chrome', last_used_at: '2026-12-01T09:30:00.000Z' });
     const old = aBridgeKey({ id: 2, name: 'old box', revoked_at: '2026-11-30T09:00:00.000Z' });
-    await load(aBridgeState({
-      browsers: [
-        aBridgeBrowser({ browser_id: 'b-1', key_id: 3, version: '1.4.0', in_flight: 2, last_error: 'reCAPTCHA rejected' }),
-        aBridgeBrowser({ browser_id: 'b-2', key_id: null, origin: 'https://lmarena.ai' }),
-      ],
-      keys: [laptop, old],
-      models: [aBridgeModel({ public_name: 'claude-x', organization: 'anthropic' })],
-    }));
+    await load(
+      aBridgeState({
+        browsers: [
+          aBridgeBrowser({ browser_id: 'b-1', key_id: 3, version: '1.4.0', in_flight: 2, last_error: 'reCAPTCHA rejected' }),
+          aBridgeBrowser({ browser_id: 'b-2', key_id: null, origin: 'https://lmarena.ai' }),
+        ],
+        keys: [laptop, old],
+        models: [aBridgeModel({ public_name: 'claude-x', organization: 'anthropic' })],
+      }),
+    );
 
     const browserRows = qa(fixture, '[data-testid=browsers-table] tbody tr');
     expect(browserRows).toHaveLength(2);
@@ -155,7 +157,9 @@ describe('BridgePage', () => {
     type(fixture, '#bridge-key-name', 'laptop');
     await click(fixture, button(fixture, 'Download userscript'));
     const message = 'The userscript is not built: run "npx nx build lmarena-userscript".';
-    http.expectOne('/api/bridge/userscript').flush(JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message }), { status: 503, statusText: 'Service Unavailable' });
+    http
+      .expectOne('/api/bridge/userscript')
+      .flush(JSON.stringify({ statusCode: 503, error: 'Service Unavailable', message }), { status: 503, statusText: 'Service Unavailable' });
     await settle(fixture);
     expect(text(fixture, 'lmb-dialog [role=alert]')).toBe(message);
     expect(q<HTMLDialogElement>(fixture, 'lmb-dialog dialog').open).toBe(true);
@@ -180,7 +184,9 @@ describe('BridgePage', () => {
     await load(aBridgeState({ keys: [aBridgeKey({ id: 7, name: 'laptop' })] }));
     await click(fixture, q(fixture, 'button[aria-label="Revoke laptop"]'));
     await click(fixture, button(fixture, 'Revoke key'));
-    http.expectOne('/api/bridge/keys/7').flush({ statusCode: 404, error: 'Not Found', message: 'Bridge key not found or already revoked.' }, { status: 404, statusText: 'Not Found' });
+    http
+      .expectOne('/api/bridge/keys/7')
+      .flush({ statusCode: 404, error: 'Not Found', message: 'Bridge key not found or already revoked.' }, { status: 404, statusText: 'Not Found' });
     await settle(fixture);
     expect(text(fixture, 'lmb-confirm-dialog [role=alert]')).toBe('Bridge key not found or already revoked.');
   });
@@ -189,12 +195,14 @@ describe('BridgePage', () => {
     const writeText = jest.fn().mockResolvedValue(undefined);
     Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText } });
     await setup();
-    await load(aBridgeState({
-      models: [
-        aBridgeModel({ id: 'id-text', public_name: 'claude-x', organization: 'anthropic' }),
-        aBridgeModel({ id: 'id-image', public_name: 'gpt-image-1', organization: 'openai', capabilities: IMAGE_CAPS }),
-      ],
-    }));
+    await load(
+      aBridgeState({
+        models: [
+          aBridgeModel({ id: 'id-text', public_name: 'claude-x', organization: 'anthropic' }),
+          aBridgeModel({ id: 'id-image', public_name: 'gpt-image-1', organization: 'openai', capabilities: IMAGE_CAPS }),
+        ],
+      }),
+    );
     const row = (id: string) => q(fixture, `[data-model="${id}"]`);
     expect(row('id-text').querySelector('code')?.textContent).toBe('"claude-x": "id-text"');
     expect(row('id-image').querySelector('code')?.textContent).toBe('"gpt-image-1": "id-image:image"');
@@ -208,9 +216,14 @@ describe('BridgePage', () => {
 
   it('filters the models', async () => {
     await setup();
-    await load(aBridgeState({
-      models: [aBridgeModel({ id: 'a', public_name: 'claude-x', organization: 'anthropic' }), aBridgeModel({ id: 'b', public_name: 'gpt-y', organization: 'openai' })],
-    }));
+    await load(
+      aBridgeState({
+        models: [
+          aBridgeModel({ id: 'a', public_name: 'claude-x', organization: 'anthropic' }),
+          aBridgeModel({ id: 'b', public_name: 'gpt-y', organization: 'openai' }),
+        ],
+      }),
+    );
     const filter = q<HTMLInputElement>(fixture, '#model-filter');
     filter.value = 'OpenAI';
     filter.dispatchEvent(new Event('input'));

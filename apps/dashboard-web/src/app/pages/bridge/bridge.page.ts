@@ -26,8 +26,16 @@ export const ARENA_URL = 'https://arena.ai';
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './bridge.page.html',
   styles: `
-    .steps { margin: 0.5rem 0 0; padding-left: 1.4rem; display: grid; gap: 0.4rem; }
-    .models-filter { max-width: 20rem; margin-bottom: 0.75rem; }
+    .steps {
+      margin: 0.5rem 0 0;
+      padding-left: 1.4rem;
+      display: grid;
+      gap: 0.4rem;
+    }
+    .models-filter {
+      max-width: 20rem;
+      margin-bottom: 0.75rem;
+    }
   `,
 })
 export class BridgePage {

@@ -53,7 +53,14 @@ describe('DashboardPage', () => {
     expect(text(fixture)).toContain('Loading usage…');
     expect(text(fixture)).toContain('Loading recent requests…');
 
-    const summary = aSummary({ total_requests: 12345, success_requests: 12000, error_requests: 345, active_tokens: 3, avg_response_time_ms: 812, p95_response_time_ms: 2400 });
+    const summary = aSummary({
+      total_requests: 12345,
+      success_requests: 12000,
+      error_requests: 345,
+      active_tokens: 3,
+      avg_response_time_ms: 812,
+      p95_response_time_ms: 2400,
+    });
     const r = pending();
     r.summary.flush(summary);
     r.logs.flush({ logs: [aLog({ model: 'echo', status_code: 200 }), aLog({ model: 'gpt-x', status_code: 429 })], next_cursor: null });
@@ -141,7 +148,16 @@ describe('DashboardPage', () => {
   it('shows empty states when nothing was requested yet', async () => {
     setup();
     await fixture.whenStable();
-    const empty = aSummary({ total_requests: 0, success_requests: 0, error_requests: 0, avg_response_time_ms: 0, p95_response_time_ms: 0, by_model: [], by_token: [], by_status: [] });
+    const empty = aSummary({
+      total_requests: 0,
+      success_requests: 0,
+      error_requests: 0,
+      avg_response_time_ms: 0,
+      p95_response_time_ms: 0,
+      by_model: [],
+      by_token: [],
+      by_status: [],
+    });
     const r = pending();
     r.summary.flush(empty);
     r.logs.flush({ logs: [], next_cursor: null });

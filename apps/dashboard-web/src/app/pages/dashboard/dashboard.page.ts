@@ -74,11 +74,7 @@ export class DashboardPage {
         startWith(undefined),
         switchMap(() => interval(every).pipe(startWith(0))),
         exhaustMap(() =>
-          merge(
-            this.summary.run(this.usage.summary(DASHBOARD_DAYS)),
-            this.recent.run(this.usage.logs({ limit: 5 })),
-            this.status.run(this.statusApi.status()),
-          ),
+          merge(this.summary.run(this.usage.summary(DASHBOARD_DAYS)), this.recent.run(this.usage.logs({ limit: 5 })), this.status.run(this.statusApi.status())),
         ),
         takeUntilDestroyed(),
       )

@@ -78,10 +78,12 @@ describe('LoginPage', () => {
     type(fixture, '#signin-username', 'alice');
     type(fixture, '#signin-password', 'wrong password');
     await click(fixture, button(fixture, 'Sign in', 'form'));
-    http.expectOne('/api/auth/login').flush(
-      { statusCode: 401, error: 'Unauthorized', message: 'Wrong username or password, or the account is disabled.' },
-      { status: 401, statusText: 'Unauthorized' },
-    );
+    http
+      .expectOne('/api/auth/login')
+      .flush(
+        { statusCode: 401, error: 'Unauthorized', message: 'Wrong username or password, or the account is disabled.' },
+        { status: 401, statusText: 'Unauthorized' },
+      );
     await settle(fixture);
     expect(text(fixture, '[role=alert]')).toBe('Wrong username or password, or the account is disabled.');
     expect(navigate).not.toHaveBeenCalled();
@@ -140,7 +142,9 @@ describe('LoginPage', () => {
     type(fixture, '#account-password', 'correct horse');
     type(fixture, '#account-repeat', 'correct horse');
     await click(fixture, button(fixture, 'Create admin and sign in'));
-    http.expectOne('/api/admin/init').flush({ statusCode: 409, message: 'The first user already exists; sign in instead.' }, { status: 409, statusText: 'Conflict' });
+    http
+      .expectOne('/api/admin/init')
+      .flush({ statusCode: 409, message: 'The first user already exists; sign in instead.' }, { status: 409, statusText: 'Conflict' });
     await settle(fixture);
     expect(text(fixture, '[role=alert]')).toContain('already set up');
 
@@ -161,10 +165,12 @@ describe('LoginPage', () => {
     type(fixture, '#account-password', 'correct horse');
     type(fixture, '#account-repeat', 'correct horse');
     await click(fixture, button(fixture, 'Create account and sign in'));
-    http.expectOne('/api/auth/register').flush(
-      { statusCode: 403, error: 'Forbidden', message: 'Registration is disabled: ask an admin for an account.' },
-      { status: 403, statusText: 'Forbidden' },
-    );
+    http
+      .expectOne('/api/auth/register')
+      .flush(
+        { statusCode: 403, error: 'Forbidden', message: 'Registration is disabled: ask an admin for an account.' },
+        { status: 403, statusText: 'Forbidden' },
+      );
     await settle(fixture);
     expect(text(fixture, '[role=alert]')).toBe('Registration is disabled: ask an admin for an account.');
   });

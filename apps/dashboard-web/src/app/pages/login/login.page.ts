@@ -24,10 +24,24 @@ const TABS: ReadonlyArray<{ mode: LoginMode; label: string }> = [
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './login.page.html',
   styles: `
-    :host { display: block; max-width: 28rem; margin: 1rem auto; }
-    .hint { font-size: 0.9rem; color: var(--muted); }
-    form { display: grid; gap: 0.85rem; margin-top: 1rem; }
-    .switch { margin-top: 1rem; font-size: 0.9rem; }
+    :host {
+      display: block;
+      max-width: 28rem;
+      margin: 1rem auto;
+    }
+    .hint {
+      font-size: 0.9rem;
+      color: var(--muted);
+    }
+    form {
+      display: grid;
+      gap: 0.85rem;
+      margin-top: 1rem;
+    }
+    .switch {
+      margin-top: 1rem;
+      font-size: 0.9rem;
+    }
   `,
 })
 export class LoginPage {

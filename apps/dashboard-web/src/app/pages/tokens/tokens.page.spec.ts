@@ -113,10 +113,9 @@ describe('TokensPage', () => {
     await click(fixture, button(fixture, 'Create New Token'));
     type(fixture, '#token-name', 'laptop');
     await click(fixture, button(fixture, 'Create token'));
-    http.expectOne({ method: 'POST', url: '/api/tokens' }).flush(
-      { statusCode: 400, error: 'Bad Request', message: ['expires_at must be in the future'] },
-      { status: 400, statusText: 'Bad Request' },
-    );
+    http
+      .expectOne({ method: 'POST', url: '/api/tokens' })
+      .flush({ statusCode: 400, error: 'Bad Request', message: ['expires_at must be in the future'] }, { status: 400, statusText: 'Bad Request' });
     await settle(fixture);
     expect(text(fixture, 'dialog [role=alert]')).toBe('Expires_at must be in the future.');
     expect(dialogOpen('Create a new token')).toBe(true);

@@ -1,19 +1,12 @@
 import type { AppConfig } from '@lmarena-bridge/config';
 import type { SiteModel } from '../../providers/lmarena/bridge-transport';
 import type { BridgeSocket } from '../bridge-browser';
-import type {
-  BridgeKeyStore,
-  BridgeModelStore,
-  BrowserStateRow,
-  BrowserStateStore,
-} from '../bridge-stores';
+import type { BridgeKeyStore, BridgeModelStore, BrowserStateRow, BrowserStateStore } from '../bridge-stores';
 import type { BridgeTimings } from '../bridge-timings';
 
 /** Spec helpers: fakes of the database ports and of a socket, tiny clocks. */
 
-export function bridgeConfig(
-  bridge: Partial<AppConfig['bridge']> = {},
-): AppConfig {
+export function bridgeConfig(bridge: Partial<AppConfig['bridge']> = {}): AppConfig {
   return {
     bridge: {
       secret: 'shared-secret',
@@ -90,8 +83,7 @@ export class FakeStates implements BrowserStateStore {
 
   async removeInstance(instanceId: string) {
     this.writes.push(`removeInstance ${instanceId}`);
-    for (const [id, row] of this.rows)
-      if (row.instanceId === instanceId) this.rows.delete(id);
+    for (const [id, row] of this.rows) if (row.instanceId === instanceId) this.rows.delete(id);
   }
 }
 
@@ -134,11 +126,7 @@ export class FakeSocket implements BridgeSocket {
 }
 
 /** Resolves once `check` is true; checks after each turn of the event loop (bounded). */
-export async function until(
-  check: () => boolean,
-  what = 'condition',
-  limitMs = 5_000,
-): Promise<void> {
+export async function until(check: () => boolean, what = 'condition', limitMs = 5_000): Promise<void> {
   const deadline = Date.now() + limitMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

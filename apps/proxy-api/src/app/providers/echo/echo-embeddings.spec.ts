@@ -9,7 +9,7 @@ describe('echo embeddings', () => {
     expect(echoVector('hello there')).not.toEqual(a);
   });
 
-  it('answers OpenAI\'s list shape with prompt tokens, floats or base64 float32', () => {
+  it("answers OpenAI's list shape with prompt tokens, floats or base64 float32", () => {
     const floats = echoEmbeddings({ input: ['one two', 'three'] }, 'echo') as { data: Array<{ index: number; embedding: number[] }>; usage: object };
     expect(floats).toMatchObject({ object: 'list', model: 'echo', usage: { prompt_tokens: 3, total_tokens: 3 } });
     expect(floats.data.map((d) => d.index)).toEqual([0, 1]);

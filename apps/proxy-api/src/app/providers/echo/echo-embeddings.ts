@@ -48,7 +48,10 @@ export function embeddingInputs(input: unknown): Array<{ text: string; tokens: n
 export function echoEmbeddings(body: Record<string, unknown>, model: string): object {
   const inputs = embeddingInputs(body['input']);
   const base64 = body['encoding_format'] === 'base64';
-  const dimensions = typeof body['dimensions'] === 'number' && Number.isInteger(body['dimensions']) && body['dimensions'] >= 1 && body['dimensions'] <= 4096 ? body['dimensions'] : ECHO_DIMENSIONS;
+  const dimensions =
+    typeof body['dimensions'] === 'number' && Number.isInteger(body['dimensions']) && body['dimensions'] >= 1 && body['dimensions'] <= 4096
+      ? body['dimensions']
+      : ECHO_DIMENSIONS;
   const promptTokens = inputs.reduce((sum, i) => sum + i.tokens, 0);
   return {
     object: 'list',

@@ -119,14 +119,16 @@ describe('EchoProvider', () => {
 
   it('reads the text parts of a content-part array and ignores the others', async () => {
     const body = aBody({
-      messages: [{
-        role: 'user',
-        content: [
-          { type: 'text', text: 'look at' },
-          { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
-          { type: 'text', text: ' this picture' },
-        ],
-      }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'look at' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+            { type: 'text', text: ' this picture' },
+          ],
+        },
+      ],
     });
     const whole = jsonOf(await provider.complete(aCall(body, false))).body;
     expect(whole).toMatchObject({ choices: [{ message: { content: 'look at this picture' } }], usage: { prompt_tokens: 4, completion_tokens: 4 } });
@@ -134,7 +136,14 @@ describe('EchoProvider', () => {
   });
 
   it('answers empty content when there is no user message', async () => {
-    const reply = echoReply(aBody({ messages: [{ role: 'system', content: 'be nice' }, { role: 'assistant', content: 'hi' }] }));
+    const reply = echoReply(
+      aBody({
+        messages: [
+          { role: 'system', content: 'be nice' },
+          { role: 'assistant', content: 'hi' },
+        ],
+      }),
+    );
     expect(reply).toEqual({ content: '', finishReason: 'stop', promptTokens: 3, completionTokens: 0 });
   });
 

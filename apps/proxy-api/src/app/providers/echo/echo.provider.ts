@@ -11,7 +11,9 @@ export function messageText(message: Record<string, unknown>): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part: unknown) => (part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : ''))
+      .map((part: unknown) =>
+        part && typeof part === 'object' && (part as { type?: unknown }).type === 'text' ? String((part as { text?: unknown }).text ?? '') : '',
+      )
       .join('');
   }
   return '';
@@ -79,13 +81,23 @@ export class EchoProvider implements ChatProvider {
     const usage = { prompt_tokens: reply.promptTokens, completion_tokens: reply.completionTokens, total_tokens: reply.promptTokens + reply.completionTokens };
     if (!call.stream) {
       return {
-        kind: 'json', status: 200,
-        body: { id, object: 'text_completion', created, model, system_fingerprint: null, choices: [{ index: 0, text: reply.content, logprobs: null, finish_reason: reply.finishReason }], usage },
+        kind: 'json',
+        status: 200,
+        body: {
+          id,
+          object: 'text_completion',
+          created,
+          model,
+          system_fingerprint: null,
+          choices: [{ index: 0, text: reply.content, logprobs: null, finish_reason: reply.finishReason }],
+          usage,
+        },
       };
     }
     const signal = call.signal;
     async function* events(): AsyncIterable<string> {
-      const chunk = (text: string, finish: string | null) => JSON.stringify({ id, object: 'text_completion', created, model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] });
+      const chunk = (text: string, finish: string | null) =>
+        JSON.stringify({ id, object: 'text_completion', created, model, choices: [{ index: 0, text, logprobs: null, finish_reason: finish }] });
       for (const word of reply.content.match(/\s*\S+\s*|\s+/g) ?? []) {
         await nextTick();
         if (signal.aborted) return;
@@ -108,7 +120,10 @@ export class EchoProvider implements ChatProvider {
         kind: 'json',
         status: 200,
         body: {
-          id, object: 'chat.completion', created, model,
+          id,
+          object: 'chat.completion',
+          created,
+          model,
           choices: [{ index: 0, message: { role: 'assistant', content: reply.content, refusal: null }, logprobs: null, finish_reason: reply.finishReason }],
           usage,
         },

@@ -77,7 +77,11 @@ describe('LmarenaProvider, streaming', () => {
     expect(chunks.slice(1, 3).map((c) => c.choices[0].delta)).toEqual([{ content: 'Hello' }, { content: ' world' }]);
     expect(chunks[3].choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
     expect(chunks[4].choices).toEqual([]);
-    expect(chunks[4].usage).toEqual({ prompt_tokens: count('Say hello'), completion_tokens: count('Hello world'), total_tokens: count('Say hello') + count('Hello world') });
+    expect(chunks[4].usage).toEqual({
+      prompt_tokens: count('Say hello'),
+      completion_tokens: count('Hello world'),
+      total_tokens: count('Say hello') + count('Hello world'),
+    });
     expect(chunks).toHaveLength(5);
     expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
     expect(chunks.every((c) => c.object === 'chat.completion.chunk' && c.model === 'public-model' && c.id.startsWith('chatcmpl-'))).toBe(true);
@@ -104,13 +108,24 @@ describe('LmarenaProvider, streaming', () => {
     const { relay, call } = setUp();
     relay.send(line('ag', 'Thinking about it.'), line('ag', ' Done.'), line('a0', 'Hello!'), line('ad', { finishReason: 'stop' })).finish();
     const { chunks } = await drain(await asStream(call(true)));
-    expect(chunks.slice(1, 4).map((c) => c.choices[0].delta)).toEqual([{ reasoning_content: 'Thinking about it.' }, { reasoning_content: ' Done.' }, { content: 'Hello!' }]);
+    expect(chunks.slice(1, 4).map((c) => c.choices[0].delta)).toEqual([
+      { reasoning_content: 'Thinking about it.' },
+      { reasoning_content: ' Done.' },
+      { content: 'Hello!' },
+    ]);
     expect(chunks.at(-1)?.usage?.completion_tokens).toBe(count('Hello!') + count('Thinking about it. Done.'));
   });
 
   it('streams images as Markdown, after text in their own paragraph', async () => {
     const { relay, call } = setUp();
-    relay.send(line('a2', [{ type: 'heartbeat' }]), line('a0', 'Here:'), line('a2', [{ type: 'image', image: 'https://img.example/cat.png' }]), line('ad', { finishReason: 'stop' })).finish();
+    relay
+      .send(
+        line('a2', [{ type: 'heartbeat' }]),
+        line('a0', 'Here:'),
+        line('a2', [{ type: 'image', image: 'https://img.example/cat.png' }]),
+        line('ad', { finishReason: 'stop' }),
+      )
+      .finish();
     const { chunks } = await drain(await asStream(call(true)));
     expect(contentOf(chunks)).toBe('Here:\n\n![Image](https://img.example/cat.png)');
   });
@@ -125,7 +140,12 @@ describe('LmarenaProvider, streaming', () => {
 
   it('appends search sources as Markdown links after the text', async () => {
     const { relay, call } = setUp();
-    relay.send(line('a0', 'It is sunny.'), line('ac', { toolCallId: 't', argsTextDelta: JSON.stringify({ source: [{ url: 'https://weather.example/', title: 'Weather' }] }) })).finish();
+    relay
+      .send(
+        line('a0', 'It is sunny.'),
+        line('ac', { toolCallId: 't', argsTextDelta: JSON.stringify({ source: [{ url: 'https://weather.example/', title: 'Weather' }] }) }),
+      )
+      .finish();
     const { chunks } = await drain(await asStream(call(true)));
     expect(contentOf(chunks)).toBe('It is sunny.\n\n**Sources:**\n1. [Weather](https://weather.example/)');
   });
@@ -150,7 +170,7 @@ describe('LmarenaProvider, streaming', () => {
     expect(chunks.at(-2)?.choices[0].finish_reason).toBe('stop');
   });
 
-  it('uses the site\'s own usage when it sends one, and then it is not estimated', async () => {
+  it("uses the site's own usage when it sends one, and then it is not estimated", async () => {
     const { relay, call } = setUp();
     relay.send(line('a0', 'x'), line('ad', { finishReason: 'stop', usage: { promptTokens: 101, completionTokens: 7 } })).finish();
     const answer = await asStream(call(true));
@@ -179,7 +199,7 @@ describe('LmarenaProvider, streaming', () => {
     expect(exchange.errors).toHaveLength(1);
   });
 
-  it('passes the transport\'s own errors (browser gone, timeout) on and notes them', async () => {
+  it("passes the transport's own errors (browser gone, timeout) on and notes them", async () => {
     const { relay, call, exchange } = setUp();
     const gone = ProxyError.unavailable('The browser serving this request disconnected.');
     relay.send(line('a0', 'partial')).fail(gone);
@@ -247,7 +267,12 @@ describe('LmarenaProvider, streaming', () => {
 
 describe('LmarenaProvider, errors before the answer', () => {
   it.each([
-    ['a rejected reCAPTCHA', new BridgeRelayError(403, '{"error":"recaptcha validation failed"}'), 502, /^LMArena rejected the reCAPTCHA token: open the arena\.ai tab/],
+    [
+      'a rejected reCAPTCHA',
+      new BridgeRelayError(403, '{"error":"recaptcha validation failed"}'),
+      502,
+      /^LMArena rejected the reCAPTCHA token: open the arena\.ai tab/,
+    ],
     ['an expired login', new BridgeRelayError(401, 'Unauthorized'), 502, /sign in again on arena\.ai/],
     ['a failed fetch', new BridgeRelayError(0, 'Failed to fetch'), 502, /could not reach LMArena/],
     ['a 400 from the site', new BridgeRelayError(400, '{"error":"Invalid id"}'), 502, /\(400: Invalid id\)/],
@@ -263,7 +288,7 @@ describe('LmarenaProvider, errors before the answer', () => {
     }
   });
 
-  it('maps 429 to 429 with the site\'s Retry-After, else 30 s', async () => {
+  it("maps 429 to 429 with the site's Retry-After, else 30 s", async () => {
     const withHeader = setUp();
     withHeader.relay.fail(new BridgeRelayError(429, 'Too many requests; retry-after: 17'));
     const error = await rejection(withHeader.call(true));
@@ -299,7 +324,7 @@ describe('LmarenaProvider, errors before the answer', () => {
     expect((await rejection(call(true))).message).toBe('LMArena answered with an error: Model not available');
   });
 
-  it('passes the transport\'s refusal on (no browser connected)', async () => {
+  it("passes the transport's refusal on (no browser connected)", async () => {
     const { transport, call } = setUp();
     transport.refuseWith = ProxyError.unavailable('No browser is connected to the LMArena bridge.');
     expect((await rejection(call(true))).status).toBe(503);
@@ -333,7 +358,11 @@ describe('LmarenaProvider, non-streaming', () => {
       object: 'chat.completion',
       model: 'public-model',
       choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!', reasoning_content: 'Because.' }, finish_reason: 'length' }],
-      usage: { prompt_tokens: count('Say hello'), completion_tokens: count('Hello!') + count('Because.'), total_tokens: count('Say hello') + count('Hello!') + count('Because.') },
+      usage: {
+        prompt_tokens: count('Say hello'),
+        completion_tokens: count('Hello!') + count('Because.'),
+        total_tokens: count('Say hello') + count('Hello!') + count('Because.'),
+      },
     });
     expect((answer.body as { id: string }).id).toMatch(/^chatcmpl-/);
   });
@@ -360,7 +389,7 @@ describe('LmarenaProvider, non-streaming', () => {
     expect((await rejection(call(false))).message).toBe('LMArena answered without any content.');
   });
 
-  it('uses the site\'s usage when given', async () => {
+  it("uses the site's usage when given", async () => {
     const { relay, call } = setUp();
     relay.send(line('a0', 'x'), line('ad', { finishReason: 'stop', usage: { inputTokens: 5, outputTokens: 6 } })).finish();
     const answer = await asJson(call(false));

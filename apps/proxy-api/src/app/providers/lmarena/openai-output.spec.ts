@@ -25,9 +25,9 @@ describe('Markdown of images and sources', () => {
 
   it('lists sources once each, numbered, titles escaped', () => {
     expect(sourcesMarkdown([])).toBe('');
-    expect(sourcesMarkdown([{ url: 'https://a.example/', title: 'A [draft]' }, { url: 'https://b.example/x' }, { url: 'https://a.example/', title: 'again' }])).toBe(
-      '\n\n**Sources:**\n1. [A \\[draft\\]](https://a.example/)\n2. [https://b.example/x](https://b.example/x)',
-    );
+    expect(
+      sourcesMarkdown([{ url: 'https://a.example/', title: 'A [draft]' }, { url: 'https://b.example/x' }, { url: 'https://a.example/', title: 'again' }]),
+    ).toBe('\n\n**Sources:**\n1. [A \\[draft\\]](https://a.example/)\n2. [https://b.example/x](https://b.example/x)');
   });
 });
 
@@ -36,11 +36,26 @@ describe('OpenAiAnswer', () => {
     const answer = new OpenAiAnswer('public-name');
     expect(answer.id).toMatch(/^chatcmpl-/);
     const chunk = JSON.parse(answer.chunk({ content: 'hi' }));
-    expect(chunk).toEqual({ id: answer.id, object: 'chat.completion.chunk', created: answer.created, model: 'public-name', choices: [{ index: 0, delta: { content: 'hi' }, logprobs: null, finish_reason: null }] });
+    expect(chunk).toEqual({
+      id: answer.id,
+      object: 'chat.completion.chunk',
+      created: answer.created,
+      model: 'public-name',
+      choices: [{ index: 0, delta: { content: 'hi' }, logprobs: null, finish_reason: null }],
+    });
     expect(JSON.parse(answer.chunk({}, 'length')).choices[0].finish_reason).toBe('length');
-    expect(JSON.parse(answer.usageChunk(openAiUsage(3, 4)))).toMatchObject({ id: answer.id, choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+    expect(JSON.parse(answer.usageChunk(openAiUsage(3, 4)))).toMatchObject({
+      id: answer.id,
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 },
+    });
     const completion = answer.completion('text', '', 'stop', openAiUsage(1, 2));
-    expect(completion).toMatchObject({ id: answer.id, object: 'chat.completion', model: 'public-name', choices: [{ message: { role: 'assistant', content: 'text' }, finish_reason: 'stop' }] });
+    expect(completion).toMatchObject({
+      id: answer.id,
+      object: 'chat.completion',
+      model: 'public-name',
+      choices: [{ message: { role: 'assistant', content: 'text' }, finish_reason: 'stop' }],
+    });
     expect((completion['choices'] as Array<{ message: object }>)[0].message).not.toHaveProperty('reasoning_content');
     expect(answer.completion('t', 'why', 'stop', openAiUsage(1, 2))).toMatchObject({ choices: [{ message: { reasoning_content: 'why' } }] });
   });

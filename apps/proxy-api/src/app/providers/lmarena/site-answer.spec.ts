@@ -25,7 +25,10 @@ describe('answerPieces', () => {
     const transport = new FakeTransport();
     transport.relay.send(line('ag', 'r'), line('a0', 't'), line('ad', { finishReason: 'length', usage: { promptTokens: 1, completionTokens: 2 } })).finish();
     expect(await read(transport)).toEqual({
-      pieces: [{ kind: 'reasoning', text: 'r' }, { kind: 'content', text: 't' }],
+      pieces: [
+        { kind: 'reasoning', text: 'r' },
+        { kind: 'content', text: 't' },
+      ],
       end: { reason: 'length', usage: { promptTokens: 1, completionTokens: 2 } },
       error: null,
     });

@@ -21,13 +21,15 @@ describe('relayFailure', () => {
     expect(error.message).toMatch(/sign in again on arena\.ai/);
   });
 
-  it('maps another 403 to 502 with the site\'s message and what to check', () => {
+  it("maps another 403 to 502 with the site's message and what to check", () => {
     const { error } = relay(403, '{"error":"Forbidden"}');
     expect(error.status).toBe(502);
-    expect(error.message).toBe('LMArena refused the request (403: Forbidden): open the arena.ai tab, check that you are signed in and that no challenge is shown, then retry.');
+    expect(error.message).toBe(
+      'LMArena refused the request (403: Forbidden): open the arena.ai tab, check that you are signed in and that no challenge is shown, then retry.',
+    );
   });
 
-  it('maps 429 to 429 rate_limit_exceeded with the site\'s Retry-After', () => {
+  it("maps 429 to 429 rate_limit_exceeded with the site's Retry-After", () => {
     const { error } = relay(429, 'Too Many Requests (retry-after: 12)');
     expect([error.status, error.type, error.code]).toEqual([429, 'rate_limit_error', 'rate_limit_exceeded']);
     expect(error.headers).toEqual({ 'Retry-After': '12' });
@@ -52,7 +54,7 @@ describe('relayFailure', () => {
     }
   });
 
-  it('maps 400 to 502 with the site\'s message', () => {
+  it("maps 400 to 502 with the site's message", () => {
     const { error } = relay(400, '{"error":"Message already has feedback"}');
     expect(error.status).toBe(502);
     expect(error.message).toBe('LMArena rejected the request (400: Message already has feedback).');

@@ -92,7 +92,9 @@ export function relayFailure(err: BridgeRelayError): SiteFailure {
     case 403:
       return {
         refresh: false,
-        error: ProxyError.upstream(`LMArena refused the request (403${said ? `: ${said}` : ''}): open the arena.ai tab, check that you are signed in and that no challenge is shown, then retry.`),
+        error: ProxyError.upstream(
+          `LMArena refused the request (403${said ? `: ${said}` : ''}): open the arena.ai tab, check that you are signed in and that no challenge is shown, then retry.`,
+        ),
       };
     case 429:
       return rateLimited(text);
@@ -101,7 +103,9 @@ export function relayFailure(err: BridgeRelayError): SiteFailure {
     case 0:
       return {
         refresh: false,
-        error: ProxyError.upstream(`The browser could not reach LMArena${said ? ` (${said})` : ''}: check that the arena.ai tab is open and online, then retry.`),
+        error: ProxyError.upstream(
+          `The browser could not reach LMArena${said ? ` (${said})` : ''}: check that the arena.ai tab is open and online, then retry.`,
+        ),
       };
     default:
       if (RATE_LIMIT_TEXT.test(text)) return rateLimited(text);
@@ -121,6 +125,9 @@ export function answerFailure(kind: SiteErrorKind, message: string): SiteFailure
 
 /** The site answered, but with nothing a client could be shown. */
 export function noContentFailure(unrecognised: number, firstUnrecognised: string | null): SiteFailure {
-  const hint = unrecognised > 0 ? ` (${unrecognised} line${unrecognised === 1 ? '' : 's'} not understood, the first: ${snippet(firstUnrecognised ?? '')}; the site may have changed)` : '';
+  const hint =
+    unrecognised > 0
+      ? ` (${unrecognised} line${unrecognised === 1 ? '' : 's'} not understood, the first: ${snippet(firstUnrecognised ?? '')}; the site may have changed)`
+      : '';
   return { refresh: false, error: ProxyError.upstream(`LMArena answered without any content${hint}.`) };
 }

@@ -12,16 +12,29 @@ function aRoute(extra: Partial<ModelRoute> & { modality?: string } = {}): ModelR
   return { name: 'claude-test', provider: 'lmarena', type: 'lmarena', upstream_model: MODEL_ID, ...extra } as ModelRoute;
 }
 const aBody = (extra: Partial<ChatBody> = {}): ChatBody => ({ model: 'claude-test', messages: [{ role: 'user', content: 'Hello there' }], ...extra });
-const aModel = (outputCapabilities: Record<string, unknown>): SiteModel => ({ id: MODEL_ID, publicName: 'claude-test', capabilities: { inputCapabilities: { text: true }, outputCapabilities } });
+const aModel = (outputCapabilities: Record<string, unknown>): SiteModel => ({
+  id: MODEL_ID,
+  publicName: 'claude-test',
+  capabilities: { inputCapabilities: { text: true }, outputCapabilities },
+});
 
 describe('buildSiteRequest', () => {
-  it('builds a direct-mode create-evaluation request for the route\'s model', () => {
+  it("builds a direct-mode create-evaluation request for the route's model", () => {
     const { payload, prompt, modality } = buildSiteRequest(aRoute(), aBody(), undefined);
     expect(payload.method).toBe('POST');
     expect(payload.path).toBe(CREATE_EVALUATION_PATH);
     expect(prompt).toBe('Hello there');
     expect(modality).toBe('chat');
-    expect(Object.keys(payload.body).sort()).toEqual(['id', 'modality', 'mode', 'modelAId', 'modelAMessageId', 'modelBMessageId', 'userMessage', 'userMessageId']);
+    expect(Object.keys(payload.body).sort()).toEqual([
+      'id',
+      'modality',
+      'mode',
+      'modelAId',
+      'modelAMessageId',
+      'modelBMessageId',
+      'userMessage',
+      'userMessageId',
+    ]);
     expect(payload.body).toMatchObject({
       mode: 'direct',
       modelAId: MODEL_ID,
@@ -46,7 +59,14 @@ describe('buildSiteRequest', () => {
   });
 
   it('sends the flattened transcript as the user message', () => {
-    const body = aBody({ messages: [{ role: 'developer', content: 'Sys' }, { role: 'user', content: 'A' }, { role: 'assistant', content: 'B' }, { role: 'user', content: 'C' }] });
+    const body = aBody({
+      messages: [
+        { role: 'developer', content: 'Sys' },
+        { role: 'user', content: 'A' },
+        { role: 'assistant', content: 'B' },
+        { role: 'user', content: 'C' },
+      ],
+    });
     const { payload, prompt } = buildSiteRequest(aRoute(), body, undefined);
     expect(prompt).toBe('Sys\n\nUser: A\n\nAssistant: B\n\nUser: C');
     expect((payload.body['userMessage'] as { content: string }).content).toBe(prompt);
@@ -81,7 +101,7 @@ describe('chooseModality', () => {
     expect(chooseModality(aRoute({ modality: 'image' }), aModel({ text: true }))).toBe('image');
   });
 
-  it('follows the reported model\'s output capabilities: image, else search, else chat', () => {
+  it("follows the reported model's output capabilities: image, else search, else chat", () => {
     expect(chooseModality(aRoute(), aModel({ image: { aspectRatios: ['1:1'] } }))).toBe('image');
     expect(chooseModality(aRoute(), aModel({ image: true, search: true }))).toBe('image');
     expect(chooseModality(aRoute(), aModel({ text: true, search: true }))).toBe('search');

@@ -45,7 +45,10 @@ function refuseForcedTools(body: ChatBody): void {
   const forced = choice === 'required' || (typeof choice === 'object' && choice !== null);
   const hasTools = Array.isArray(body['tools']) && body['tools'].length > 0;
   if (forced && hasTools) {
-    throw ProxyError.invalidRequest('The LMArena bridge cannot make tool calls: "tool_choice" must be "auto" or "none" (or left out) for this model.', 'tool_choice');
+    throw ProxyError.invalidRequest(
+      'The LMArena bridge cannot make tool calls: "tool_choice" must be "auto" or "none" (or left out) for this model.',
+      'tool_choice',
+    );
   }
 }
 

@@ -52,22 +52,45 @@ const FIXTURES: Fixture[] = [
   {
     name: 'text deltas (a0) with a finish (ad)',
     body: line('a0', 'Hello') + line('a0', ', wörld 🌍') + line('a0', '') + line('ad', { finishReason: 'stop' }),
-    events: [{ type: 'text', text: 'Hello' }, { type: 'text', text: ', wörld 🌍' }, { type: 'finish', reason: 'stop' }],
+    events: [
+      { type: 'text', text: 'Hello' },
+      { type: 'text', text: ', wörld 🌍' },
+      { type: 'finish', reason: 'stop' },
+    ],
   },
   {
     name: 'reasoning deltas (ag) before the text',
     body: line('ag', 'Let me think… ') + line('ag', 'done.') + line('a0', '42') + line('ad', { finishReason: 'stop' }),
-    events: [{ type: 'reasoning', text: 'Let me think… ' }, { type: 'reasoning', text: 'done.' }, { type: 'text', text: '42' }, { type: 'finish', reason: 'stop' }],
+    events: [
+      { type: 'reasoning', text: 'Let me think… ' },
+      { type: 'reasoning', text: 'done.' },
+      { type: 'text', text: '42' },
+      { type: 'finish', reason: 'stop' },
+    ],
   },
   {
     name: 'the data: prefix, with and without its space, CRLF line ends and blank lines',
     body: `data: ${line('a0', 'one')}\r\n\r\ndata:${line('a0', 'two')}\n   \ndata: [DONE]\n`,
-    events: [{ type: 'text', text: 'one' }, { type: 'text', text: 'two' }],
+    events: [
+      { type: 'text', text: 'one' },
+      { type: 'text', text: 'two' },
+    ],
   },
   {
     name: 'images (a2) and heartbeats',
-    body: line('a2', [{ type: 'heartbeat' }]) + line('a2', [{ type: 'image', image: 'https://img.example/a.png' }, { type: 'image', image: 'https://img.example/b.png' }]) + line('a2', [{ type: 'heartbeat' }]) + line('ad', { finishReason: 'stop' }),
-    events: [{ type: 'image', url: 'https://img.example/a.png' }, { type: 'image', url: 'https://img.example/b.png' }, { type: 'finish', reason: 'stop' }],
+    body:
+      line('a2', [{ type: 'heartbeat' }]) +
+      line('a2', [
+        { type: 'image', image: 'https://img.example/a.png' },
+        { type: 'image', image: 'https://img.example/b.png' },
+      ]) +
+      line('a2', [{ type: 'heartbeat' }]) +
+      line('ad', { finishReason: 'stop' }),
+    events: [
+      { type: 'image', url: 'https://img.example/a.png' },
+      { type: 'image', url: 'https://img.example/b.png' },
+      { type: 'finish', reason: 'stop' },
+    ],
   },
   {
     name: 'citations (ac) with one source and a list, partial arguments ignored',
@@ -87,32 +110,57 @@ const FIXTURES: Fixture[] = [
   {
     name: 'a source part (ah)',
     body: line('a0', 'Yes.') + line('ah', { sourceType: 'url', id: 's1', url: 'https://c.example/', title: 'C' }),
-    events: [{ type: 'text', text: 'Yes.' }, { type: 'sources', sources: [{ url: 'https://c.example/', title: 'C' }] }],
+    events: [
+      { type: 'text', text: 'Yes.' },
+      { type: 'sources', sources: [{ url: 'https://c.example/', title: 'C' }] },
+    ],
   },
   {
     name: 'model B lines (b0, bg, bd) and other step lines ignored',
-    body: line('af', { messageId: 'm' }) + line('b0', 'not mine') + line('a0', 'mine') + line('bg', 'x') + line('ae', { finishReason: 'stop', isContinued: false }) + line('bd', { finishReason: 'stop' }) + line('ad', { finishReason: 'length' }),
-    events: [{ type: 'text', text: 'mine' }, { type: 'finish', reason: 'length' }],
+    body:
+      line('af', { messageId: 'm' }) +
+      line('b0', 'not mine') +
+      line('a0', 'mine') +
+      line('bg', 'x') +
+      line('ae', { finishReason: 'stop', isContinued: false }) +
+      line('bd', { finishReason: 'stop' }) +
+      line('ad', { finishReason: 'length' }),
+    events: [
+      { type: 'text', text: 'mine' },
+      { type: 'finish', reason: 'length' },
+    ],
   },
   {
-    name: 'a finish with the site\'s usage',
+    name: "a finish with the site's usage",
     body: line('a0', 'hi') + line('ad', { finishReason: 'stop', usage: { promptTokens: 12, completionTokens: 3 } }),
-    events: [{ type: 'text', text: 'hi' }, { type: 'finish', reason: 'stop', usage: { promptTokens: 12, completionTokens: 3 } }],
+    events: [
+      { type: 'text', text: 'hi' },
+      { type: 'finish', reason: 'stop', usage: { promptTokens: 12, completionTokens: 3 } },
+    ],
   },
   {
     name: 'a finish with incomplete usage and no reason',
     body: line('a0', 'hi') + line('ad', { usage: { promptTokens: 12, completionTokens: null } }),
-    events: [{ type: 'text', text: 'hi' }, { type: 'finish', reason: null }],
+    events: [
+      { type: 'text', text: 'hi' },
+      { type: 'finish', reason: null },
+    ],
   },
   {
     name: 'a content-filter finish',
     body: line('a0', 'I') + line('ad', { finishReason: 'content-filter' }),
-    events: [{ type: 'text', text: 'I' }, { type: 'finish', reason: 'content-filter' }],
+    events: [
+      { type: 'text', text: 'I' },
+      { type: 'finish', reason: 'content-filter' },
+    ],
   },
   {
     name: 'an error line (a3)',
-    body: line('a0', 'partial') + line('a3', 'Resource exhausted: try again later') ,
-    events: [{ type: 'text', text: 'partial' }, { type: 'error', kind: 'stream', message: 'Resource exhausted: try again later' }],
+    body: line('a0', 'partial') + line('a3', 'Resource exhausted: try again later'),
+    events: [
+      { type: 'text', text: 'partial' },
+      { type: 'error', kind: 'stream', message: 'Resource exhausted: try again later' },
+    ],
   },
   {
     name: 'a bare JSON error body',
@@ -147,7 +195,10 @@ const FIXTURES: Fixture[] = [
   {
     name: 'a last line without a newline',
     body: `${line('a0', 'a')}a0:"b"`,
-    events: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }],
+    events: [
+      { type: 'text', text: 'a' },
+      { type: 'text', text: 'b' },
+    ],
   },
   {
     name: 'unrecognised lines counted, not shown',
@@ -198,11 +249,18 @@ describe('SiteStreamParser', () => {
     const long = `a0:"${'x'.repeat(MAX_LINE)}"`;
     const body = `${line('a0', 'before')}${long}\n${line('a0', 'after')}`;
     const cuts = [1, 10, 20, MAX_LINE - 5, MAX_LINE + 3, body.length - 20];
-    const ways = [[body], ...cuts.map((cut) => [body.slice(0, cut), body.slice(cut)]), [body.slice(0, 20), body.slice(20, MAX_LINE + 1), body.slice(MAX_LINE + 1, MAX_LINE + 30), body.slice(MAX_LINE + 30)]];
+    const ways = [
+      [body],
+      ...cuts.map((cut) => [body.slice(0, cut), body.slice(cut)]),
+      [body.slice(0, 20), body.slice(20, MAX_LINE + 1), body.slice(MAX_LINE + 1, MAX_LINE + 30), body.slice(MAX_LINE + 30)],
+    ];
     for (const pieces of ways) {
       const parser = new SiteStreamParser();
       const events = [...pieces.flatMap((piece) => parser.push(piece)), ...parser.end()];
-      expect(events).toEqual([{ type: 'text', text: 'before' }, { type: 'text', text: 'after' }]);
+      expect(events).toEqual([
+        { type: 'text', text: 'before' },
+        { type: 'text', text: 'after' },
+      ]);
       expect(parser.unrecognised).toBe(1);
       expect(parser.firstUnrecognised).toBe(`a0:"${'x'.repeat(196)}…`);
     }

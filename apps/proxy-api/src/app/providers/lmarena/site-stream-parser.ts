@@ -44,7 +44,14 @@ export type SiteEvent =
 const HEAD_LIMIT = 64 * 1024;
 /** No site line comes near this (images are URLs); a longer one is dropped. */
 export const MAX_LINE = 4 * 1024 * 1024;
-const CLOUDFLARE_MARKERS = [/<title>\s*just a moment/i, /attention required!/i, /enable javascript and cookies/i, /cloudflare/i, /cf-ray/i, /challenge-platform/i];
+const CLOUDFLARE_MARKERS = [
+  /<title>\s*just a moment/i,
+  /attention required!/i,
+  /enable javascript and cookies/i,
+  /cloudflare/i,
+  /cf-ray/i,
+  /challenge-platform/i,
+];
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -15,7 +15,9 @@ let loading: Promise<TokenCounter> | undefined;
 
 export function loadTokenCounter(): Promise<TokenCounter> {
   loading ??= import('gpt-tokenizer/cjs/encoding/o200k_base').then(
-    ({ countTokens }): TokenCounter => (text) => (text === '' ? 0 : countTokens(text, AS_TEXT)),
+    ({ countTokens }): TokenCounter =>
+      (text) =>
+        text === '' ? 0 : countTokens(text, AS_TEXT),
   );
   return loading;
 }

@@ -29,12 +29,7 @@ describe('buildTranscript', () => {
   });
 
   it('flattens a conversation into labelled turns after the system text', () => {
-    const prompt = buildTranscript([
-      { role: 'system', content: 'You are terse.' },
-      user('Name a colour.'),
-      assistant('Blue.'),
-      user('Another one.'),
-    ]);
+    const prompt = buildTranscript([{ role: 'system', content: 'You are terse.' }, user('Name a colour.'), assistant('Blue.'), user('Another one.')]);
     expect(prompt).toBe('You are terse.\n\nUser: Name a colour.\n\nAssistant: Blue.\n\nUser: Another one.');
   });
 
@@ -43,13 +38,23 @@ describe('buildTranscript', () => {
   });
 
   it('joins the text parts of a content array with newlines', () => {
-    const parts = [{ type: 'text', text: 'first' }, { type: 'text', text: 'second' }];
+    const parts = [
+      { type: 'text', text: 'first' },
+      { type: 'text', text: 'second' },
+    ];
     expect(buildTranscript([user(parts)])).toBe('first\nsecond');
     expect(buildTranscript([{ role: 'system', content: [{ type: 'text', text: 'sys' }] }, user('q')])).toBe('sys\n\nq');
   });
 
   it('refuses image parts with a clear 400 on messages', () => {
-    const error = refusal(() => buildTranscript([user([{ type: 'text', text: 'look' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }])]));
+    const error = refusal(() =>
+      buildTranscript([
+        user([
+          { type: 'text', text: 'look' },
+          { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+        ]),
+      ]),
+    );
     expect(error.status).toBe(400);
     expect(error.code).toBe('invalid_request');
     expect(error.param).toBe('messages');
@@ -76,10 +81,7 @@ describe('buildTranscript', () => {
   });
 
   it('keeps assistant text and its tool calls in one turn', () => {
-    const prompt = buildTranscript([
-      user('Go'),
-      assistant('Looking it up.', { tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{}' } }] }),
-    ]);
+    const prompt = buildTranscript([user('Go'), assistant('Looking it up.', { tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{}' } }] })]);
     expect(prompt).toBe('User: Go\n\nAssistant: Looking it up.\n[tool call c: f({})]');
   });
 

@@ -59,7 +59,8 @@ export class OpenAiProvider implements ChatProvider {
 
   passthrough(call: PassthroughCall): Promise<ChatAnswer> {
     const body: Record<string, unknown> = { ...call.body, model: call.route.upstream_model };
-    if (call.stream && call.path === '/completions') body['stream_options'] = { ...((call.body['stream_options'] as object | undefined) ?? {}), include_usage: true };
+    if (call.stream && call.path === '/completions')
+      body['stream_options'] = { ...((call.body['stream_options'] as object | undefined) ?? {}), include_usage: true };
     return this.post(call.path, body, call.stream, call.signal, call.requestId);
   }
 
@@ -105,8 +106,12 @@ export class OpenAiProvider implements ChatProvider {
       parsed = JSON.parse(raw.toString('utf8'));
     } catch {
       if (response.statusCode >= 400) {
-        throw new ProxyError(response.statusCode >= 500 ? 502 : response.statusCode, 'upstream_error', 'upstream_error',
-          `The upstream "${this.name}" answered ${response.statusCode} without a JSON error body.`);
+        throw new ProxyError(
+          response.statusCode >= 500 ? 502 : response.statusCode,
+          'upstream_error',
+          'upstream_error',
+          `The upstream "${this.name}" answered ${response.statusCode} without a JSON error body.`,
+        );
       }
       throw ProxyError.upstream(`The upstream "${this.name}" answered with invalid JSON.`);
     }
@@ -123,7 +128,8 @@ export class OpenAiProvider implements ChatProvider {
       for await (const payload of sseDataPayloads(body, (rest) => {
         done = true;
         void this.finish(body, rest);
-      })) yield payload;
+      }))
+        yield payload;
     } catch (err) {
       throw this.translate(err);
     } finally {

@@ -69,7 +69,8 @@ describe('sseDataPayloads', () => {
       const wrong: string[] = [];
       for (const parts of splits(bytes)) {
         const got = await collect(parts);
-        if (JSON.stringify(got) !== JSON.stringify(EXPECTED)) wrong.push(`${parts.map((p) => JSON.stringify(p.toString('latin1'))).join(' | ')} -> ${JSON.stringify(got)}`);
+        if (JSON.stringify(got) !== JSON.stringify(EXPECTED))
+          wrong.push(`${parts.map((p) => JSON.stringify(p.toString('latin1'))).join(' | ')} -> ${JSON.stringify(got)}`);
       }
       expect(wrong).toEqual([]);
     });

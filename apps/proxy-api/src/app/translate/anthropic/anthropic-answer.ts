@@ -30,7 +30,8 @@ export function chatToMessage(chat: ChatCompletion, publicModel: string): Record
   const content: Array<Record<string, unknown>> = [];
   const text = typeof message?.content === 'string' ? message.content : '';
   if (text !== '') content.push({ type: 'text', text });
-  for (const call of message?.tool_calls ?? []) content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments) });
+  for (const call of message?.tool_calls ?? [])
+    content.push({ type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments) });
   return {
     id: newMessageId(),
     type: 'message',

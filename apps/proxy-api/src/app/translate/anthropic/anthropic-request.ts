@@ -44,7 +44,10 @@ export function anthropicMessages(system: unknown, messages: unknown): ChatMessa
     if (role !== 'user' && role !== 'assistant') throw invalid(`${param}.role: expected "user" or "assistant".`, param);
     const list = blocks(raw['content'], param);
     if (role === 'assistant') {
-      const text = list.filter((b) => b['type'] === 'text').map((b) => String(b['text'] ?? '')).join('');
+      const text = list
+        .filter((b) => b['type'] === 'text')
+        .map((b) => String(b['text'] ?? ''))
+        .join('');
       const calls: ChatToolCall[] = list
         .filter((b) => b['type'] === 'tool_use')
         .map((b) => ({ id: String(b['id']), type: 'function', function: { name: String(b['name']), arguments: JSON.stringify(b['input'] ?? {}) } }));
@@ -72,7 +75,14 @@ function chatTools(tools: unknown): unknown[] | undefined {
     if (!isObject(tool) || typeof tool['name'] !== 'string' || (tool['type'] !== undefined && tool['type'] !== 'custom')) {
       throw invalid(`tools.${i}: only client tools ({name, description, input_schema}) are supported.`, 'tools');
     }
-    return { type: 'function', function: { name: tool['name'], ...(typeof tool['description'] === 'string' ? { description: tool['description'] } : {}), parameters: tool['input_schema'] ?? { type: 'object', properties: {} } } };
+    return {
+      type: 'function',
+      function: {
+        name: tool['name'],
+        ...(typeof tool['description'] === 'string' ? { description: tool['description'] } : {}),
+        parameters: tool['input_schema'] ?? { type: 'object', properties: {} },
+      },
+    };
   });
 }
 

@@ -22,7 +22,16 @@ export class AnthropicStream {
     return [
       sseFrame('message_start', {
         type: 'message_start',
-        message: { id: this.id, type: 'message', role: 'assistant', model: this.publicModel, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } },
+        message: {
+          id: this.id,
+          type: 'message',
+          role: 'assistant',
+          model: this.publicModel,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 0, output_tokens: 0 },
+        },
       }),
       sseFrame('ping', { type: 'ping' }),
     ];
@@ -41,11 +50,18 @@ export class AnthropicStream {
     for (const call of delta.tool_calls ?? []) {
       const chatIndex = call.index ?? 0;
       if (this.open?.kind !== 'tool' || this.open.chatIndex !== chatIndex) {
-        frames.push(...this.startBlock({ kind: 'tool', chatIndex }, { type: 'tool_use', id: call.id ?? `toolu_${this.id.slice(4)}_${chatIndex}`, name: call.function?.name ?? '', input: {} }));
+        frames.push(
+          ...this.startBlock(
+            { kind: 'tool', chatIndex },
+            { type: 'tool_use', id: call.id ?? `toolu_${this.id.slice(4)}_${chatIndex}`, name: call.function?.name ?? '', input: {} },
+          ),
+        );
       }
       const args = call.function?.arguments;
       if (typeof args === 'string' && args !== '') {
-        frames.push(sseFrame('content_block_delta', { type: 'content_block_delta', index: this.index, delta: { type: 'input_json_delta', partial_json: args } }));
+        frames.push(
+          sseFrame('content_block_delta', { type: 'content_block_delta', index: this.index, delta: { type: 'input_json_delta', partial_json: args } }),
+        );
       }
     }
     if (choice.finish_reason) this.finish = choice.finish_reason;
@@ -55,7 +71,11 @@ export class AnthropicStream {
   end(): string[] {
     return [
       ...this.stopBlock(),
-      sseFrame('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason(this.finish), stop_sequence: null }, usage: { input_tokens: this.usage.input, output_tokens: this.usage.output } }),
+      sseFrame('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: stopReason(this.finish), stop_sequence: null },
+        usage: { input_tokens: this.usage.input, output_tokens: this.usage.output },
+      }),
       sseFrame('message_stop', { type: 'message_stop' }),
     ];
   }

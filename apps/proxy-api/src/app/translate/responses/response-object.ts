@@ -7,7 +7,13 @@ export function newId(prefix: string): string {
 }
 
 export type OutputItem =
-  | { type: 'message'; id: string; status: 'in_progress' | 'completed' | 'incomplete'; role: 'assistant'; content: Array<{ type: 'output_text'; text: string; annotations: []; logprobs: [] }> }
+  | {
+      type: 'message';
+      id: string;
+      status: 'in_progress' | 'completed' | 'incomplete';
+      role: 'assistant';
+      content: Array<{ type: 'output_text'; text: string; annotations: []; logprobs: [] }>;
+    }
   | { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: 'in_progress' | 'completed' | 'incomplete' };
 
 /** What the request asked for, echoed in every response object (as OpenAI does). */

@@ -17,17 +17,32 @@ export function chatToResponse(chat: ChatCompletion, request: Record<string, unk
   const output: OutputItem[] = [];
   const text = typeof message?.content === 'string' ? message.content : '';
   if (text !== '' || !message?.tool_calls?.length) {
-    output.push({ type: 'message', id: newId('msg'), status: itemStatus, role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] });
+    output.push({
+      type: 'message',
+      id: newId('msg'),
+      status: itemStatus,
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
+    });
   }
   for (const call of message?.tool_calls ?? []) {
-    output.push({ type: 'function_call', id: newId('fc'), call_id: call.id, name: call.function.name, arguments: call.function.arguments ?? '', status: 'completed' });
+    output.push({
+      type: 'function_call',
+      id: newId('fc'),
+      call_id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments ?? '',
+      status: 'completed',
+    });
   }
   return responseObject(
     {
       id: newId('resp'),
       createdAt: typeof chat.created === 'number' ? chat.created : Math.floor(Date.now() / 1000),
       model: publicModel,
-      status, incompleteReason, output,
+      status,
+      incompleteReason,
+      output,
       usage: chat.usage ? { prompt: chat.usage.prompt_tokens ?? 0, completion: chat.usage.completion_tokens ?? 0 } : null,
     },
     requestEcho(request),

@@ -52,11 +52,16 @@ export function responsesMessages(input: unknown, instructions: unknown): ChatMe
     const type = item['type'] ?? 'message';
     if (type === 'message') {
       const role = item['role'];
-      if (role !== 'user' && role !== 'assistant' && role !== 'system' && role !== 'developer') throw invalid(`"${param}.role" must be user, assistant, system or developer.`, param);
+      if (role !== 'user' && role !== 'assistant' && role !== 'system' && role !== 'developer')
+        throw invalid(`"${param}.role" must be user, assistant, system or developer.`, param);
       messages.push({ role, content: messageContent(item['content'], role, param) });
     } else if (type === 'function_call') {
       if (typeof item['call_id'] !== 'string' || typeof item['name'] !== 'string') throw invalid(`"${param}" needs call_id and name.`, param);
-      const call: ChatToolCall = { id: item['call_id'], type: 'function', function: { name: item['name'], arguments: typeof item['arguments'] === 'string' ? item['arguments'] : '{}' } };
+      const call: ChatToolCall = {
+        id: item['call_id'],
+        type: 'function',
+        function: { name: item['name'], arguments: typeof item['arguments'] === 'string' ? item['arguments'] : '{}' },
+      };
       // Consecutive calls are one assistant turn with several tool_calls, as chat has them.
       const last = messages[messages.length - 1];
       if (last?.role === 'assistant' && last.tool_calls) last.tool_calls.push(call);
@@ -65,7 +70,11 @@ export function responsesMessages(input: unknown, instructions: unknown): ChatMe
     } else if (type === 'function_call_output') {
       if (typeof item['call_id'] !== 'string') throw invalid(`"${param}.call_id" is required.`, param);
       const output = item['output'];
-      messages.push({ role: 'tool', tool_call_id: item['call_id'], content: typeof output === 'string' ? output : Array.isArray(output) ? messageContent(output, 'tool', param) : JSON.stringify(output ?? '') });
+      messages.push({
+        role: 'tool',
+        tool_call_id: item['call_id'],
+        content: typeof output === 'string' ? output : Array.isArray(output) ? messageContent(output, 'tool', param) : JSON.stringify(output ?? ''),
+      });
     } else if (type === 'reasoning') {
       // Reasoning from an earlier turn: chat completions has no place for it.
     } else {
@@ -103,7 +112,15 @@ function chatResponseFormat(text: unknown): unknown {
   if (!isObject(format) || format['type'] === 'text') return undefined;
   if (format['type'] === 'json_object') return { type: 'json_object' };
   if (format['type'] === 'json_schema') {
-    return { type: 'json_schema', json_schema: { name: format['name'], schema: format['schema'], ...(format['strict'] !== undefined ? { strict: format['strict'] } : {}), ...(format['description'] !== undefined ? { description: format['description'] } : {}) } };
+    return {
+      type: 'json_schema',
+      json_schema: {
+        name: format['name'],
+        schema: format['schema'],
+        ...(format['strict'] !== undefined ? { strict: format['strict'] } : {}),
+        ...(format['description'] !== undefined ? { description: format['description'] } : {}),
+      },
+    };
   }
   throw invalid('"text.format.type" must be text, json_object or json_schema.', 'text.format');
 }
@@ -116,9 +133,13 @@ function chatResponseFormat(text: unknown): unknown {
  */
 export function responsesToChat(body: Record<string, unknown>, model: string, stream: boolean): ChatBody {
   if (body['previous_response_id'] !== undefined && body['previous_response_id'] !== null) {
-    throw invalid('"previous_response_id" is not supported: this proxy is stateless and stores no responses. Send the whole conversation in "input".', 'previous_response_id');
+    throw invalid(
+      '"previous_response_id" is not supported: this proxy is stateless and stores no responses. Send the whole conversation in "input".',
+      'previous_response_id',
+    );
   }
-  if (body['conversation'] !== undefined && body['conversation'] !== null) throw invalid('"conversation" is not supported: send the whole conversation in "input".', 'conversation');
+  if (body['conversation'] !== undefined && body['conversation'] !== null)
+    throw invalid('"conversation" is not supported: send the whole conversation in "input".', 'conversation');
   const chat: ChatBody = { model, messages: responsesMessages(body['input'], body['instructions']) as unknown as ChatBody['messages'] };
   if (stream) chat.stream = true;
   const tools = chatTools(body['tools']);
@@ -128,7 +149,8 @@ export function responsesToChat(body: Record<string, unknown>, model: string, st
   if (typeof body['parallel_tool_calls'] === 'boolean' && tools && tools.length > 0) chat['parallel_tool_calls'] = body['parallel_tool_calls'];
   const max = body['max_output_tokens'];
   if (max !== undefined && max !== null) {
-    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) throw invalid('"max_output_tokens" must be a whole number of at least 1.', 'max_output_tokens');
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1)
+      throw invalid('"max_output_tokens" must be a whole number of at least 1.', 'max_output_tokens');
     chat.max_tokens = max;
   }
   for (const key of ['temperature', 'top_p'] as const) {

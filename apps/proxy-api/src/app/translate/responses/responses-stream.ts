@@ -49,14 +49,23 @@ export class ResponsesStream {
       if (!this.text) frames.push(...this.openText());
       const text = this.text as unknown as { item: MessageItem; index: number };
       text.item.content[0].text += delta.content;
-      frames.push(this.event('response.output_text.delta', { item_id: text.item.id, output_index: text.index, content_index: 0, delta: delta.content, logprobs: [] }));
+      frames.push(
+        this.event('response.output_text.delta', { item_id: text.item.id, output_index: text.index, content_index: 0, delta: delta.content, logprobs: [] }),
+      );
     }
     for (const call of delta.tool_calls ?? []) {
       const key = call.index ?? 0;
       let open = this.calls.get(key);
       if (!open) {
         frames.push(...this.closeText());
-        const item: CallItem = { type: 'function_call', id: newId('fc'), call_id: call.id ?? newId('call'), name: call.function?.name ?? '', arguments: '', status: 'in_progress' };
+        const item: CallItem = {
+          type: 'function_call',
+          id: newId('fc'),
+          call_id: call.id ?? newId('call'),
+          name: call.function?.name ?? '',
+          arguments: '',
+          status: 'in_progress',
+        };
         open = { item, index: this.state.output.length };
         this.state.output.push(item);
         this.calls.set(key, open);
@@ -104,7 +113,14 @@ export class ResponsesStream {
     this.state.output.push(item);
     const frames = [this.event('response.output_item.added', { output_index: this.text.index, item: { ...item, content: [] } })];
     item.content.push({ type: 'output_text', text: '', annotations: [], logprobs: [] });
-    frames.push(this.event('response.content_part.added', { item_id: item.id, output_index: this.text.index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } }));
+    frames.push(
+      this.event('response.content_part.added', {
+        item_id: item.id,
+        output_index: this.text.index,
+        content_index: 0,
+        part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+      }),
+    );
     return frames;
   }
 
