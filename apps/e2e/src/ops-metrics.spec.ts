@@ -82,7 +82,8 @@ describe('GET /metrics and /readyz on both servers', () => {
 
     const m = await scrape(`${stack.proxy.url}/metrics`, METRICS_TOKEN);
     expect(sumOf(m, 'lmb_proxy_requests_total', { model: 'echo', status: '200' })).toBe(6);
-    expect(sumOf(m, 'lmb_proxy_requests_total', { model: 'echo', status: '401' })).toBe(1);
+    // Refused from its headers, before the body (and its model) is read: no model label.
+    expect(sumOf(m, 'lmb_proxy_requests_total', { model: '(none)', status: '401' })).toBe(1);
     expect(sumOf(m, 'lmb_proxy_requests_total', { model: 'up', status: '200' })).toBe(2);
     expect(sumOf(m, 'lmb_proxy_requests_total', { model: 'other', status: '404' })).toBe(1);
     expect(sumOf(m, 'lmb_proxy_requests_total', { model: '(none)', status: '400' })).toBe(1);

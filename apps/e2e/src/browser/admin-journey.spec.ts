@@ -137,7 +137,7 @@ describe('browser: an admin manages users and tokens', () => {
 
     await signIn(bob, BOB.username, BOB.password);
     await bob.waitForURL('**/tokens', { timeout: AUTH_TIMEOUT_MS });
-    expect(await navLinks(bob)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Admin']);
+    expect(await navLinks(bob)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Admin', 'Bridge']);
     expect(await proxyStatus(bobToken.token)).toBe(200);
   });
 

@@ -88,7 +88,13 @@ describe('browser: the journey of the first user', () => {
     await page.waitForURL((u) => u.pathname === '/');
     await signIn(ADMIN.username, ADMIN.password);
     expect(await heading()).toBe('Dashboard');
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Admin']);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allInnerTexts()).toEqual([
+      'Dashboard',
+      'Tokens',
+      'Analytics',
+      'Admin',
+      'Bridge',
+    ]);
   });
 
   step('creates a token and reads its secret from the show-once dialog', async () => {
