@@ -7,3 +7,4 @@ export * from './lib/status';
 export * from './lib/bridge';
 export * from './lib/errors';
 export * from './lib/account-security';
+export * from './lib/limits';

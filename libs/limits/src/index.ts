@@ -1,0 +1,1 @@
+// Public surface of the limits library (filled in by the limits work).
