@@ -1,1 +1,5 @@
-// Public surface of the limits library (filled in by the limits work).
+// Public surface of the limits library.
+
+// IP ranges: parse/normalise what the dashboard stores, and decide per client address.
+export { InvalidIpRangeError, IpRules, parseIpRange, parseIpRangeDetailed } from './lib/ip-ranges';
+export type { IpRange, IpRulesInput, IpVerdict, Parsed } from './lib/ip-ranges';
