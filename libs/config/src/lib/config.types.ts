@@ -8,6 +8,20 @@ export interface ProxyConfig extends ListenConfig {
   max_body_bytes: number;
   /** Total size of the request bodies being read or held at one time, in bytes (503 above it). */
   max_inflight_body_bytes: number;
+  /**
+   * Addresses or CIDR ranges of the load balancers in front of the proxy. A request arriving
+   * from one of them is attributed to the `X-Forwarded-For` hop before it (the rightmost address
+   * that is not a trusted proxy); from anywhere else, to the socket's address. Empty: the socket.
+   */
+  trusted_proxies: readonly string[];
+}
+
+/** How token limits are counted (the limits themselves are set per token in the dashboard). */
+export interface LimitsConfig {
+  /** Completion tokens reserved against tpm / monthly_tokens / budget when a request sets no max_tokens. */
+  default_max_tokens: number;
+  /** How long an admitted request holds its max_parallel slot and reservations if its instance never settles it. */
+  lease_ttl_seconds: number;
 }
 
 export interface DashboardConfig extends ListenConfig {
@@ -137,6 +151,7 @@ export interface AppConfig {
     key_prefix: string;
   };
   usage: UsageConfig;
+  limits: LimitsConfig;
   bridge: BridgeConfig;
   metrics: MetricsConfig;
   providers: Readonly<Record<string, ProviderConfig>>;

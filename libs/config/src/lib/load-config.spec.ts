@@ -38,7 +38,14 @@ describe('loadConfig', () => {
     const config = load();
     expect(config.use_dashboard_tokens).toBe(true);
     expect(config.api_key).toBe('');
-    expect(config.proxy).toEqual({ host: '127.0.0.1', port: 5102, max_body_bytes: 20 * 1024 * 1024, max_inflight_body_bytes: 256 * 1024 * 1024 });
+    expect(config.proxy).toEqual({
+      host: '127.0.0.1',
+      port: 5102,
+      max_body_bytes: 20 * 1024 * 1024,
+      max_inflight_body_bytes: 256 * 1024 * 1024,
+      trusted_proxies: [],
+    });
+    expect(config.limits).toEqual({ default_max_tokens: 1024, lease_ttl_seconds: 900 });
     expect(config.dashboard).toEqual({
       host: '127.0.0.1',
       port: 5105,
@@ -187,6 +194,13 @@ describe('loadConfig', () => {
     ['{"proxy": {"max_body_mb": 0}}', 'proxy.max_body_mb', /whole number/],
     ['{"proxy": {"max_inflight_body_mb": 0}}', 'proxy.max_inflight_body_mb', /whole number/],
     ['{"proxy": {"max_inflight_body_mb": 1.5}}', 'proxy.max_inflight_body_mb', /whole number/],
+    ['{"proxy": {"trusted_proxies": "10.0.0.1"}}', 'proxy.trusted_proxies', /array of strings/],
+    ['{"proxy": {"trusted_proxies": ["10.0.0.0/8", "lb.local"]}}', 'proxy.trusted_proxies[1]', /IP address or CIDR range/],
+    ['{"proxy": {"trusted_proxies": ["10.0.0.0/33"]}}', 'proxy.trusted_proxies[0]', /prefix length from 0 to 32/],
+    ['{"proxy": {"trusted_proxies": ["::1/129"]}}', 'proxy.trusted_proxies[0]', /prefix length from 0 to 128/],
+    ['{"limits": {"default_max_tokens": -1}}', 'limits.default_max_tokens', /whole number/],
+    ['{"limits": {"lease_ttl_seconds": 5}}', 'limits.lease_ttl_seconds', /whole number/],
+    ['{"limits": {"rpm": 5}}', 'limits.rpm', /unknown key/],
     ['{"dashboard": {"allow_registration": 1}}', 'dashboard.allow_registration', /true or false/],
     ['{"dashboard": {"session_ttl_hours": 1.5}}', 'dashboard.session_ttl_hours', /whole number/],
     ['{"dashboard": {"secure_cookies": null}}', 'dashboard.secure_cookies', /true or false, found null/],
@@ -216,6 +230,13 @@ describe('loadConfig', () => {
     const error = expectError(() => load(), key, problem);
     expect(error.file).toBe(join(dir, 'config.jsonc'));
     expect(error.message).toContain(`"${key}"`);
+  });
+
+  it('reads trusted proxies and the limits counting settings', () => {
+    write('{"proxy": {"trusted_proxies": ["10.0.0.0/8", "::1", "fd00::/8"]}, "limits": {"default_max_tokens": 256, "lease_ttl_seconds": 60}}');
+    const config = load();
+    expect(config.proxy.trusted_proxies).toEqual(['10.0.0.0/8', '::1', 'fd00::/8']);
+    expect(config.limits).toEqual({ default_max_tokens: 256, lease_ttl_seconds: 60 });
   });
 
   it('reports syntax errors with line and column', () => {

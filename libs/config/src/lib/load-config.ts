@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from './config-error';
 import { readJsoncFile } from './jsonc-file';
@@ -173,6 +174,17 @@ export function readModels(file: string, providers: Record<string, ProviderConfi
   return models;
 }
 
+/** An IPv4/IPv6 address or CIDR range (the proxy's IP rules parse and normalise them). */
+function checkIpRange(item: string): string | null {
+  const [address, prefix, ...rest] = item.trim().split('/');
+  const family = isIP(address);
+  const bits = family === 4 ? 32 : 128;
+  if (family === 0 || rest.length > 0) return `expected an IP address or CIDR range, found ${JSON.stringify(item)}`;
+  if (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))
+    return `expected a prefix length from 0 to ${bits} in ${JSON.stringify(item)}`;
+  return null;
+}
+
 /**
  * Loads config.jsonc and models.json, applies defaults and environment overrides, and
  * validates everything once. The result is deeply frozen. Throws ConfigError.
@@ -191,12 +203,14 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     'database',
     'redis',
     'usage',
+    'limits',
     'bridge',
     'providers',
     'models_file',
     'metrics',
   ]);
-  const proxy = root.section('proxy', ['host', 'port', 'max_body_mb', 'max_inflight_body_mb']);
+  const proxy = root.section('proxy', ['host', 'port', 'max_body_mb', 'max_inflight_body_mb', 'trusted_proxies']);
+  const limits = root.section('limits', ['default_max_tokens', 'lease_ttl_seconds']);
   const dashboard = root.section('dashboard', [
     'host',
     'port',
@@ -271,6 +285,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       port: envPort(env, 'PROXY_PORT', proxy.int('port', 5102, 0, 65535)),
       max_body_bytes: proxy.int('max_body_mb', 20, 1, 1024) * MIB,
       max_inflight_body_bytes: proxy.int('max_inflight_body_mb', 256, 1, 65536) * MIB,
+      trusted_proxies: proxy.stringList('trusted_proxies', [], checkIpRange),
     },
     dashboard: {
       host: dashboardHost,
@@ -293,6 +308,10 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       max_queue: usage.int('max_queue', 50_000, 100, 10_000_000),
       // Beside the config file, like models_file, unless absolute.
       spool_dir: resolve(baseDir, usage.string('spool_dir', 'usage-spool', { nonEmpty: true })),
+    },
+    limits: {
+      default_max_tokens: limits.int('default_max_tokens', 1024, 0, 10_000_000),
+      lease_ttl_seconds: limits.int('lease_ttl_seconds', 900, 10, 86_400),
     },
     bridge: {
       secret: envString(env, 'BRIDGE_SECRET', bridge.string('secret', '')),
