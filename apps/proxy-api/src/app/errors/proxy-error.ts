@@ -38,6 +38,21 @@ export class ProxyError extends Error {
     return new ProxyError(403, 'permission_error', 'model_not_allowed', `This API key may not use the model "${model}".`, 'model');
   }
 
+  /** The token's (or the proxy-wide) IP rules refuse the client's address. */
+  static ipNotAllowed(): ProxyError {
+    return new ProxyError(403, 'permission_error', 'ip_not_allowed', 'Requests from this address are not allowed with this API key.');
+  }
+
+  /** rpm, tpm or max_parallel: retry after `retryAfterSeconds`. */
+  static rateLimited(message: string, retryAfterSeconds: number): ProxyError {
+    return new ProxyError(429, 'rate_limit_error', 'rate_limit_exceeded', message, null, { 'Retry-After': String(retryAfterSeconds) });
+  }
+
+  /** daily_requests, monthly_tokens or monthly_budget_usd: used up until the period resets. */
+  static quotaExceeded(message: string, retryAfterSeconds: number): ProxyError {
+    return new ProxyError(429, 'insufficient_quota', 'quota_exceeded', message, null, { 'Retry-After': String(retryAfterSeconds) });
+  }
+
   static modelNotFound(model: string): ProxyError {
     return new ProxyError(
       404,

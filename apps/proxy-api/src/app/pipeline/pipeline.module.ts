@@ -5,6 +5,7 @@ import { BearerStrategy } from '../auth/bearer.strategy';
 import { BridgeModule } from '../bridge/bridge.module';
 import { TokenCache } from '../auth/token-cache.service';
 import { OpenAiExceptionFilter } from '../errors/openai-exception.filter';
+import { LimitsModule } from '../limits/limits.module';
 import { ModelsModule } from '../models/models.module';
 import { ProvidersService } from '../providers/providers.service';
 import { AnswerStep } from './answer.step';
@@ -19,7 +20,7 @@ import { ResolveStep } from './resolve.step';
 
 /** The request path shared by every proxied endpoint (proxy-pipeline.ts) and its steps. */
 @Module({
-  imports: [AuthModule, UsageModule, ModelsModule, BridgeModule],
+  imports: [AuthModule, UsageModule, ModelsModule, BridgeModule, LimitsModule],
   providers: [
     TokenCache,
     BearerStrategy,

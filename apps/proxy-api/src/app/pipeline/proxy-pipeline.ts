@@ -17,8 +17,9 @@ import { ResolveStep } from './resolve.step';
 /**
  * The request path of a proxied endpoint, in order:
  *
- *   authenticate (headers only) -> policy -> read body (bounded) -> record armed ->
- *   resolve model + provider -> forward -> answer; any error -> fail (the OpenAI error shape)
+ *   authenticate (headers only) -> policy: IP rules -> read body (bounded) -> record armed ->
+ *   resolve model + provider -> policy: models and limits -> forward -> answer;
+ *   any error -> fail (the OpenAI error shape)
  *
  * One UsageNote per request, created here and handed to the steps that note something; the
  * record step turns it into the usage row when the response closes. Nothing is kept on
@@ -48,17 +49,22 @@ export class ProxyPipeline {
     const note = new UsageNote(requestPath(req));
     this.observe(res, note);
     let lease: BodyLease | null = null;
+    let recorded = false;
     try {
       const caller = await this.authenticate.run(req, note, endpoint.acceptsXApiKey === true);
-      await this.policy.check({ req, caller, note });
+      this.policy.check({ req, caller, note });
       lease = await this.body.read(req, res);
       // A row for every request with a readable body, whatever follows: a body that cannot
       // be read (not JSON, too large, no room) names no model and is answered, not recorded.
       this.record.watch(res, note);
-      const target = this.resolve.run(lease.body, caller, note, endpoint);
+      recorded = true;
+      const target = this.resolve.run(lease.body, note, endpoint);
+      await this.policy.admit({ caller, note, target, res });
       const answer = await this.forward.run(target, res, note, requestIdOf(req));
       if (answer) await this.answer.run(answer, target.exchange.shape, res, note);
     } catch (err) {
+      // A token refused by its IP rules is recorded too (without a model: its body was not read).
+      if (note.refused && !recorded) this.record.watch(res, note);
       this.fail.run(err, req, res, note, endpoint.errors);
     } finally {
       lease?.release();

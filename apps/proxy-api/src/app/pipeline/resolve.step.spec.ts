@@ -3,7 +3,6 @@ import { UsageNote } from '@lmarena-bridge/usage';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProxyCaller } from '../auth/bearer.strategy';
 import { ProxyError } from '../errors/proxy-error';
 import { ModelsService } from '../models/models.service';
 import { EchoProvider } from '../providers/echo/echo.provider';
@@ -18,10 +17,6 @@ const ROUTES: ModelRoute[] = [
   { name: 'other', provider: 'echo', type: 'echo', upstream_model: 'echo' },
 ] as ModelRoute[];
 const messages = [{ role: 'user', content: 'hi' }];
-const tokenCaller = (allowedModels: string[] | null): ProxyCaller => ({
-  kind: 'token',
-  token: { id: 1, userId: 1, name: 't', allowedModels, expiresAt: null },
-});
 
 describe('ResolveStep', () => {
   let dir: string;
@@ -38,7 +33,7 @@ describe('ResolveStep', () => {
 
   it('finds the route and provider of the model, and what the client asked for', () => {
     const note = new UsageNote('/v1/chat/completions');
-    const target = step.run({ model: 'echo', messages, stream: true, stream_options: { include_usage: true } }, { kind: 'api_key' }, note);
+    const target = step.run({ model: 'echo', messages, stream: true, stream_options: { include_usage: true } }, note);
     expect(target).toMatchObject({ route: ROUTES[0], stream: true, body: { model: 'echo', messages } });
     expect(target.exchange.shape).toBeInstanceOf(OpenAiPassShape);
     expect(target.provider).toBeInstanceOf(EchoProvider);
@@ -47,19 +42,11 @@ describe('ResolveStep', () => {
 
   it('notes the model asked for even when the request is refused', () => {
     const note = new UsageNote('/v1/chat/completions');
-    expect(() => step.run({ model: 'nope', messages }, { kind: 'api_key' }, note)).toThrow(expect.objectContaining({ status: 404, code: 'model_not_found' }));
+    expect(() => step.run({ model: 'nope', messages }, note)).toThrow(expect.objectContaining({ status: 404, code: 'model_not_found' }));
     expect(note.model).toBe('nope');
     const long = new UsageNote('/v1/chat/completions');
-    expect(() => step.run({ model: 'x'.repeat(500), messages }, { kind: 'api_key' }, long)).toThrow(ProxyError);
+    expect(() => step.run({ model: 'x'.repeat(500), messages }, long)).toThrow(ProxyError);
     expect(long.model).toHaveLength(200);
-  });
-
-  it("applies a token's model allow-list", () => {
-    expect(step.run({ model: 'echo', messages }, tokenCaller(['echo']), new UsageNote('/x')).route.name).toBe('echo');
-    expect(() => step.run({ model: 'other', messages }, tokenCaller(['echo']), new UsageNote('/x'))).toThrow(
-      expect.objectContaining({ status: 403, code: 'model_not_allowed' }),
-    );
-    expect(step.run({ model: 'other', messages }, tokenCaller(null), new UsageNote('/x')).route.name).toBe('other');
   });
 
   it.each<[string, unknown]>([
@@ -67,7 +54,7 @@ describe('ResolveStep', () => {
     ['no model', { messages }],
     ['no messages', { model: 'echo' }],
   ])('refuses a body with %s as 400 invalid_request', (_name, body) => {
-    expect(() => step.run(body, { kind: 'open' }, new UsageNote('/x'))).toThrow(expect.objectContaining({ status: 400, code: 'invalid_request' }));
+    expect(() => step.run(body, new UsageNote('/x'))).toThrow(expect.objectContaining({ status: 400, code: 'invalid_request' }));
   });
 
   it('refuses a model whose provider cannot serve the endpoint as 400 unsupported_endpoint', () => {
@@ -80,10 +67,10 @@ describe('ResolveStep', () => {
       new ProvidersService({ models: [], providers: { lmarena: { type: 'lmarena' } } } as unknown as AppConfig, {} as BridgeHub),
     );
     const note = new UsageNote('/v1/embeddings');
-    expect(() => lmarena.run({ model: 'arena', input: 'hi' }, { kind: 'open' }, note, EMBEDDINGS_ENDPOINT)).toThrow(
+    expect(() => lmarena.run({ model: 'arena', input: 'hi' }, note, EMBEDDINGS_ENDPOINT)).toThrow(
       expect.objectContaining({ status: 400, code: 'unsupported_endpoint' }),
     );
     expect(note.model).toBe('arena');
-    expect(step.run({ model: 'echo', input: 'hi' }, { kind: 'open' }, new UsageNote('/v1/embeddings'), EMBEDDINGS_ENDPOINT).route.name).toBe('echo');
+    expect(step.run({ model: 'echo', input: 'hi' }, new UsageNote('/v1/embeddings'), EMBEDDINGS_ENDPOINT).route.name).toBe('echo');
   });
 });

@@ -1,7 +1,6 @@
 import type { ModelRoute } from '@lmarena-bridge/config';
 import type { UsageNote } from '@lmarena-bridge/usage';
 import { Injectable } from '@nestjs/common';
-import type { ProxyCaller } from '../auth/bearer.strategy';
 import { CHAT_ENDPOINT } from '../endpoints/chat.endpoint';
 import type { Endpoint, Exchange } from '../endpoints/endpoint';
 import { ProxyError } from '../errors/proxy-error';
@@ -22,7 +21,7 @@ const MAX_NOTED_MODEL = 200;
 
 /**
  * Step 4: the body validated by its endpoint (chat-body.ts for chat), the model looked up in
- * models.json, the token's model allow-list applied, the provider chosen and the exchange
+ * models.json, the provider chosen and the exchange
  * planned (the endpoint refuses a provider that cannot serve it). The model and stream flag
  * are noted before validation so that a refused request is recorded with what it asked for.
  */
@@ -33,7 +32,7 @@ export class ResolveStep {
     private readonly providers: ProvidersService,
   ) {}
 
-  run(raw: unknown, caller: ProxyCaller, note: UsageNote, endpoint: Endpoint = CHAT_ENDPOINT): ResolvedRequest {
+  run(raw: unknown, note: UsageNote, endpoint: Endpoint = CHAT_ENDPOINT): ResolvedRequest {
     const fields = raw as Record<string, unknown> | null | undefined;
     if (fields && typeof fields['model'] === 'string') note.model = fields['model'].slice(0, MAX_NOTED_MODEL);
     if (fields && fields['stream'] === true) note.stream = true;
@@ -41,9 +40,6 @@ export class ResolveStep {
     const request = endpoint.parse(raw);
     const route = this.models.find(request.model);
     if (!route) throw ProxyError.modelNotFound(request.model);
-    if (caller.kind === 'token' && caller.token.allowedModels && !caller.token.allowedModels.includes(route.name)) {
-      throw ProxyError.modelNotAllowed(route.name);
-    }
     const provider = this.providers.forRoute(route);
     return { body: request.body, route, provider, stream: request.stream, exchange: endpoint.plan(request, route, provider) };
   }
