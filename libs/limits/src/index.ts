@@ -17,3 +17,30 @@ export {
   validateLimits,
 } from './lib/effective-limits';
 export type { EffectiveLimits, NumericLimits } from './lib/effective-limits';
+
+// The counters: one semantics (LimitStore), in memory, on Redis, and Redis with a memory fallback.
+export { CounterSeedError, DAY_MS, EMPTY_SEED, NANO_PER_USD, openAiDuration, RATE_REFUSALS, rateLimitHeaders } from './lib/limit-store';
+export type {
+  ActualUsage,
+  Admission,
+  AdmitInput,
+  CounterSeed,
+  Lease,
+  LimitsLogger,
+  LimitStore,
+  RateLimitState,
+  RateLimitWindow,
+  Refusal,
+  SeedCounters,
+  UsageNowNumbers,
+} from './lib/limit-store';
+export { MemoryLimitStore } from './lib/memory-limit-store';
+export type { MemoryLimitStoreOptions } from './lib/memory-limit-store';
+export { createLimitsRedis, RedisLimitStore } from './lib/redis-limit-store';
+export type { CounterDelta, RedisLimitStoreOptions } from './lib/redis-limit-store';
+export { ResilientLimitStore } from './lib/resilient-limit-store';
+export type { ResilientLimitStoreOptions } from './lib/resilient-limit-store';
+
+// "Tokens, users, limits or the deny list changed", to every proxy instance.
+export { NoAuthEvents, RedisAuthEvents } from './lib/auth-events';
+export type { AuthEvents, RedisAuthEventsOptions } from './lib/auth-events';
