@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditService } from './audit/audit.service';
+import { IpDenylistService } from './limits/ip-denylist.service';
 import { SessionsService } from './sessions/sessions.service';
 import { TokenVerifier } from './tokens/token-verifier.service';
 import { TokensService } from './tokens/tokens.service';
@@ -7,7 +8,7 @@ import { UsersService } from './users/users.service';
 
 /** Account, session and token rules; needs DatabaseModule and ConfigModule in the app. */
 @Module({
-  providers: [UsersService, SessionsService, TokensService, TokenVerifier, AuditService],
-  exports: [UsersService, SessionsService, TokensService, TokenVerifier, AuditService],
+  providers: [UsersService, SessionsService, TokensService, TokenVerifier, AuditService, IpDenylistService],
+  exports: [UsersService, SessionsService, TokensService, TokenVerifier, AuditService, IpDenylistService],
 })
 export class AuthModule {}

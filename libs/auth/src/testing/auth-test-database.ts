@@ -1,6 +1,8 @@
-import { createDataSource, openDatabase } from '@lmarena-bridge/database';
+import { createDataSource, openDatabase, sqliteHandle } from '@lmarena-bridge/database';
 import type { TestDatabase } from '@lmarena-bridge/database/testing';
 import { DataSource } from 'typeorm';
+import { AuthChange, AuthChangeNotifier } from '../lib/auth-change-notifier';
+import { readAuthEpoch } from '../lib/auth-epoch';
 import { authEntities, UserEntity } from '../lib/entities';
 
 let seq = 0;
@@ -47,4 +49,49 @@ export async function openAuthTestDatabase(create: () => Promise<TestDatabase>):
       await db.drop();
     },
   };
+}
+
+/**
+ * Makes every insert into audit_events fail (a trigger raising an error), until the returned
+ * function is called: a change whose audit line cannot be written must leave nothing behind,
+ * which shows the audit line, the change and the epoch bump share one transaction.
+ */
+export async function refuseAuditWrites(dataSource: DataSource): Promise<() => Promise<void>> {
+  if (dataSource.options.type === 'postgres') {
+    await dataSource.query(`CREATE FUNCTION lmb_refuse_audit() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql`);
+    await dataSource.query('CREATE TRIGGER lmb_refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION lmb_refuse_audit()');
+    return async () => {
+      await dataSource.query('DROP TRIGGER lmb_refuse_audit ON audit_events');
+      await dataSource.query('DROP FUNCTION lmb_refuse_audit()');
+    };
+  }
+  await dataSource.query(`CREATE TRIGGER lmb_refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit refused'); END`);
+  return async () => {
+    await dataSource.query('DROP TRIGGER lmb_refuse_audit');
+  };
+}
+
+/** What a notifier call saw: the change, and whether the change's transaction had committed by then. */
+export interface HeardChange {
+  change: AuthChange;
+  /** The auth epoch as another connection (PostgreSQL) or the one connection outside any transaction (SQLite) reads it. */
+  committedEpoch: number;
+  inTransaction: boolean;
+}
+
+/** A notifier that writes down what it is told and what was committed at that moment. */
+export class RecordingNotifier extends AuthChangeNotifier {
+  readonly heard: HeardChange[] = [];
+  fail: Error | null = null;
+
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async changed(change: AuthChange): Promise<void> {
+    // PostgreSQL: dataSource.query takes another pool connection, which sees committed rows only.
+    const inTransaction = sqliteHandle(this.dataSource)?.inTransaction ?? false;
+    this.heard.push({ change, committedEpoch: await readAuthEpoch(this.dataSource), inTransaction });
+    if (this.fail) throw this.fail;
+  }
 }

@@ -51,8 +51,12 @@ export const AUDIT_ACTIONS = [
   'user.role_changed',
   'user.disabled',
   'user.enabled',
+  'user.limits_changed',
   'token.created',
+  'token.renamed',
+  'token.limits_changed',
   'token.revoked',
+  'ip_denylist.changed',
   'bridge_key.created',
   'bridge_key.revoked',
 ] as const;

@@ -1,3 +1,5 @@
+import type { TokenLimits, TokenLimitsInput, UsageNow } from './limits';
+
 export type TokenStatus = 'active' | 'expired' | 'revoked';
 
 /** A dashboard API token as listed: the secret is never part of it. */
@@ -11,6 +13,10 @@ export interface Token {
   expires_at: string | null;
   revoked_at: string | null;
   status: TokenStatus;
+  /** The token's own limits (every field null: unlimited). Its owner's caps apply on top. */
+  limits: TokenLimits;
+  /** What the limits compare against now. */
+  usage_now: UsageNow;
 }
 
 /** The answer to token creation: the only time the secret is shown. */
@@ -37,4 +43,15 @@ export interface NewToken {
   name: string;
   expires_at?: string;
   expires_in_days?: number;
+  /** Fields left out are unlimited. */
+  limits?: TokenLimitsInput;
+}
+
+/**
+ * PATCH /api/tokens/:id: at least one of the two. In `limits`, a field left out stays as it
+ * was and a field given as null becomes unlimited; `limits: null` clears every limit.
+ */
+export interface TokenChanges {
+  name?: string;
+  limits?: TokenLimitsInput | null;
 }

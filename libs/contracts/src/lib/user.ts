@@ -1,3 +1,5 @@
+import type { TokenLimits, TokenLimitsInput } from './limits';
+
 /** A dashboard account as the API shows it: never a password hash. */
 export type UserRole = 'admin' | 'user';
 
@@ -8,6 +10,8 @@ export interface User {
   role: UserRole;
   created_at: string;
   last_login_at: string | null;
+  /** Caps an admin set on every token of this user (every field null: none). */
+  limits: TokenLimits;
 }
 
 /** What admins see in the user list. */
@@ -25,10 +29,14 @@ export interface AdminUserList {
   users: AdminUser[];
 }
 
-/** PATCH /api/admin/users/:id: at least one of the two. */
+/**
+ * PATCH /api/admin/users/:id: at least one of the three. `limits` works as in TokenChanges:
+ * a field left out stays, a field given as null is lifted, `limits: null` lifts every cap.
+ */
 export interface AdminUserChanges {
   disabled?: boolean;
   role?: UserRole;
+  limits?: TokenLimitsInput | null;
 }
 
 /** POST /api/admin/init and POST /api/auth/register. */

@@ -1,10 +1,10 @@
 import { TestDatabase, testDatabaseKinds } from '../testing';
 import { DataSource } from 'typeorm';
-import { createDataSource } from './data-source';
+import { createDataSource, dataSourceOptions } from './data-source';
 import { openDatabase, pingDatabase, runMigrations } from './migrate';
 import { migrations } from './migrations';
 
-const TABLES = ['users', 'sessions', 'api_tokens', 'usage_logs', 'usage_daily', 'usage_daily_latency', 'auth_epoch', 'audit_events'];
+const TABLES = ['users', 'sessions', 'api_tokens', 'usage_logs', 'usage_daily', 'usage_daily_latency', 'auth_epoch', 'audit_events', 'ip_denylist'];
 const INDEXES: Array<[string, string]> = [
   ['users', 'UQ_users_username_lower'],
   ['users', 'UQ_users_email_lower'],
@@ -66,8 +66,12 @@ describe.each(testDatabaseKinds())('migrations on $kind', ({ create }) => {
   });
 
   it('creates every table', async () => {
-    for (const table of TABLES) {
-      expect(await ds.createQueryRunner().hasTable(table)).toBe(true);
+    // One runner, released: each unreleased PostgreSQL runner keeps a pool connection (10 in all).
+    const runner = ds.createQueryRunner();
+    try {
+      for (const table of TABLES) expect(await runner.hasTable(table)).toBe(true);
+    } finally {
+      await runner.release();
     }
   });
 
@@ -113,6 +117,19 @@ describe.each(testDatabaseKinds())('migrations on $kind', ({ create }) => {
     await expect(ds.query('SELECT "last_seen_at", "ip", "user_agent" FROM "sessions"')).resolves.toEqual([]);
   });
 
+  it('keeps the limits in one column per token and user, and no allowed_models column', async () => {
+    await expect(ds.query('SELECT "limits" FROM "api_tokens"')).resolves.toEqual([]);
+    await expect(ds.query('SELECT "limits" FROM "users" WHERE 1 = 0')).resolves.toEqual([]);
+    await expect(ds.query('SELECT "allowed_models" FROM "api_tokens"')).rejects.toThrow(/allowed_models/);
+  });
+
+  it('refuses the same deny-list range twice', async () => {
+    const p = ds.options.type === 'postgres' ? ['$1', '$2'] : ['?', '?'];
+    const insert = `INSERT INTO ip_denylist ("range", "position", "created_at") VALUES (${p[0]}, ${p[1]}, 0)`;
+    await ds.query(insert, ['10.0.0.0/8', 0]);
+    await expect(ds.query(insert, ['10.0.0.0/8', 1])).rejects.toThrow(/unique|primary/i);
+  });
+
   it('answers a ping with a measured latency', async () => {
     const ms = await pingDatabase(ds);
     expect(ms).toBeGreaterThan(0);
@@ -134,5 +151,88 @@ describe.each(testDatabaseKinds().filter((k) => k.kind === 'postgres'))('concurr
       await Promise.all([a.destroy(), b.destroy()]);
       await db.drop();
     }
+  });
+});
+
+describe.each(testDatabaseKinds())('the limits migration on $kind, over existing tokens', ({ create }) => {
+  const LIMITS = migrations.findIndex((m) => m.name === 'Limits1764500000004');
+  let db: TestDatabase;
+  let ds: DataSource;
+  const rows = new Map<string, number>();
+
+  /** A DataSource that knows the migrations before the limits one only: the schema as deployed before. */
+  const before = (target: TestDatabase['target']) => new DataSource({ ...dataSourceOptions(target, []), migrations: migrations.slice(0, LIMITS) });
+
+  beforeAll(async () => {
+    db = await create();
+    const old = await openDatabase(before(db.target));
+    try {
+      const p = old.options.type === 'postgres' ? (n: number) => `$${n}` : () => '?';
+      await old.query(`INSERT INTO users (username, email, password_hash, created_at, updated_at) VALUES ('owner', 'owner@example.com', 'x', 0, 0)`);
+      const [owner] = await old.query(`SELECT id FROM users WHERE username = 'owner'`);
+      const tokens: Array<[string, string | null]> = [
+        ['listed', JSON.stringify(['echo', 'gpt-4o'])],
+        ['none', null],
+        ['empty', '[]'],
+        ['garbage', 'not json'],
+        ['numbers', '[1, 2]'],
+      ];
+      for (const [name, allowed] of tokens) {
+        await old.query(
+          `INSERT INTO api_tokens (user_id, name, token_hash, hint, allowed_models, created_at) VALUES (${p(1)}, ${p(2)}, ${p(3)}, 'h', ${p(4)}, 0)`,
+          [owner.id, name, `hash-${name}`, allowed],
+        );
+      }
+      for (const row of (await old.query('SELECT id, name FROM api_tokens')) as Array<{ id: number; name: string }>) rows.set(row.name, Number(row.id));
+    } finally {
+      await old.destroy();
+    }
+    ds = await openDatabase(createDataSource(db.target, []));
+  });
+  afterAll(async () => {
+    if (ds?.isInitialized) await ds.destroy();
+    await db?.drop();
+  });
+
+  const limitsOf = async (name: string): Promise<unknown> => {
+    const [row] = await ds.query(`SELECT "limits" FROM "api_tokens" WHERE "id" = ${rows.get(name)}`);
+    return row.limits === null ? null : JSON.parse(row.limits);
+  };
+
+  it("moves a token's allow-list into limits.allowed_models", async () => {
+    expect(await limitsOf('listed')).toEqual({ allowed_models: ['echo', 'gpt-4o'] });
+    expect(await limitsOf('empty')).toEqual({ allowed_models: [] });
+  });
+
+  it('leaves a token without an allow-list without limits', async () => {
+    expect(await limitsOf('none')).toBeNull();
+  });
+
+  it('turns an unreadable allow-list into "no model", never into "every model"', async () => {
+    expect(await limitsOf('garbage')).toEqual({ allowed_models: [] });
+    expect(await limitsOf('numbers')).toEqual({ allowed_models: [] });
+  });
+
+  it('gives existing users no caps', async () => {
+    expect(await ds.query(`SELECT "limits" FROM "users"`)).toEqual([{ limits: null }]);
+  });
+
+  it('goes down again: the allow-lists are back in allowed_models, limits and the deny list gone', async () => {
+    await ds.undoLastMigration({ transaction: 'all' });
+    const back: Array<{ name: string; allowed_models: string | null }> = await ds.query('SELECT name, allowed_models FROM api_tokens ORDER BY id');
+    expect(back.map((r) => [r.name, r.allowed_models === null ? null : JSON.parse(r.allowed_models)])).toEqual([
+      ['listed', ['echo', 'gpt-4o']],
+      ['none', null],
+      ['empty', []],
+      ['garbage', []],
+      ['numbers', []],
+    ]);
+    await expect(ds.query('SELECT "limits" FROM "api_tokens"')).rejects.toThrow(/limits/);
+    const runner = ds.createQueryRunner();
+    expect(await runner.hasTable('ip_denylist')).toBe(false);
+    await runner.release();
+    // And up once more, as a restart would.
+    expect((await runMigrations(ds)).map((m) => m.name)).toEqual(['Limits1764500000004']);
+    expect(await limitsOf('listed')).toEqual({ allowed_models: ['echo', 'gpt-4o'] });
   });
 });

@@ -19,9 +19,9 @@ export class ApiTokenEntity {
   @Column({ type: 'varchar', length: 32 })
   hint!: string;
 
-  /** JSON array of model names; null: every model. */
-  @Column({ name: 'allowed_models', type: 'text', nullable: true })
-  allowedModels!: string | null;
+  /** JSON of the limits that are set (see encodeLimits); null: no limits. */
+  @Column({ type: 'text', nullable: true })
+  limits!: string | null;
 
   @Column({ name: 'created_at', type: 'bigint', transformer: epochMs })
   createdAt!: Date;

@@ -32,4 +32,8 @@ export class UserEntity {
 
   @Column({ name: 'last_login_at', type: 'bigint', nullable: true, transformer: epochMs })
   lastLoginAt!: Date | null;
+
+  /** Caps on every token of the user: JSON of the limits that are set (see encodeLimits); null: none. */
+  @Column({ type: 'text', nullable: true })
+  limits!: string | null;
 }

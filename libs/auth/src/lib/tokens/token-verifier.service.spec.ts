@@ -1,3 +1,4 @@
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { AuthTestDatabase, openAuthTestDatabase } from '../../testing/auth-test-database';
 import { ApiTokenEntity } from '../entities/api-token.entity';
@@ -30,7 +31,7 @@ describe.each(testDatabaseKinds())('TokenVerifier on $kind', ({ create }) => {
     const created = await aToken();
     await expect(verifier.verifyToken(created.token)).resolves.toEqual({
       ok: true,
-      token: { id: created.id, userId: owner.id, name: 'laptop', allowedModels: null, expiresAt: null },
+      token: { id: created.id, userId: owner.id, name: 'laptop', allowedModels: null, expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS },
     });
   });
 
@@ -51,17 +52,43 @@ describe.each(testDatabaseKinds())('TokenVerifier on $kind', ({ create }) => {
         name: 'inserted',
         tokenHash: sha256Hex(secret),
         hint: tokenHint(secret),
-        allowedModels: JSON.stringify(['echo']),
+        limits: JSON.stringify({ allowed_models: ['echo'] }),
         createdAt: new Date(),
         lastUsedAt: null,
         expiresAt: null,
         revokedAt: null,
       }),
     );
-    await expect(verifier.verifyToken(secret)).resolves.toMatchObject({ ok: true, token: { id: row.id, allowedModels: ['echo'] } });
+    await expect(verifier.verifyToken(secret)).resolves.toMatchObject({
+      ok: true,
+      token: { id: row.id, allowedModels: ['echo'], limits: { allowed_models: ['echo'] } },
+    });
     // A secret whose hash is not stored is unknown, even one differing in a single character.
     const sibling = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
     await expect(verifier.verifyToken(sibling)).resolves.toEqual({ ok: false, reason: 'unknown' });
+  });
+
+  it("answers the token's limits and its owner's caps, and the models both allow", async () => {
+    const capped = await db.insertUser({ limits: JSON.stringify({ rpm: 100, allowed_models: ['echo', 'gpt-4o'] }) });
+    const created = await tokens.create(capped.id, { name: 'limited', limits: { rpm: 600, tpm: 5000, allowed_models: ['gpt-4o', 'claude'] } });
+    await expect(verifier.verifyToken(created.token)).resolves.toEqual({
+      ok: true,
+      token: {
+        id: created.id,
+        userId: capped.id,
+        name: 'limited',
+        allowedModels: ['gpt-4o'],
+        expiresAt: null,
+        limits: { ...NO_LIMITS, rpm: 600, tpm: 5000, allowed_models: ['gpt-4o', 'claude'] },
+        userLimits: { ...NO_LIMITS, rpm: 100, allowed_models: ['echo', 'gpt-4o'] },
+      },
+    });
+  });
+
+  it("narrows an unrestricted token to its owner's models", async () => {
+    const capped = await db.insertUser({ limits: JSON.stringify({ allowed_models: ['echo'] }) });
+    const created = await tokens.create(capped.id, { name: 'free' });
+    await expect(verifier.verifyToken(created.token)).resolves.toMatchObject({ ok: true, token: { allowedModels: ['echo'], limits: NO_LIMITS } });
   });
 
   it('refuses a token expiring at T at T and accepts it at T - 1 ms', async () => {

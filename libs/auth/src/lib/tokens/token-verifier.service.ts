@@ -1,6 +1,8 @@
+import type { TokenLimits } from '@lmarena-bridge/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { decodeLimits, effectiveAllowedModels } from '../limits/limits-rules';
 import { looksLikeToken, sha256Hex } from '../secrets';
 
 export type TokenRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'owner_disabled';
@@ -10,10 +12,17 @@ export interface VerifiedToken {
   id: number;
   userId: number;
   name: string;
-  /** Model names the token may use; null: all. */
+  /**
+   * Model names the token may use: its own `allowed_models` narrowed by its owner's cap (the
+   * intersection when both are set); null: all.
+   */
   allowedModels: readonly string[] | null;
   /** Epoch ms after which the token stops working; null: never. */
   expiresAt: number | null;
+  /** The token's own limits. */
+  limits: TokenLimits;
+  /** Its owner's caps; the effective limit of each field is the stricter of the two. */
+  userLimits: TokenLimits;
 }
 
 export type TokenVerification = { ok: true; token: VerifiedToken } | { ok: false; reason: TokenRefusal };
@@ -31,7 +40,8 @@ interface Row {
   id: number;
   user_id: number;
   name: string;
-  allowed_models: string | null;
+  limits: string | null;
+  user_limits: string | null;
   expires_at: number | string | null;
   revoked_at: number | string | null;
   disabled: number | boolean;
@@ -45,7 +55,7 @@ export class TokenVerifier {
   async verifyToken(secret: string, now = Date.now()): Promise<TokenVerification> {
     if (!looksLikeToken(secret)) return { ok: false, reason: 'malformed' };
     const rows: Row[] = await this.dataSource.query(
-      `SELECT t.id, t.user_id, t.name, t.allowed_models, t.expires_at, t.revoked_at, u.disabled
+      `SELECT t.id, t.user_id, t.name, t.limits, u.limits AS user_limits, t.expires_at, t.revoked_at, u.disabled
          FROM api_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = ${this.dataSource.options.type === 'postgres' ? '$1' : '?'}`,
       [sha256Hex(secret)],
@@ -57,14 +67,18 @@ export class TokenVerifier {
     // A token expiring at T is refused at T.
     if (expiresAt !== null && expiresAt <= now) return { ok: false, reason: 'expired' };
     if (row.disabled === true || row.disabled === 1) return { ok: false, reason: 'owner_disabled' };
+    const limits = decodeLimits(row.limits, `api_tokens ${row.id}`);
+    const userLimits = decodeLimits(row.user_limits, `users ${row.user_id}`);
     return {
       ok: true,
       token: {
         id: Number(row.id),
         userId: Number(row.user_id),
         name: row.name,
-        allowedModels: row.allowed_models ? (JSON.parse(row.allowed_models) as string[]) : null,
+        allowedModels: effectiveAllowedModels(limits, userLimits),
         expiresAt,
+        limits,
+        userLimits,
       },
     };
   }

@@ -1,5 +1,6 @@
 import type { AdminUser, User } from '@lmarena-bridge/contracts';
 import { UserEntity } from '../entities/user.entity';
+import { decodeLimits } from '../limits/limits-rules';
 
 /** The public shape of a user: never the password hash. */
 export function toUser(entity: UserEntity): User {
@@ -10,6 +11,7 @@ export function toUser(entity: UserEntity): User {
     role: entity.role,
     created_at: entity.createdAt.toISOString(),
     last_login_at: entity.lastLoginAt ? entity.lastLoginAt.toISOString() : null,
+    limits: decodeLimits(entity.limits, `users ${entity.id}`),
   };
 }
 

@@ -1,12 +1,14 @@
 import { runInTransaction } from '@lmarena-bridge/database';
-import type { AdminUser, UserRole } from '@lmarena-bridge/contracts';
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import type { AdminUser, TokenLimitsInput, UserRole } from '@lmarena-bridge/contracts';
+import { BadRequestException, ConflictException, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditActor, recordAuditEvent } from '../audit/audit.service';
+import { AuthChangeNotifier, notifyAuthChange } from '../auth-change-notifier';
 import { bumpAuthEpoch } from '../auth-epoch';
 import { ApiTokenEntity } from '../entities/api-token.entity';
 import { UserEntity } from '../entities/user.entity';
+import { applyLimitsChange, decodeLimits, encodeLimits, normalizeLimitsInput, setLimits } from '../limits/limits-rules';
 import { sha256Hex } from '../secrets';
 import { revokeUserSessions } from '../sessions/sessions.service';
 import { burnPasswordCheck, hashPassword, passwordProblem, passwordTooLong, verifyPassword } from '../passwords';
@@ -28,6 +30,8 @@ export interface CreationAudit {
 export interface UserChanges {
   disabled?: boolean;
   role?: UserRole;
+  /** The user's caps: a field left out stays, one given as null is lifted; null lifts every cap. */
+  limits?: TokenLimitsInput | null;
 }
 
 // Any constant (distinct from the migration lock): names the lock taken below.
@@ -53,7 +57,10 @@ function isUniqueViolation(err: unknown): boolean {
 /** Accounts: creation, credential checks, admin changes. */
 @Injectable()
 export class UsersService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() private readonly notifier?: AuthChangeNotifier,
+  ) {}
 
   count(): Promise<number> {
     return this.dataSource.getRepository(UserEntity).count();
@@ -168,12 +175,17 @@ export class UsersService {
   /**
    * Admin changes. Disabling revokes the user's sessions and, through the auth epoch, stops
    * their tokens at every proxy. The last active admin can be neither demoted nor disabled.
+   * Changed caps bump the epoch too (proxies cache them with each token) and are audited with
+   * the caps before and after. The proxies are told after commit.
    */
   async update(id: number, changes: UserChanges, audit?: AuditActor): Promise<UserEntity> {
-    return runInTransaction(this.dataSource, async (manager) => {
+    const limitsChange = changes.limits === undefined || changes.limits === null ? changes.limits : normalizeLimitsInput(changes.limits);
+    const { user, announce } = await runInTransaction(this.dataSource, async (manager) => {
       if (changes.role === 'user' || changes.disabled === true) await serializeAccountChecks(manager);
       const users = manager.getRepository(UserEntity);
-      const user = await users.findOneBy({ id });
+      // Locked on PostgreSQL so that two concurrent cap changes do not merge into the same old caps.
+      const pg = manager.connection.options.type === 'postgres';
+      const user = await users.findOne({ where: { id }, ...(pg ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
       if (!user) throw new NotFoundException('User not found.');
       const losesAdmin = user.role === 'admin' && !user.disabled && (changes.role === 'user' || changes.disabled === true);
       if (losesAdmin) {
@@ -187,17 +199,39 @@ export class UsersService {
       if (audit && changes.role !== undefined && changes.role !== user.role) {
         await recordAuditEvent(manager, { action: 'user.role_changed', actor: audit, target, detail: { from: user.role, to: changes.role } });
       }
-      if (audit && changes.disabled !== undefined && changes.disabled !== user.disabled) {
+      const disabledChanged = changes.disabled !== undefined && changes.disabled !== user.disabled;
+      if (audit && disabledChanged) {
         await recordAuditEvent(manager, { action: changes.disabled ? 'user.disabled' : 'user.enabled', actor: audit, target });
+      }
+      const capsBefore = decodeLimits(user.limits, `users ${user.id}`);
+      const capsAfter = applyLimitsChange(capsBefore, limitsChange);
+      const capsChanged = encodeLimits(capsAfter) !== encodeLimits(capsBefore);
+      if (audit && capsChanged) {
+        await recordAuditEvent(manager, {
+          action: 'user.limits_changed',
+          actor: audit,
+          target,
+          detail: { from: setLimits(capsBefore), to: setLimits(capsAfter) },
+        });
       }
       if (changes.role !== undefined) user.role = changes.role;
       if (changes.disabled !== undefined) user.disabled = changes.disabled;
+      user.limits = encodeLimits(capsAfter);
       user.updatedAt = new Date();
       await users.save(user);
       if (changes.disabled === true) await revokeUserSessions(manager, id);
-      if (changes.disabled !== undefined) await bumpAuthEpoch(manager);
-      return user;
+      const bumped = changes.disabled !== undefined || capsChanged;
+      if (bumped) await bumpAuthEpoch(manager);
+      return { user, announce: bumped };
     });
+    if (announce) {
+      await notifyAuthChange(this.notifier, {
+        kind: 'user',
+        id,
+        what: changes.disabled === true ? 'disabled' : changes.disabled === false ? 'enabled' : 'changed',
+      });
+    }
+    return user;
   }
 
   /**
