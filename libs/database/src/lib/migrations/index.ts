@@ -6,6 +6,7 @@ import { UsageEstimated1764500000001 } from './1764500000001-usage-estimated';
 import { UsageRowUid1764500000002 } from './1764500000002-usage-row-uid';
 import { AccountsSecurity1764500000003 } from './1764500000003-accounts-security';
 import { Limits1764500000004 } from './1764500000004-limits';
+import { UsageCost1764500000005 } from './1764500000005-usage-cost';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   UsageRowUid1764500000002,
   AccountsSecurity1764500000003,
   Limits1764500000004,
+  UsageCost1764500000005,
 ];
