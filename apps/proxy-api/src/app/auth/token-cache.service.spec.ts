@@ -13,6 +13,8 @@ import { createDataSource, openDatabase } from '@lmarena-bridge/database';
 import { TestDatabase, testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { NoAuthEvents, type AuthEvents } from '@lmarena-bridge/limits';
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import { TokenCache } from './token-cache.service';
 
 const HOUR_MS = 3_600_000;
@@ -60,7 +62,7 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
 
   beforeEach(async () => {
     verifier = new TokenVerifier(dataSource);
-    cache = new TokenCache(verifier, dataSource);
+    cache = new TokenCache(verifier, dataSource, new NoAuthEvents());
     await cache.poll(); // what onApplicationBootstrap does: learn the current epoch
     queries = jest.spyOn(dataSource, 'query');
     lookups = jest.spyOn(verifier, 'verifyToken');
@@ -81,7 +83,10 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
   it('looks a token up once, then answers from memory without touching the database', async () => {
     const created = await aToken();
     const first = await cache.verify(created.token);
-    expect(first).toEqual({ ok: true, token: { id: created.id, userId: ownerId, name: 'laptop', allowedModels: null, expiresAt: null } });
+    expect(first).toEqual({
+      ok: true,
+      token: { id: created.id, userId: ownerId, name: 'laptop', allowedModels: null, expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS },
+    });
     expect(lookups).toHaveBeenCalledTimes(1);
     expect(cache.size).toBe(1);
 
@@ -142,7 +147,7 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
         name: 'fresh',
         tokenHash: sha256Hex(secret),
         hint: tokenHint(secret),
-        allowedModels: null,
+        limits: null,
         createdAt: new Date(),
         lastUsedAt: null,
         expiresAt: null,
@@ -187,6 +192,56 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
     await expect(cache.verify(created.token)).resolves.toEqual({ ok: false, reason: 'revoked' });
   });
 
+  it('reads the epoch at once when a change is announced, and tells its listeners the entries were dropped', async () => {
+    // The announcement channel as the proxy sees it (RedisAuthEvents in production, tested in libs/limits).
+    let announce: () => void = () => undefined;
+    const events: AuthEvents = {
+      publish: async () => undefined,
+      subscribe: (onChange) => {
+        announce = onChange;
+        return () => (announce = () => undefined);
+      },
+      subscribed: async () => undefined,
+      close: async () => undefined,
+    };
+    const heard = new TokenCache(new TokenVerifier(dataSource), dataSource, events);
+    const invalidated = jest.fn();
+    heard.onInvalidate(invalidated);
+    await heard.onApplicationBootstrap();
+    try {
+      const created = await aToken();
+      await expect(heard.verify(created.token)).resolves.toMatchObject({ ok: true });
+      await revoke(created.id);
+      const polled = jest.spyOn(heard, 'poll');
+      announce();
+      expect(polled).toHaveBeenCalledTimes(1);
+      await polled.mock.results[0].value;
+      expect(invalidated).toHaveBeenCalledTimes(1);
+      await expect(heard.verify(created.token)).resolves.toEqual({ ok: false, reason: 'revoked' });
+    } finally {
+      heard.onModuleDestroy();
+    }
+    expect(announce).not.toThrow();
+  });
+
+  it('reads the epoch again when an announcement arrives during a poll', async () => {
+    const created = await aToken();
+    await cache.verify(created.token);
+    const gate = deferred();
+    const realQuery = dataSource.query.bind(dataSource);
+    queries.mockImplementationOnce(async (...args: Parameters<DataSource['query']>) => {
+      const rows = await realQuery(...args); // the epoch as it was before the revocation
+      await gate.promise;
+      return rows;
+    });
+    const first = cache.poll();
+    await revoke(created.id);
+    await cache.poll(); // arrives while the first read is in flight: it must not be lost
+    gate.resolve();
+    await first;
+    await expect(cache.verify(created.token)).resolves.toEqual({ ok: false, reason: 'revoked' });
+  });
+
   it('keeps serving its entries when reading the epoch fails', async () => {
     const created = await aToken();
     await cache.verify(created.token);
@@ -202,7 +257,7 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
   });
 
   it('polls on its own once the application has started, until it is destroyed', async () => {
-    const started = new TokenCache(new TokenVerifier(dataSource), dataSource);
+    const started = new TokenCache(new TokenVerifier(dataSource), dataSource, new NoAuthEvents());
     await started.onApplicationBootstrap();
     try {
       const created = await aToken();

@@ -57,7 +57,9 @@ const logger = new Logger('Limits');
       useFactory: (config: AppConfig, redis: Redis | null, counters: UsageCounters): LimitStore => {
         if (!redis) {
           if (config.database.url.startsWith('postgres')) {
-            logger.warn('redis.url is not set: token limits are counted per proxy instance (set REDIS_URL to share them when several instances use this database)');
+            logger.warn(
+              'redis.url is not set: token limits are counted per proxy instance (set REDIS_URL to share them when several instances use this database)',
+            );
           }
           return new MemoryLimitStore({ seed: counters });
         }

@@ -14,9 +14,15 @@ export function refusalError(refusal: Refusal, limits: NumericLimits, retryAfter
     case 'max_parallel':
       return ProxyError.rateLimited(`This API key already has ${limits.maxParallel} requests in flight, its limit. ${retry}`, retryAfterSeconds);
     case 'daily_requests':
-      return ProxyError.quotaExceeded(`This API key has used its ${limits.dailyRequests} requests for today; the quota resets at 00:00 UTC.`, retryAfterSeconds);
+      return ProxyError.quotaExceeded(
+        `This API key has used its ${limits.dailyRequests} requests for today; the quota resets at 00:00 UTC.`,
+        retryAfterSeconds,
+      );
     case 'monthly_tokens':
-      return ProxyError.quotaExceeded(`This API key has used its ${limits.monthlyTokens} tokens for this month; the quota resets on the 1st (UTC).`, retryAfterSeconds);
+      return ProxyError.quotaExceeded(
+        `This API key has used its ${limits.monthlyTokens} tokens for this month; the quota resets on the 1st (UTC).`,
+        retryAfterSeconds,
+      );
     case 'monthly_budget_usd':
       return ProxyError.quotaExceeded(
         `This API key has spent its monthly budget of ${usd(limits.monthlyBudgetUsd ?? 0)}; it resets on the 1st (UTC).`,

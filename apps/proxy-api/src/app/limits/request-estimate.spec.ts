@@ -17,7 +17,15 @@ describe('request estimates', () => {
     const body = {
       model: 'm',
       system: 'Be brief.',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'Describe it' }, { type: 'image_url', image_url: { url: image } }] }],
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Describe it' },
+            { type: 'image_url', image_url: { url: image } },
+          ],
+        },
+      ],
       tools: [{ type: 'function', function: { name: 'lookup', description: 'Finds a word' } }],
     };
     const tokens = estimatePromptTokens(body, count);

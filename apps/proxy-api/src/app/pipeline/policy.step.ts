@@ -128,7 +128,8 @@ export class PolicyStep implements OnApplicationBootstrap {
       admission = await this.store.admit({ tokenId: caller.token.id, limits: numeric, estimateTokens, estimateCostUsd, leaseTtlMs: this.leaseTtlMs });
     } catch (err) {
       // The day and month counters start from the database's rollups: without it they are unknown.
-      if (err instanceof CounterSeedError) throw ProxyError.databaseUnavailable('The usage counters of this API key cannot be read right now (database unavailable). Retry shortly.');
+      if (err instanceof CounterSeedError)
+        throw ProxyError.databaseUnavailable('The usage counters of this API key cannot be read right now (database unavailable). Retry shortly.');
       throw err;
     }
     for (const [name, value] of Object.entries(rateLimitHeaders(admission.state))) res.setHeader(name, value);
@@ -143,7 +144,9 @@ export class PolicyStep implements OnApplicationBootstrap {
         costUsd: requestCostUsd(note.price, note.promptTokens, note.completionTokens) ?? 0,
       };
       this.store.settle(lease, actual).catch((err: unknown) => {
-        this.logger.warn(`settling a request of token ${lease.tokenId} failed (its slot frees when the lease expires): ${err instanceof Error ? err.message : String(err)}`);
+        this.logger.warn(
+          `settling a request of token ${lease.tokenId} failed (its slot frees when the lease expires): ${err instanceof Error ? err.message : String(err)}`,
+        );
       });
     });
   }

@@ -42,7 +42,7 @@ describe('ResolveStep', () => {
 
   it("notes the model's price, for the row's cost", () => {
     const note = new UsageNote('/v1/chat/completions');
-    step.run({ model: 'other', messages }, { kind: 'api_key' }, note);
+    step.run({ model: 'other', messages }, note);
     expect(note.price).toEqual({ inputPerMtok: 0.15, outputPerMtok: 0.6 });
   });
 
