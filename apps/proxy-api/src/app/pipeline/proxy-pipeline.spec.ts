@@ -39,7 +39,14 @@ function aPipeline(failAt?: string, forwardAnswer: ChatAnswer | null = ANSWER) {
   const samples: ChatSample[] = [];
   const pipeline = new ProxyPipeline(
     { run: async (...a: unknown[]) => step('authenticate', CALLER)(...a) } as unknown as AuthenticateStep,
-    { check: step('policy', undefined) } as unknown as PolicyStep,
+    {
+      check: (input: { note: UsageNote }) => {
+        // A refusal of the IP rules marks the note, as the real step does.
+        if (failAt === 'policy') input.note.refused = true;
+        return step('policy', undefined)(input);
+      },
+      admit: async (...a: unknown[]) => step('limits', undefined)(...a),
+    } as unknown as PolicyStep,
     { read: async (...a: unknown[]) => step('read body', { body: { model: 'm' }, release: () => released.push(1) })(...a) } as unknown as ReadBodyStep,
     { run: step('resolve', target) } as unknown as ResolveStep,
     { run: async (...a: unknown[]) => step('forward', forwardAnswer)(...a) } as unknown as ForwardStep,
@@ -71,7 +78,7 @@ describe('ProxyPipeline', () => {
   it('runs the steps in order, handing one UsageNote (named for the path) to every step that notes something', async () => {
     const { pipeline, calls, notes, released } = aPipeline();
     await pipeline.run(req, res);
-    expect(calls).toEqual(['authenticate', 'policy', 'read body', 'record', 'resolve', 'forward', 'answer']);
+    expect(calls).toEqual(['authenticate', 'policy', 'read body', 'record', 'resolve', 'limits', 'forward', 'answer']);
     expect(notes.size).toBe(1);
     expect([...notes][0].endpoint).toBe('/v1/chat/completions');
     expect(released).toEqual([1]);
@@ -84,10 +91,11 @@ describe('ProxyPipeline', () => {
     expect(released).toEqual([]);
   });
 
-  it('a policy refusal also stops before the body', async () => {
-    const { pipeline, calls } = aPipeline('policy');
+  it('a refusal of the IP rules also stops before the body, and is recorded', async () => {
+    const { pipeline, calls, released } = aPipeline('policy');
     await pipeline.run(req, res);
-    expect(calls).toEqual(['authenticate', 'policy', 'fail: no']);
+    expect(calls).toEqual(['authenticate', 'policy', 'record', 'fail: no']);
+    expect(released).toEqual([]);
   });
 
   it('a body that cannot be read is answered and not recorded', async () => {
@@ -96,7 +104,7 @@ describe('ProxyPipeline', () => {
     expect(calls).toEqual(['authenticate', 'policy', 'read body', 'fail: no']);
   });
 
-  it.each(['resolve', 'forward', 'answer'])('an error in %s is answered by the fail step and the body share is released', async (name) => {
+  it.each(['resolve', 'limits', 'forward', 'answer'])('an error in %s is answered by the fail step and the body share is released', async (name) => {
     const { pipeline, calls, released } = aPipeline(name);
     await expect(pipeline.run(req, res)).resolves.toBeUndefined();
     expect(calls[calls.length - 1]).toBe('fail: no');
@@ -107,6 +115,6 @@ describe('ProxyPipeline', () => {
   it('answers nobody when the client left before the provider answered', async () => {
     const { pipeline, calls } = aPipeline(undefined, null);
     await pipeline.run(req, res);
-    expect(calls).toEqual(['authenticate', 'policy', 'read body', 'record', 'resolve', 'forward']);
+    expect(calls).toEqual(['authenticate', 'policy', 'read body', 'record', 'resolve', 'limits', 'forward']);
   });
 });
