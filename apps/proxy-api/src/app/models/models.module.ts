@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ModelsController } from './models.controller';
 import { ModelsService } from './models.service';
 
-@Module({ controllers: [ModelsController], providers: [ModelsService], exports: [ModelsService] })
+/** models.json as the proxy serves it (GET /v1/models is routed by EndpointsModule: its list depends on the caller's token). */
+@Module({ providers: [ModelsService], exports: [ModelsService] })
 export class ModelsModule {}

@@ -36,6 +36,6 @@ import { ResolveStep } from './resolve.step';
     FailStep,
     ProxyPipeline,
   ],
-  exports: [ProxyPipeline],
+  exports: [ProxyPipeline, PolicyStep],
 })
 export class PipelineModule {}

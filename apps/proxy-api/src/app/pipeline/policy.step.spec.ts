@@ -47,13 +47,17 @@ describe('PolicyStep', () => {
   let store: MemoryLimitStore;
   let seed: CounterSeed;
   let step: PolicyStep;
+  const known = new Map<string, VerifiedToken>();
 
   beforeEach(async () => {
     denied = [];
     seed = EMPTY_SEED;
     store = new MemoryLimitStore({ seed: { load: (...args) => seed.load(...args) } });
     const denylist = { list: async () => denied } as unknown as IpDenylistService;
-    const tokens = { onInvalidate: (listener: () => void) => (invalidate = listener) } as unknown as TokenCache;
+    const tokens = {
+      onInvalidate: (listener: () => void) => (invalidate = listener),
+      verify: async (secret: string) => (known.has(secret) ? { ok: true, token: known.get(secret) } : { ok: false, reason: 'unknown' }),
+    } as unknown as TokenCache;
     step = new PolicyStep(store, config, new ClientAddress([]), denylist, tokens);
     await step.onApplicationBootstrap();
   });
@@ -130,6 +134,21 @@ describe('PolicyStep', () => {
       warn.mockRestore();
       expect(() => cold.check({ req: request(), caller: { kind: 'open' }, note: new UsageNote('/x') })).not.toThrow();
       expect(() => step.check({ req: request(), caller: { kind: 'open' }, note: new UsageNote('/x') })).toThrow(ProxyError);
+    });
+  });
+
+  describe('modelsFor (GET /v1/models)', () => {
+    it("narrows the list to a limited token's models, and lists everything for any other key", async () => {
+      const limited = tokenCaller({ allowed_models: ['a', 'b'] }, { allowed_models: ['b', 'c'] });
+      const open = tokenCaller();
+      known.set('sk-limited', (limited as { token: VerifiedToken }).token);
+      known.set('sk-open', (open as { token: VerifiedToken }).token);
+      await expect(step.modelsFor('Bearer sk-limited')).resolves.toEqual(new Set(['b']));
+      await expect(step.modelsFor('bearer  sk-limited ')).resolves.toEqual(new Set(['b']));
+      await expect(step.modelsFor('Bearer sk-open')).resolves.toBeNull();
+      await expect(step.modelsFor('Bearer sk-unknown')).resolves.toBeNull();
+      await expect(step.modelsFor('Basic abc')).resolves.toBeNull();
+      await expect(step.modelsFor(undefined)).resolves.toBeNull();
     });
   });
 

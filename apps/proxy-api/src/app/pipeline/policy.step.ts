@@ -151,6 +151,17 @@ export class PolicyStep implements OnApplicationBootstrap {
     });
   }
 
+  /**
+   * The models a request's key may use, for GET /v1/models; null: every model. The list needs no
+   * key, so a missing, unknown or refused key (or a database that cannot check it) lists everything.
+   */
+  async modelsFor(authorization: string | undefined): Promise<ReadonlySet<string> | null> {
+    const match = authorization === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) return null;
+    const verified = await this.tokens.verify(match[1]).catch(() => null);
+    return verified?.ok ? this.limitsOf(verified.token).allowedModels : null;
+  }
+
   private limitsOf(token: VerifiedToken): EffectiveLimits {
     let limits = this.effective.get(token);
     if (!limits) {

@@ -1,20 +1,26 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Headers, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ProxyError } from '../errors/proxy-error';
-import { ModelObject, ModelsService } from './models.service';
+import { ModelObject, ModelsService } from '../models/models.service';
+import { PolicyStep } from '../pipeline/policy.step';
 
 @ApiTags('models')
 @Controller('v1/models')
 export class ModelsController {
-  constructor(private readonly models: ModelsService) {}
+  constructor(
+    private readonly models: ModelsService,
+    private readonly policy: PolicyStep,
+  ) {}
 
   @Get()
   @ApiOkResponse({
-    description: 'The models of models.json. No token needed.',
+    description: 'The models of models.json. No token needed; with a token limited to some models, only those.',
     schema: { example: { object: 'list', data: [{ id: 'echo', object: 'model', created: 1764300000, owned_by: 'echo' }] } },
   })
-  list(): { object: 'list'; data: ModelObject[] } {
-    return { object: 'list', data: this.models.listModels() };
+  async list(@Headers('authorization') authorization?: string): Promise<{ object: 'list'; data: ModelObject[] }> {
+    const allowed = await this.policy.modelsFor(authorization);
+    const data = this.models.listModels();
+    return { object: 'list', data: allowed ? data.filter((m) => allowed.has(m.id)) : data };
   }
 
   @Get(':id')
