@@ -7,7 +7,8 @@
 import { tempSqliteDatabase } from '@lmarena-bridge/database/testing';
 import { DashboardClient } from '../../apps/e2e/src/support/dashboard-client';
 import { startFakeUpstream } from '../../apps/e2e/src/support/fake-openai';
-import { startServer, writeTestConfig } from '../../apps/e2e/src/support/servers';
+import { RunningServer, startServer, writeTestConfig } from '../../apps/e2e/src/support/servers';
+import { Redis } from 'ioredis';
 import { cpuMicros, pinToCpu } from './cpu';
 import { Figures, load, sequential } from './measure';
 import { startPassthrough } from './passthrough';
@@ -135,12 +136,77 @@ async function main(): Promise<void> {
         `  added p50 latency: ${(p.p50 - figures['passthrough'].p50).toFixed(3)} ms vs passthrough, ${(p.p50 - figures['upstream'].p50).toFixed(3)} ms vs upstream`,
       );
     }
+    await benchLimits(client, dir.configPath, proxy, auth);
   } finally {
     await Promise.all([proxy.stop(), dashboard.stop()]);
     await passthrough.close();
     await upstream.close();
     await db.drop();
     dir.cleanup();
+  }
+}
+
+/**
+ * What limits cost: the same proxy and upstream, a token without limits beside one with every
+ * counted limit set (so high that nothing is refused: each request takes the whole path, the
+ * prompt counted with the tokenizer for tpm included), counted in memory by this proxy, and
+ * counted on Redis by a second proxy process on the same database (what several instances do).
+ */
+async function benchLimits(client: DashboardClient, configPath: string, proxy: RunningServer, unlimited: Record<string, string>): Promise<void> {
+  const redisUrl = process.env['REDIS_URL'] ?? process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const prefix = `lmb-bench-${process.pid}-${Date.now()}:`;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+  } catch (err) {
+    console.log(`\nlimits: not measured, no Redis at ${redisUrl} (${err instanceof Error ? err.message : String(err)})`);
+    redis.disconnect();
+    return;
+  }
+  const shared = await startServer('proxy-api', configPath, { LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+  pinToCpu(shared.process.pid ?? -1, 1);
+  try {
+    const token = await client.createToken('bench-limited');
+    const huge = 1_000_000_000;
+    const patched = await client.request('PATCH', `/api/tokens/${token.id}`, {
+      limits: { rpm: huge, tpm: huge, max_parallel: 100_000, daily_requests: huge, monthly_tokens: huge, monthly_budget_usd: 1_000_000 },
+    });
+    if (patched.status !== 200) throw new Error(`setting the bench token's limits answered ${patched.status}`);
+    const limited = { authorization: `Bearer ${token.token}` };
+    const targets = {
+      'no limits': { url: `${proxy.url}/v1/chat/completions`, headers: unlimited, pid: proxy.process.pid },
+      'limits, memory': { url: `${proxy.url}/v1/chat/completions`, headers: limited, pid: proxy.process.pid },
+      'limits, Redis': { url: `${shared.url}/v1/chat/completions`, headers: limited, pid: shared.process.pid },
+    };
+    for (const t of Object.values(targets)) await load(t.url, nonStream, t.headers, 16, 2);
+    for (const connections of [1, 64]) {
+      const rounds: Record<string, Measured[]> = {};
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [name, t] of Object.entries(targets)) {
+          (rounds[name] ??= []).push(await measured(t.pid, () => load(t.url, nonStream, t.headers, connections, SECONDS)));
+        }
+      }
+      console.log(
+        `\nlimits: non-stream, c=${connections} (every counted limit set, none reached)\n  ${''.padEnd(22)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu µs/req'.padStart(11)}${'failed'.padStart(7)}`,
+      );
+      const figures = Object.fromEntries(Object.entries(rounds).map(([name, r]) => [name, medianFigures(r)]));
+      for (const [name, f] of Object.entries(figures)) console.log(row(name, f));
+      const base = figures['no limits'];
+      for (const name of ['limits, memory', 'limits, Redis']) {
+        const f = figures[name];
+        const cpu = f.cpuMicros !== null && base.cpuMicros !== null ? `, CPU ${(f.cpuMicros - base.cpuMicros).toFixed(0)} µs/req more` : '';
+        console.log(`  ${name} / no limits: req/s ${pct(f.rps, base.rps)}${cpu}`);
+      }
+    }
+  } finally {
+    await shared.stop();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
   }
 }
 

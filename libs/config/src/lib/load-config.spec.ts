@@ -340,6 +340,7 @@ describe('loadConfig', () => {
       DASHBOARD_PORT: '7002',
       DATABASE_URL: 'postgres://root@127.0.0.1:5432/test',
       REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: 'lmb-blue:',
       LMB_MODELS: 'other-models.json',
     });
     expect(config.proxy.host).toBe('127.0.0.2');
@@ -347,7 +348,7 @@ describe('loadConfig', () => {
     expect(config.dashboard.host).toBe('127.0.0.3');
     expect(config.dashboard.port).toBe(7002);
     expect(config.database.target).toEqual({ type: 'postgres', url: 'postgres://root@127.0.0.1:5432/test' });
-    expect(config.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379', key_prefix: 'lmb-blue:' });
     expect(config.models.map((m) => m.name)).toEqual(['e2']);
   });
 

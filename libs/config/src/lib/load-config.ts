@@ -318,7 +318,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       trust_proxy_hops: dashboard.int('trust_proxy_hops', 0, 0, 10),
     },
     database: databaseConfig,
-    redis: { url: redisUrl, key_prefix: redis.string('key_prefix', 'lmb:', { nonEmpty: true }) },
+    redis: { url: redisUrl, key_prefix: envString(env, 'REDIS_KEY_PREFIX', redis.string('key_prefix', 'lmb:', { nonEmpty: true })) },
     usage: {
       retention_days: usage.int('retention_days', 90, 1, 36_500),
       batch_size: usage.int('batch_size', 500, 1, 10_000),
