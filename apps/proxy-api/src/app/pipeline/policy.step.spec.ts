@@ -12,6 +12,8 @@ import { ProxyError } from '../errors/proxy-error';
 import { ClientAddress } from '../limits/client-address';
 import { loadTokenCounter } from '../providers/lmarena/token-count';
 import { PolicyStep } from './policy.step';
+import type { ProxyMetrics } from '../ops/proxy-metrics.service';
+import { Counter } from 'prom-client';
 import type { ResolvedRequest } from './resolve.step';
 
 /** The part of a response the step touches: headers, and the close that settles a lease. */
@@ -48,6 +50,8 @@ describe('PolicyStep', () => {
   let seed: CounterSeed;
   let step: PolicyStep;
   const known = new Map<string, VerifiedToken>();
+  let rejections: Counter<'reason'>;
+  const rejected = async () => Object.fromEntries((await rejections.get()).values.map((v) => [v.labels.reason, v.value]));
 
   beforeEach(async () => {
     denied = [];
@@ -58,7 +62,8 @@ describe('PolicyStep', () => {
       onInvalidate: (listener: () => void) => (invalidate = listener),
       verify: async (secret: string) => (known.has(secret) ? { ok: true, token: known.get(secret) } : { ok: false, reason: 'unknown' }),
     } as unknown as TokenCache;
-    step = new PolicyStep(store, config, new ClientAddress([]), denylist, tokens);
+    rejections = new Counter({ name: 'rejections', help: 'test', labelNames: ['reason'], registers: [] });
+    step = new PolicyStep(store, config, new ClientAddress([]), denylist, tokens, { limitRejections: rejections } as unknown as ProxyMetrics);
     await step.onApplicationBootstrap();
   });
 
@@ -129,7 +134,7 @@ describe('PolicyStep', () => {
       const failing = { list: async () => Promise.reject(new Error('database unavailable')) } as unknown as IpDenylistService;
       const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       const tokens = { onInvalidate: () => undefined } as unknown as TokenCache;
-      const cold = new PolicyStep(store, config, new ClientAddress([]), failing, tokens);
+      const cold = new PolicyStep(store, config, new ClientAddress([]), failing, tokens, { limitRejections: rejections } as unknown as ProxyMetrics);
       await expect(cold.onApplicationBootstrap()).resolves.toBeUndefined();
       warn.mockRestore();
       expect(() => cold.check({ req: request(), caller: { kind: 'open' }, note: new UsageNote('/x') })).not.toThrow();
@@ -182,6 +187,7 @@ describe('PolicyStep', () => {
       expect(Number(err.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
       expect(res.headers['x-ratelimit-remaining-requests']).toBe('0');
       expect(res.headers['x-ratelimit-reset-requests']).toMatch(/^\d+(\.\d+)?s$|^\d+ms$/);
+      expect(await rejected()).toEqual({ rpm: 1 });
     });
 
     it('answers a used-up daily quota with 429 insufficient_quota until the next UTC day', async () => {

@@ -19,6 +19,7 @@ import { TokenCache } from '../auth/token-cache.service';
 import { ProxyError } from '../errors/proxy-error';
 import { ClientAddress } from '../limits/client-address';
 import { LIMIT_STORE } from '../limits/limits.module';
+import { ProxyMetrics } from '../ops/proxy-metrics.service';
 import { refusalError } from '../limits/refusal-error';
 import { completionBudget, estimatePromptTokens } from '../limits/request-estimate';
 import { loadTokenCounter, type TokenCounter } from '../providers/lmarena/token-count';
@@ -75,6 +76,7 @@ export class PolicyStep implements OnApplicationBootstrap {
     private readonly address: ClientAddress,
     private readonly denylist: IpDenylistService,
     private readonly tokens: TokenCache,
+    private readonly metrics: ProxyMetrics,
   ) {
     this.leaseTtlMs = config.limits.lease_ttl_seconds * 1000;
     this.defaultMaxTokens = config.limits.default_max_tokens;
@@ -101,7 +103,7 @@ export class PolicyStep implements OnApplicationBootstrap {
   check({ req, caller, note }: PolicyInput): void {
     const rules = caller.kind === 'token' ? this.limitsOf(caller.token).ipRules : this.globalRules;
     if (rules.unrestricted || rules.check(this.address.of(req)) === 'ok') return;
-    note.refused = true;
+    this.refuse(note, 'ip_not_allowed');
     throw ProxyError.ipNotAllowed();
   }
 
@@ -109,7 +111,7 @@ export class PolicyStep implements OnApplicationBootstrap {
     if (caller.kind !== 'token') return;
     const limits = this.limitsOf(caller.token);
     if (!modelAllowed(limits, target.route.name)) {
-      note.refused = true;
+      this.refuse(note, 'model_not_allowed');
       throw ProxyError.modelNotAllowed(target.route.name);
     }
     if (!limits.counted) return;
@@ -134,7 +136,7 @@ export class PolicyStep implements OnApplicationBootstrap {
     }
     for (const [name, value] of Object.entries(rateLimitHeaders(admission.state))) res.setHeader(name, value);
     if (!admission.ok) {
-      note.refused = true;
+      this.refuse(note, admission.refusal);
       throw refusalError(admission.refusal, numeric, admission.retryAfterSeconds);
     }
     const lease = admission.lease;
@@ -160,6 +162,12 @@ export class PolicyStep implements OnApplicationBootstrap {
     if (!match) return null;
     const verified = await this.tokens.verify(match[1]).catch(() => null);
     return verified?.ok ? this.limitsOf(verified.token).allowedModels : null;
+  }
+
+  /** A refusal: recorded as such (not a request the quotas admitted) and counted in lmb_proxy_limit_rejections_total. */
+  private refuse(note: UsageNote, reason: string): void {
+    note.refused = true;
+    this.metrics.limitRejections.inc({ reason });
   }
 
   private limitsOf(token: VerifiedToken): EffectiveLimits {
