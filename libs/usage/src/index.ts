@@ -1,3 +1,4 @@
+export * from './lib/cost';
 export * from './lib/entities';
 export * from './lib/latency-buckets';
 export * from './lib/recorder/usage-row';
@@ -5,6 +6,7 @@ export * from './lib/recorder/rollup';
 export * from './lib/recorder/usage-writer';
 export * from './lib/recorder/usage-spool';
 export * from './lib/recorder/usage-recorder.service';
+export * from './lib/usage-counters.service';
 export * from './lib/usage-note';
 export * from './lib/usage.module';
 export * from './lib/analytics';

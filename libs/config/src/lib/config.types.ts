@@ -83,6 +83,12 @@ export interface LmarenaProviderConfig {
 export type ProviderConfig = EchoProviderConfig | OpenAiProviderConfig | LmarenaProviderConfig;
 export type ProviderType = ProviderConfig['type'];
 
+/** What a model costs, in USD per million tokens (`"price"` of a models.json entry). */
+export interface ModelPrice {
+  inputPerMtok: number;
+  outputPerMtok: number;
+}
+
 /** One public model name and where it goes. */
 export interface ModelRoute {
   name: string;
@@ -93,6 +99,8 @@ export interface ModelRoute {
   upstream_model: string;
   /** LMArena only: `"<uuid>:image"` in models.json (the original format) forces image output. */
   modality?: 'image';
+  /** Null: no price given, requests of this model have no cost (`cost_usd` null). */
+  price: ModelPrice | null;
 }
 
 /** The LMArena browser bridge (WebSocket /ws on the proxy port). */

@@ -62,7 +62,7 @@ describe('loadConfig', () => {
       max_in_flight_per_browser: 4,
       public_url: '',
     });
-    expect(config.models).toEqual([{ name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' }]);
+    expect(config.models).toEqual([{ name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo', price: null }]);
   });
 
   it('reads the bridge section, with BRIDGE_SECRET winning over the file', () => {
@@ -252,9 +252,40 @@ describe('loadConfig', () => {
     ['{"m": {"provider": "echo", "model": 3}}', 'm.model', /expected a string/],
     ['{"m": {"model": "x"}}', 'm.provider', /required/],
     ['{"m": {"provider": "echo", "x": 1}}', 'm.x', /unknown key/],
+    ['{"m": {"provider": "echo", "price": null}}', 'm.price', /expected an object, found null/],
+    ['{"m": {"provider": "echo", "price": 0.5}}', 'm.price', /expected an object/],
+    ['{"m": {"provider": "echo", "price": {"input_per_mtok": 1}}}', 'm.price.output_per_mtok', /is required/],
+    ['{"m": {"provider": "echo", "price": {"output_per_mtok": 1}}}', 'm.price.input_per_mtok', /is required/],
+    [
+      '{"m": {"provider": "echo", "price": {"input_per_mtok": -0.01, "output_per_mtok": 1}}}',
+      'm.price.input_per_mtok',
+      /number from 0 to 1000000, found number -0.01/,
+    ],
+    [
+      '{"m": {"provider": "echo", "price": {"input_per_mtok": 1, "output_per_mtok": "0.6"}}}',
+      'm.price.output_per_mtok',
+      /number from 0 to 1000000, found the string/,
+    ],
+    ['{"m": {"provider": "echo", "price": {"input_per_mtok": 1, "output_per_mtok": 1e7}}}', 'm.price.output_per_mtok', /number from 0 to 1000000/],
+    ['{"m": {"provider": "echo", "price": {"input_per_mtok": 1, "output_per_mtok": 2, "cached_per_mtok": 1}}}', 'm.price.cached_per_mtok', /unknown key/],
   ])('rejects the model entry %s', (models, key, problem) => {
     write('{}', models);
-    expectError(() => load(), key, problem);
+    const error = expectError(() => load(), key, problem);
+    expect(error.file).toBe(join(dir, 'models.json'));
+  });
+
+  it("reads a model's price in USD per million tokens; without one the price is null", () => {
+    write(
+      '{}',
+      '{"paid": {"provider": "echo", "price": {"input_per_mtok": 0.15, "output_per_mtok": 0.6}}, "free": {"provider": "echo", "price": {"input_per_mtok": 0, "output_per_mtok": 0}}, "plain": {"provider": "echo"}}',
+    );
+    const config = load();
+    expect(config.models.map((m) => [m.name, m.price])).toEqual([
+      ['paid', { inputPerMtok: 0.15, outputPerMtok: 0.6 }],
+      ['free', { inputPerMtok: 0, outputPerMtok: 0 }],
+      ['plain', null],
+    ]);
+    expect(Object.isFrozen(config.models[0].price)).toBe(true);
   });
 
   it('routes string entries to the lmarena bridge and objects to their provider', () => {
@@ -264,10 +295,10 @@ describe('loadConfig', () => {
     );
     const config = load();
     expect(config.models).toEqual([
-      { name: 'arena-model', provider: 'lmarena', type: 'lmarena', upstream_model: 'claude-x' },
-      { name: 'arena-image', provider: 'lmarena', type: 'lmarena', upstream_model: '0199-uuid', modality: 'image' },
-      { name: 'llama', provider: 'local', type: 'openai', upstream_model: 'llama3:8b' },
-      { name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' },
+      { name: 'arena-model', provider: 'lmarena', type: 'lmarena', upstream_model: 'claude-x', price: null },
+      { name: 'arena-image', provider: 'lmarena', type: 'lmarena', upstream_model: '0199-uuid', modality: 'image', price: null },
+      { name: 'llama', provider: 'local', type: 'openai', upstream_model: 'llama3:8b', price: null },
+      { name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo', price: null },
     ]);
     expect(config.providers['local']).toEqual({
       type: 'openai',

@@ -156,21 +156,39 @@ export function readModels(file: string, providers: Record<string, ProviderConfi
       if (value.trim() === '') root.fail(name, 'expected an LMArena model id, found an empty string');
       // The original format: "<uuid>" or "<uuid>:image" (a model whose output is images).
       const image = /^(.+):image$/.exec(value);
-      if (image) models.push({ name, provider: LMARENA_PROVIDER, type: 'lmarena', upstream_model: image[1], modality: 'image' });
-      else models.push({ name, provider: LMARENA_PROVIDER, type: 'lmarena', upstream_model: value });
+      if (image) models.push({ name, provider: LMARENA_PROVIDER, type: 'lmarena', upstream_model: image[1], modality: 'image', price: null });
+      else models.push({ name, provider: LMARENA_PROVIDER, type: 'lmarena', upstream_model: value, price: null });
       continue;
     }
     if (!isPlainObject(value)) root.fail(name, 'expected {"provider": "<providers key>", "model": "<upstream id>"} or an LMArena model id string');
-    const entry = root.section(name, ['provider', 'model']);
+    const entry = root.section(name, ['provider', 'model', 'price']);
     const provider = entry.string('provider', '', { nonEmpty: true });
     if (provider === '') entry.fail('provider', 'is required');
     const config = providers[provider];
     if (!config) {
       entry.fail('provider', `unknown provider ${JSON.stringify(provider)}; the providers in config.jsonc are: ${Object.keys(providers).join(', ')}`);
     }
-    models.push({ name, provider, type: config.type, upstream_model: entry.string('model', name, { nonEmpty: true }) });
+    models.push({ name, provider, type: config.type, upstream_model: entry.string('model', name, { nonEmpty: true }), price: readPrice(entry) });
   }
   return models;
+}
+
+/**
+ * Highest accepted price, USD per million tokens ($1 a token). Far above any real model, and
+ * low enough that a day's cost of one token and model stays well inside the rollup's 64-bit
+ * integer of nano-dollars.
+ */
+export const MAX_PRICE_PER_MTOK = 1_000_000;
+
+/** `"price": {"input_per_mtok": 0.15, "output_per_mtok": 0.6}`; absent: null. Both keys are required. */
+function readPrice(entry: ObjectReader): ModelRoute['price'] {
+  if (entry.raw('price') === undefined) return null;
+  const price = entry.section('price', ['input_per_mtok', 'output_per_mtok']);
+  const perMtok = (key: string): number => {
+    if (price.raw(key) === undefined) price.fail(key, `is required (USD per million tokens, a number from 0 to ${MAX_PRICE_PER_MTOK})`);
+    return price.number(key, 0, 0, MAX_PRICE_PER_MTOK);
+  };
+  return { inputPerMtok: perMtok('input_per_mtok'), outputPerMtok: perMtok('output_per_mtok') };
 }
 
 /**

@@ -4,6 +4,8 @@ export interface DayUsage {
   errors: number;
   avg_response_time_ms: number;
   p95_response_time_ms: number;
+  /** USD, to the nano-dollar (0 when nothing was priced). */
+  cost_usd: number;
 }
 
 export interface ModelUsage {
@@ -13,12 +15,16 @@ export interface ModelUsage {
   avg_response_time_ms: number;
   prompt_tokens: number;
   completion_tokens: number;
+  /** USD, to the nano-dollar. */
+  cost_usd: number;
 }
 
 export interface TokenUsage {
   token_id: number;
   name: string;
   requests: number;
+  /** USD, to the nano-dollar. */
+  cost_usd: number;
 }
 
 export interface StatusUsage {
@@ -37,6 +43,12 @@ export interface UsageSummary {
   p95_response_time_ms: number;
   prompt_tokens: number;
   completion_tokens: number;
+  /**
+   * USD spent in the window at the models' prices (models.json `price`), to the nano-dollar:
+   * each request's cost is rounded to 1e-9 USD once and the sums are exact. Requests of
+   * models without a price add nothing.
+   */
+  cost_usd: number;
   active_tokens: number;
   by_day: DayUsage[];
   by_model: ModelUsage[];
@@ -60,6 +72,8 @@ export interface UsageLogEntry {
   error_message: string | null;
   /** The token counts were estimated by the proxy (a tokenizer), not reported by the upstream. */
   usage_estimated: boolean;
+  /** USD at the model's price, to the nano-dollar; null when the model has no price or the request no token counts. */
+  cost_usd: number | null;
 }
 
 export interface UsageLogPage {

@@ -15,6 +15,7 @@ const INDEXES: Array<[string, string]> = [
   ['usage_logs', 'IDX_usage_logs_time'],
   ['usage_daily', 'IDX_usage_daily_user_day'],
   ['usage_daily_latency', 'IDX_usage_daily_latency_user_day'],
+  ['usage_daily', 'IDX_usage_daily_token_day'],
   ['audit_events', 'IDX_audit_events_action'],
   ['audit_events', 'IDX_audit_events_actor'],
 ];

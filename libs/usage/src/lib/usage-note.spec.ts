@@ -32,8 +32,39 @@ describe('UsageNote', () => {
       promptTokens: 4,
       completionTokens: 9,
       usageEstimated: false,
+      costUsd: null,
+      refused: false,
       errorMessage: null,
     });
+  });
+
+  it('costs the counts at the price noted: (prompt x input + completion x output) / 1e6 USD', () => {
+    const note = aNote();
+    note.owner = OWNER;
+    Object.assign(note, { price: { inputPerMtok: 0.15, outputPerMtok: 0.6 }, promptTokens: 1200, completionTokens: 350 });
+    // 1200 x 0.15 + 350 x 0.6 = 390 micro-dollars.
+    expect(note.toRow({ httpStatus: 200, finished: true }, ms(3))?.costUsd).toBe(0.00039);
+    // A client that left still pays for what the upstream reported.
+    expect(note.toRow({ httpStatus: 200, finished: false }, ms(3))?.costUsd).toBe(0.00039);
+  });
+
+  it('has no cost without a price, or without any token count', () => {
+    const note = aNote();
+    note.owner = OWNER;
+    Object.assign(note, { promptTokens: 10, completionTokens: 10 });
+    expect(note.toRow({ httpStatus: 200, finished: true }, ms(3))?.costUsd).toBeNull();
+    Object.assign(note, { price: { inputPerMtok: 1, outputPerMtok: 2 }, promptTokens: null, completionTokens: null, statusCode: 502 });
+    expect(note.toRow({ httpStatus: 200, finished: true }, ms(3))?.costUsd).toBeNull();
+    // One count known: the other counts as none.
+    note.promptTokens = 1000;
+    expect(note.toRow({ httpStatus: 200, finished: true }, ms(3))?.costUsd).toBe(0.001);
+  });
+
+  it('carries a refusal by the limits', () => {
+    const note = aNote();
+    note.owner = OWNER;
+    Object.assign(note, { refused: true, statusCode: 429, errorMessage: 'rate limit' });
+    expect(note.toRow({ httpStatus: 429, finished: true }, ms(1))).toMatchObject({ refused: true, statusCode: 429, costUsd: null });
   });
 
   it('carries the estimated flag of the counts', () => {

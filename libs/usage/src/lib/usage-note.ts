@@ -1,4 +1,6 @@
+import type { ModelPrice } from '@lmarena-bridge/config';
 import type { IncomingMessage } from 'node:http';
+import { requestCostUsd } from './cost';
 import type { UsageRow } from './recorder/usage-row';
 
 /** Who a request is billed to: dashboard tokens only (the shared api_key and an open proxy are not recorded). */
@@ -39,6 +41,10 @@ export class UsageNote {
   /** The outcome to record when it differs from the HTTP status (an error inside a 200 stream). */
   statusCode: number | null = null;
   errorMessage: string | null = null;
+  /** Set by the resolve step from the model's route; null: the model has no price (no cost recorded). */
+  price: ModelPrice | null = null;
+  /** Set by the policy step when the limits refuse the request. */
+  refused = false;
   /** Epoch ms when the request arrived. */
   readonly createdAt: number;
   private readonly started: bigint;
@@ -76,6 +82,9 @@ export class UsageNote {
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
       usageEstimated: this.usageEstimated,
+      // Charged from the counts the answer reported (or the proxy estimated), at the route's price.
+      costUsd: requestCostUsd(this.price, this.promptTokens, this.completionTokens),
+      refused: this.refused,
       errorMessage: finished ? this.errorMessage : (this.errorMessage ?? 'client closed the connection before the answer ended'),
     };
   }

@@ -28,6 +28,7 @@ export function aUsageRow(overrides: Partial<UsageRow> = {}): UsageRow {
     completionTokens: 5,
     errorMessage: null,
     usageEstimated: false,
+    costUsd: null,
     ...overrides,
   };
 }

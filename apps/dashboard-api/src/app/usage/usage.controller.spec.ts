@@ -21,6 +21,7 @@ const LOG_KEYS = [
   'completion_tokens',
   'error_message',
   'usage_estimated',
+  'cost_usd',
 ];
 
 function expectBadRequest(res: Response, message?: RegExp): void {
@@ -80,6 +81,8 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       promptTokens: 10,
       completionTokens: 20,
       errorMessage: null,
+      // 10 micro-dollars a request; the failed ones (no counts) cost nothing.
+      costUsd: extra.statusCode && extra.statusCode !== 200 ? null : 0.00001,
       ...extra,
     });
     for (let i = 0; i < ALICE_ROWS; i++) {
@@ -115,11 +118,12 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
         success_rate: 0.75,
         prompt_tokens: 900,
         completion_tokens: 1800,
+        cost_usd: 0.0009,
         active_tokens: 1,
       });
       expect(s.by_day).toHaveLength(30);
       expect(s.by_day[29].date).toBe(new Date().toISOString().slice(0, 10));
-      expect(s.by_token).toEqual([{ token_id: aliceToken.id, name: aliceToken.name, requests: ALICE_ROWS }]);
+      expect(s.by_token).toEqual([{ token_id: aliceToken.id, name: aliceToken.name, requests: ALICE_ROWS, cost_usd: 0.0009 }]);
       expect(s.by_status).toEqual([
         { status_code: 200, count: 90 },
         { status_code: 502, count: 30 },
@@ -260,6 +264,8 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       const message = records.map((r) => r[LOG_KEYS.indexOf('error_message')]).filter((m) => m !== '');
       expect(message).toEqual(Array(30).fill('upstream said "no", then\r\nhung up'));
       expect(records.every((r) => Number(r[LOG_KEYS.indexOf('token_id')]) === aliceToken.id)).toBe(true);
+      // Cost as plain decimal text, empty for the failed requests.
+      expect(new Set(records.map((r) => r[LOG_KEYS.indexOf('cost_usd')]))).toEqual(new Set(['0.00001', '']));
       expect(res.text).not.toContain('bob only');
       // CSV is the default format.
       expect((await alice.agent.get('/api/usage/export').buffer(true).expect(200)).text).toBe(res.text);

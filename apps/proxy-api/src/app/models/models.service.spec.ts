@@ -33,7 +33,7 @@ describe('ModelsService', () => {
 
   it('finds a route by public name', () => {
     const service = new ModelsService(config);
-    expect(service.find('gpt-x')).toEqual({ name: 'gpt-x', provider: 'up', type: 'openai', upstream_model: 'gpt-4o' });
+    expect(service.find('gpt-x')).toEqual({ name: 'gpt-x', provider: 'up', type: 'openai', upstream_model: 'gpt-4o', price: null });
     expect(service.find('missing')).toBeUndefined();
   });
 });

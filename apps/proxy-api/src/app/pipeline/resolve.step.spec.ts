@@ -14,9 +14,9 @@ import { EMBEDDINGS_ENDPOINT } from '../endpoints/passthrough.endpoints';
 import { ResolveStep } from './resolve.step';
 
 const ROUTES: ModelRoute[] = [
-  { name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo' },
-  { name: 'other', provider: 'echo', type: 'echo', upstream_model: 'echo' },
-] as ModelRoute[];
+  { name: 'echo', provider: 'echo', type: 'echo', upstream_model: 'echo', price: null },
+  { name: 'other', provider: 'echo', type: 'echo', upstream_model: 'echo', price: { inputPerMtok: 0.15, outputPerMtok: 0.6 } },
+];
 const messages = [{ role: 'user', content: 'hi' }];
 const tokenCaller = (allowedModels: string[] | null): ProxyCaller => ({
   kind: 'token',
@@ -42,7 +42,13 @@ describe('ResolveStep', () => {
     expect(target).toMatchObject({ route: ROUTES[0], stream: true, body: { model: 'echo', messages } });
     expect(target.exchange.shape).toBeInstanceOf(OpenAiPassShape);
     expect(target.provider).toBeInstanceOf(EchoProvider);
-    expect(note).toMatchObject({ model: 'echo', stream: true });
+    expect(note).toMatchObject({ model: 'echo', stream: true, price: null });
+  });
+
+  it("notes the model's price, for the row's cost", () => {
+    const note = new UsageNote('/v1/chat/completions');
+    step.run({ model: 'other', messages }, { kind: 'api_key' }, note);
+    expect(note.price).toEqual({ inputPerMtok: 0.15, outputPerMtok: 0.6 });
   });
 
   it('notes the model asked for even when the request is refused', () => {

@@ -24,7 +24,8 @@ const MAX_NOTED_MODEL = 200;
  * Step 4: the body validated by its endpoint (chat-body.ts for chat), the model looked up in
  * models.json, the token's model allow-list applied, the provider chosen and the exchange
  * planned (the endpoint refuses a provider that cannot serve it). The model and stream flag
- * are noted before validation so that a refused request is recorded with what it asked for.
+ * are noted before validation so that a refused request is recorded with what it asked for;
+ * the model's price once it is found.
  */
 @Injectable()
 export class ResolveStep {
@@ -41,6 +42,8 @@ export class ResolveStep {
     const request = endpoint.parse(raw);
     const route = this.models.find(request.model);
     if (!route) throw ProxyError.modelNotFound(request.model);
+    // The route's price makes the row's cost once the answer's token counts are known.
+    note.price = route.price;
     if (caller.kind === 'token' && caller.token.allowedModels && !caller.token.allowedModels.includes(route.name)) {
       throw ProxyError.modelNotAllowed(route.name);
     }

@@ -5,6 +5,7 @@ import { Bridge1764500000000 } from './1764500000000-bridge';
 import { UsageEstimated1764500000001 } from './1764500000001-usage-estimated';
 import { UsageRowUid1764500000002 } from './1764500000002-usage-row-uid';
 import { AccountsSecurity1764500000003 } from './1764500000003-accounts-security';
+import { UsageCost1764500000005 } from './1764500000005-usage-cost';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   UsageEstimated1764500000001,
   UsageRowUid1764500000002,
   AccountsSecurity1764500000003,
+  UsageCost1764500000005,
 ];

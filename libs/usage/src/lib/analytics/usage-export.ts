@@ -5,7 +5,7 @@ import { isoDate } from './usage-scope';
 export type UsageExportFormat = 'csv' | 'json';
 export const USAGE_EXPORT_FORMATS: readonly UsageExportFormat[] = ['csv', 'json'];
 
-/** CSV columns: every field of the Log shape, in the contract's order. */
+/** CSV columns: every field of the Log shape, in the contract's order (fields added later at the end, so older readers' columns stay put). */
 export const USAGE_CSV_COLUMNS: ReadonlyArray<keyof UsageLogEntry> = [
   'id',
   'created_at',
@@ -21,6 +21,7 @@ export const USAGE_CSV_COLUMNS: ReadonlyArray<keyof UsageLogEntry> = [
   'completion_tokens',
   'error_message',
   'usage_estimated',
+  'cost_usd',
 ];
 
 /**
@@ -44,8 +45,16 @@ export function csvRecord(values: ReadonlyArray<string | number | boolean | null
 
 export const USAGE_CSV_HEADER = csvRecord(USAGE_CSV_COLUMNS as readonly string[]);
 
+/**
+ * USD as plain decimal text to the nano-dollar, without exponent or trailing zeros:
+ * `0.000000038`, not `3.8e-8` (which String() gives, and some spreadsheets read as text).
+ */
+export function usdText(usd: number): string {
+  return usd.toFixed(9).replace(/\.?0+$/, '');
+}
+
 export function csvLogRecord(entry: UsageLogEntry): string {
-  return csvRecord(USAGE_CSV_COLUMNS.map((column) => entry[column]));
+  return csvRecord(USAGE_CSV_COLUMNS.map((column) => (column === 'cost_usd' && entry.cost_usd !== null ? usdText(entry.cost_usd) : entry[column])));
 }
 
 /**

@@ -2,6 +2,7 @@ import type { UsageLogEntry, UsageLogPage } from '@lmarena-bridge/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { storableCostUsd } from '../cost';
 import { decodeLogCursor, encodeLogCursor, LogCursor } from './log-cursor';
 import { likeContains, num, numOrNull, SqlParams } from './sql';
 import { UsageScope, usageWindow } from './usage-scope';
@@ -55,6 +56,7 @@ interface LogRow {
   completion_tokens: number | string | null;
   error_message: string | null;
   usage_estimated: boolean | number | string;
+  cost_usd: number | string | null;
 }
 
 /** SQLite stores booleans as 0/1, PostgreSQL's driver gives true/false. */
@@ -78,11 +80,13 @@ function toEntry(row: LogRow): UsageLogEntry {
     completion_tokens: numOrNull(row.completion_tokens),
     error_message: row.error_message ?? null,
     usage_estimated: bool(row.usage_estimated),
+    // Stored to the nano-dollar already; rounding again keeps the answer so for any row.
+    cost_usd: storableCostUsd(numOrNull(row.cost_usd)),
   };
 }
 
 const COLUMNS = `l.id, l.created_at, l.token_id, t.name AS token_name, l.model, l.endpoint, l.stream, l.status_code,
-  l.response_time_ms, l.ttft_ms, l.prompt_tokens, l.completion_tokens, l.error_message, l.usage_estimated`;
+  l.response_time_ms, l.ttft_ms, l.prompt_tokens, l.completion_tokens, l.error_message, l.usage_estimated, l.cost_usd`;
 
 /**
  * The request log: raw usage rows newest first, (created_at, id) descending, paged with a

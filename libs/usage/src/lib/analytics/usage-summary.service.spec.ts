@@ -2,6 +2,7 @@ import type { UsageSummary } from '@lmarena-bridge/contracts';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { aRandomRow, exactPercentile, picker, seededRandom } from '../../testing/analytics-fixtures';
 import { aUsageConfig, aUsageRow, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
+import { requestCostUsd } from '../cost';
 import { LATENCY_MAX_RELATIVE_ERROR } from '../latency-buckets';
 import { UsageRecorder } from '../recorder/usage-recorder.service';
 import { DAY_MS, UsageRow, utcDay } from '../recorder/usage-row';
@@ -22,6 +23,8 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const avg = (rows: UsageRow[]) => (rows.length ? round1(rows.reduce((s, r) => s + r.responseTimeMs, 0) / rows.length) : 0);
 const errors = (rows: UsageRow[]) => rows.filter((r) => !isSuccessStatus(r.statusCode)).length;
 const sum = (rows: UsageRow[], pick: (r: UsageRow) => number | null) => rows.reduce((s, r) => s + (pick(r) ?? 0), 0);
+/** The rows' costs added as exact integers of nano-dollars (BigInt), then as USD. */
+const cost = (rows: UsageRow[]) => Number(rows.reduce((s, r) => s + BigInt(Math.round((r.costUsd ?? 0) * 1e9)), 0n)) / 1e9;
 const p = (rows: UsageRow[], q: number) =>
   exactPercentile(
     rows.map((r) => r.responseTimeMs),
@@ -54,6 +57,7 @@ function bruteForce(all: UsageRow[], days: number, userIds: number[] | 'all', to
     p95_response_time_ms: p(rows, 0.95),
     prompt_tokens: sum(rows, (r) => r.promptTokens),
     completion_tokens: sum(rows, (r) => r.completionTokens),
+    cost_usd: cost(rows),
     active_tokens: activeTokens,
     by_day: Array.from({ length: days }, (_, i) => {
       const dayRows = byDay.get(first + i) ?? [];
@@ -63,6 +67,7 @@ function bruteForce(all: UsageRow[], days: number, userIds: number[] | 'all', to
         errors: errors(dayRows),
         avg_response_time_ms: avg(dayRows),
         p95_response_time_ms: p(dayRows, 0.95),
+        cost_usd: cost(dayRows),
       };
     }),
     by_model: [...groupBy(rows, (r) => r.model)]
@@ -73,10 +78,11 @@ function bruteForce(all: UsageRow[], days: number, userIds: number[] | 'all', to
         avg_response_time_ms: avg(m),
         prompt_tokens: sum(m, (r) => r.promptTokens),
         completion_tokens: sum(m, (r) => r.completionTokens),
+        cost_usd: cost(m),
       }))
       .sort((a, b) => b.requests - a.requests || a.model.localeCompare(b.model)),
     by_token: [...groupBy(rows, (r) => r.tokenId)]
-      .map(([tokenId, t]) => ({ token_id: tokenId, name: tokenNames.get(tokenId) ?? '?', requests: t.length }))
+      .map(([tokenId, t]) => ({ token_id: tokenId, name: tokenNames.get(tokenId) ?? '?', requests: t.length, cost_usd: cost(t) }))
       .sort((a, b) => b.requests - a.requests || a.token_id - b.token_id),
     by_status: [...groupBy(rows, (r) => r.statusCode)]
       .map(([status, s]) => ({ status_code: status, count: s.length }))
@@ -126,16 +132,22 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       const pick = picker(seededRandom(20250320));
       const owners = [...alice.tokens.map((tokenId) => ({ userId: alice.userId, tokenId })), { userId: bob.userId, tokenId: bob.tokens[0] }];
       const models = ['echo', 'gpt-x', 'Claude 3'];
+      // echo has no price; $0.0375 per million tokens puts every odd prompt on half a nano-dollar.
+      const prices = new Map([
+        ['gpt-x', { inputPerMtok: 0.15, outputPerMtok: 0.6 }],
+        ['Claude 3', { inputPerMtok: 0.0375, outputPerMtok: 15 }],
+      ]);
+      const priced = (row: UsageRow): UsageRow => ({ ...row, costUsd: requestCostUsd(prices.get(row.model) ?? null, row.promptTokens, row.completionTokens) });
       // 3,000 requests over the last 10 days, none 4 days ago (a gap), none after NOW.
       while (rows.length < 3000) {
         const day = TODAY - pick.int(0, 9);
         if (day === TODAY - 4) continue;
         const createdAt = day * DAY_MS + pick.int(0, day === TODAY ? NOW - TODAY * DAY_MS : DAY_MS - 1);
-        rows.push(aRandomRow(pick, { ...pick.one(owners), createdAt, model: pick.one(models) }));
+        rows.push(priced(aRandomRow(pick, { ...pick.one(owners), createdAt, model: pick.one(models) })));
       }
       // And 300 older ones, 15 to 60 days ago: outside a 10-day window, inside a 365-day one.
       for (let i = 0; i < 300; i++) {
-        rows.push(aRandomRow(pick, { ...pick.one(owners), createdAt: NOW - pick.int(15, 60) * DAY_MS, model: pick.one(models) }));
+        rows.push(priced(aRandomRow(pick, { ...pick.one(owners), createdAt: NOW - pick.int(15, 60) * DAY_MS, model: pick.one(models) })));
       }
       await record(db, rows);
     });
@@ -168,6 +180,11 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       expect(s.by_day.filter((d) => d.requests === 0).map((d) => d.date)).toEqual([isoDate(TODAY - 4)]);
       expect(s.p95_response_time_ms).toBeGreaterThan(s.p50_response_time_ms);
       expect(s.total_requests).toBe(3000);
+      // Costs on the priced models only, some of them on half a nano-dollar.
+      expect(s.by_model.find((m) => m.model === 'echo')?.cost_usd).toBe(0);
+      expect(s.by_model.filter((m) => m.cost_usd > 0)).toHaveLength(2);
+      expect(rows.some((r) => r.model === 'Claude 3' && r.promptTokens !== null && r.promptTokens % 2 === 1)).toBe(true);
+      expect(s.cost_usd).toBeGreaterThan(0);
     });
 
     it("never shows one user another user's requests or tokens", async () => {
@@ -205,7 +222,9 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       const today = await service.summary(1, scope, midnight + 5 * 3_600_000);
       expect(today.total_requests).toBe(2);
       expect(today.avg_response_time_ms).toBe(25);
-      expect(today.by_day).toEqual([{ date: isoDate(TODAY), requests: 2, errors: 0, avg_response_time_ms: 25, p95_response_time_ms: expect.any(Number) }]);
+      expect(today.by_day).toEqual([
+        { date: isoDate(TODAY), requests: 2, errors: 0, avg_response_time_ms: 25, p95_response_time_ms: expect.any(Number), cost_usd: 0 },
+      ]);
 
       const twoDays = await service.summary(2, scope, midnight);
       expect(twoDays.by_day.map((d) => [d.date, d.requests, d.avg_response_time_ms])).toEqual([
@@ -228,7 +247,7 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       ]);
       const s = await service.summary(7, { userId: owner.userId }, NOW);
       expect(s.by_day.map((d) => d.date)).toEqual(Array.from({ length: 7 }, (_, i) => isoDate(TODAY - 6 + i)));
-      const zero = (date: string) => ({ date, requests: 0, errors: 0, avg_response_time_ms: 0, p95_response_time_ms: 0 });
+      const zero = (date: string) => ({ date, requests: 0, errors: 0, avg_response_time_ms: 0, p95_response_time_ms: 0, cost_usd: 0 });
       expect(s.by_day[0]).toEqual(zero(isoDate(TODAY - 6)));
       expect(s.by_day[1]).toMatchObject({ requests: 1, errors: 1, avg_response_time_ms: 100 });
       expect(s.by_day[2]).toEqual(zero(isoDate(TODAY - 4)));
@@ -255,6 +274,7 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
         p95_response_time_ms: 0,
         prompt_tokens: 0,
         completion_tokens: 0,
+        cost_usd: 0,
         active_tokens: 1,
         by_day: Array.from({ length: 30 }, (_, i) => ({
           date: isoDate(TODAY - 29 + i),
@@ -262,6 +282,7 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
           errors: 0,
           avg_response_time_ms: 0,
           p95_response_time_ms: 0,
+          cost_usd: 0,
         })),
         by_model: [],
         by_token: [],
@@ -291,6 +312,22 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       const active = everyone.filter((t) => t.revoked_at === null && (t.expires_at === null || Number(t.expires_at) > NOW) && !t.disabled).length;
       expect(active).toBeGreaterThan(2);
       expect((await service.summary(1, 'all', NOW)).active_tokens).toBe(active);
+    });
+
+    it('sums costs exactly: the summary is the sum of the logged costs to the nano-dollar, whatever a float sum would say', async () => {
+      const owner = await db.anOwner();
+      const other = await db.aToken(owner.userId);
+      // Costs whose float sums depend on the order, over two days, two models and two tokens.
+      const costs = [1, 1e-7, 1e-7, 1e-7, 0.3, 0.6, 0.000000038, 0.1, 0.2, 123.456789012];
+      const rows = costs.map((costUsd, i) =>
+        aUsageRow({ userId: owner.userId, tokenId: i % 2 ? other : owner.tokenId, model: i % 3 ? 'a' : 'b', createdAt: NOW - (i % 2) * DAY_MS - i, costUsd }),
+      );
+      await record(db, rows);
+      const s = await service.summary(2, { userId: owner.userId }, NOW);
+      expect(s.cost_usd).toBe(125.65678935);
+      expect(s.by_day.reduce((n, d) => n + Math.round(d.cost_usd * 1e9), 0)).toBe(125_656_789_350);
+      expect(s.by_model.reduce((n, m) => n + Math.round(m.cost_usd * 1e9), 0)).toBe(125_656_789_350);
+      expect(s.by_token.reduce((n, t) => n + Math.round(t.cost_usd * 1e9), 0)).toBe(125_656_789_350);
     });
 
     it.each([0, 366, -1, 1.5, Number.NaN])('refuses days=%p', async (days) => {

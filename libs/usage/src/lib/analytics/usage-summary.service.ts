@@ -2,6 +2,7 @@ import type { DayUsage, ModelUsage, StatusUsage, TokenUsage, UsageSummary } from
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { usdFromNano } from '../cost';
 import { emptyHistogram, histogramPercentile, LatencyHistogram, roundMs } from './histogram';
 import { num, SqlParams } from './sql';
 import { isoDate, UsageScope, usageWindow } from './usage-scope';
@@ -17,9 +18,11 @@ interface Sums {
   responseTimeMsSum: number;
   promptTokens: number;
   completionTokens: number;
+  /** Whole nano-dollars: exact integer sums (see cost.ts); USD only in the answer. */
+  costNanoUsd: number;
 }
 
-const noSums = (): Sums => ({ requests: 0, errors: 0, responseTimeMsSum: 0, promptTokens: 0, completionTokens: 0 });
+const noSums = (): Sums => ({ requests: 0, errors: 0, responseTimeMsSum: 0, promptTokens: 0, completionTokens: 0, costNanoUsd: 0 });
 
 interface RollupRow {
   status_code: number | string;
@@ -27,6 +30,7 @@ interface RollupRow {
   rt: number | string | null;
   pt: number | string | null;
   ct: number | string | null;
+  cost: number | string | null;
 }
 
 function add(into: Sums, row: RollupRow): void {
@@ -36,6 +40,7 @@ function add(into: Sums, row: RollupRow): void {
   into.responseTimeMsSum += num(row.rt);
   into.promptTokens += num(row.pt);
   into.completionTokens += num(row.ct);
+  into.costNanoUsd += num(row.cost);
 }
 
 const average = (s: Sums) => (s.requests === 0 ? 0 : roundMs(s.responseTimeMsSum / s.requests));
@@ -58,7 +63,8 @@ export class UsageSummaryService {
       if (scope !== 'all') sql += ` AND user_id = ${p.add(scope.userId)}`;
       return { sql, params: p.values };
     };
-    const sums = 'SUM(requests) AS requests, SUM(response_time_ms_sum) AS rt, SUM(prompt_tokens) AS pt, SUM(completion_tokens) AS ct';
+    const sums =
+      'SUM(requests) AS requests, SUM(response_time_ms_sum) AS rt, SUM(prompt_tokens) AS pt, SUM(completion_tokens) AS ct, SUM(cost_nano_usd) AS cost';
 
     // ORDER BY the covering indexes' order (see the UsageSummaryIndexes migration): SQLite
     // sums along the index with no sort either way, and PostgreSQL may then pick an
@@ -107,15 +113,17 @@ export class UsageSummaryService {
 
     // by_model and by_token from the (model, token, status) sums.
     const modelSums = new Map<string, Sums>();
-    const tokenRequests = new Map<number, number>();
+    const tokenSums = new Map<number, Sums>();
     for (const row of keyRows) {
       let m = modelSums.get(row.model);
       if (!m) modelSums.set(row.model, (m = noSums()));
       add(m, row);
       const tokenId = num(row.token_id);
-      tokenRequests.set(tokenId, (tokenRequests.get(tokenId) ?? 0) + num(row.requests));
+      let t = tokenSums.get(tokenId);
+      if (!t) tokenSums.set(tokenId, (t = noSums()));
+      add(t, row);
     }
-    const tokenNames = await this.tokenNames([...tokenRequests.keys()]);
+    const tokenNames = await this.tokenNames([...tokenSums.keys()]);
 
     const byDay: DayUsage[] = daySums.map((s, i) => ({
       date: isoDate(firstDay + i),
@@ -123,6 +131,7 @@ export class UsageSummaryService {
       errors: s.errors,
       avg_response_time_ms: average(s),
       p95_response_time_ms: roundMs(histogramPercentile(dayHistograms[i] ?? [], 0.95)),
+      cost_usd: usdFromNano(s.costNanoUsd),
     }));
     const byModel: ModelUsage[] = [...modelSums]
       .map(([model, s]) => ({
@@ -132,10 +141,11 @@ export class UsageSummaryService {
         avg_response_time_ms: average(s),
         prompt_tokens: s.promptTokens,
         completion_tokens: s.completionTokens,
+        cost_usd: usdFromNano(s.costNanoUsd),
       }))
       .sort((a, b) => b.requests - a.requests || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
-    const byToken: TokenUsage[] = [...tokenRequests]
-      .map(([tokenId, requests]) => ({ token_id: tokenId, name: tokenNames.get(tokenId) ?? '', requests }))
+    const byToken: TokenUsage[] = [...tokenSums]
+      .map(([tokenId, s]) => ({ token_id: tokenId, name: tokenNames.get(tokenId) ?? '', requests: s.requests, cost_usd: usdFromNano(s.costNanoUsd) }))
       .sort((a, b) => b.requests - a.requests || a.token_id - b.token_id);
     const byStatus: StatusUsage[] = [...statusCounts]
       .map(([statusCode, count]) => ({ status_code: statusCode, count }))
@@ -153,6 +163,7 @@ export class UsageSummaryService {
       p95_response_time_ms: roundMs(histogramPercentile(windowHistogram, 0.95)),
       prompt_tokens: total.promptTokens,
       completion_tokens: total.completionTokens,
+      cost_usd: usdFromNano(total.costNanoUsd),
       active_tokens: activeTokens,
       by_day: byDay,
       by_model: byModel,

@@ -30,6 +30,14 @@ export class UsageDailyEntity {
 
   @Column({ name: 'completion_tokens', type: 'bigint', default: 0, transformer: bigintNumber })
   completionTokens!: number;
+
+  /** Cost in whole nano-dollars (1e-9 USD): integer sums are exact on both engines (see cost.ts). */
+  @Column({ name: 'cost_nano_usd', type: 'bigint', default: 0, transformer: bigintNumber })
+  costNanoUsd!: number;
+
+  /** Requests the limits refused; `requests` counts them too. */
+  @Column({ name: 'refused_requests', type: 'bigint', default: 0, transformer: bigintNumber })
+  refusedRequests!: number;
 }
 
 /** Response-time histogram per UTC day, owner, token and model. */

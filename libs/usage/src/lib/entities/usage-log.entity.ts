@@ -45,6 +45,10 @@ export class UsageLogEntity {
   @Column({ name: 'usage_estimated', type: 'boolean', default: false })
   usageEstimated!: boolean;
 
+  /** USD, rounded to the nano-dollar; null: the model had no price or the request no token counts. */
+  @Column({ name: 'cost_usd', type: 'double precision', nullable: true })
+  costUsd!: number | null;
+
   @Column({ name: 'error_message', type: 'text', nullable: true })
   errorMessage!: string | null;
 }

@@ -28,17 +28,115 @@ describe('rollUp', () => {
     expect(byKey(daily, key)).toEqual(
       byKey(
         [
-          { day, userId: 1, tokenId: 1, model: 'echo', statusCode: 200, requests: 2, responseTimeMsSum: 400, promptTokens: 7, completionTokens: 11 },
+          {
+            day,
+            userId: 1,
+            tokenId: 1,
+            model: 'echo',
+            statusCode: 200,
+            requests: 2,
+            responseTimeMsSum: 400,
+            promptTokens: 7,
+            completionTokens: 11,
+            costNanoUsd: 0,
+            refusedRequests: 0,
+          },
           // Missing token counts add nothing; the request still counts.
-          { day, userId: 1, tokenId: 1, model: 'echo', statusCode: 502, requests: 1, responseTimeMsSum: 50, promptTokens: 0, completionTokens: 0 },
-          { day, userId: 1, tokenId: 1, model: 'gpt-x', statusCode: 200, requests: 1, responseTimeMsSum: 10, promptTokens: 3, completionTokens: 5 },
-          { day, userId: 1, tokenId: 2, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 20, promptTokens: 3, completionTokens: 5 },
-          { day, userId: 9, tokenId: 9, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 30, promptTokens: 3, completionTokens: 5 },
-          { day: day + 1, userId: 1, tokenId: 1, model: 'echo', statusCode: 200, requests: 1, responseTimeMsSum: 40, promptTokens: 3, completionTokens: 5 },
+          {
+            day,
+            userId: 1,
+            tokenId: 1,
+            model: 'echo',
+            statusCode: 502,
+            requests: 1,
+            responseTimeMsSum: 50,
+            promptTokens: 0,
+            completionTokens: 0,
+            costNanoUsd: 0,
+            refusedRequests: 0,
+          },
+          {
+            day,
+            userId: 1,
+            tokenId: 1,
+            model: 'gpt-x',
+            statusCode: 200,
+            requests: 1,
+            responseTimeMsSum: 10,
+            promptTokens: 3,
+            completionTokens: 5,
+            costNanoUsd: 0,
+            refusedRequests: 0,
+          },
+          {
+            day,
+            userId: 1,
+            tokenId: 2,
+            model: 'echo',
+            statusCode: 200,
+            requests: 1,
+            responseTimeMsSum: 20,
+            promptTokens: 3,
+            completionTokens: 5,
+            costNanoUsd: 0,
+            refusedRequests: 0,
+          },
+          {
+            day,
+            userId: 9,
+            tokenId: 9,
+            model: 'echo',
+            statusCode: 200,
+            requests: 1,
+            responseTimeMsSum: 30,
+            promptTokens: 3,
+            completionTokens: 5,
+            costNanoUsd: 0,
+            refusedRequests: 0,
+          },
+          {
+            day: day + 1,
+            userId: 1,
+            tokenId: 1,
+            model: 'echo',
+            statusCode: 200,
+            requests: 1,
+            responseTimeMsSum: 40,
+            promptTokens: 3,
+            completionTokens: 5,
+            costNanoUsd: 0,
+            refusedRequests: 0,
+          },
         ],
         key,
       ),
     );
+  });
+
+  it('sums costs in whole nano-dollars and counts refusals; rows without them add nothing', () => {
+    const { daily } = rollUp([
+      aUsageRow({ costUsd: 0.00039 }),
+      aUsageRow({ costUsd: 3.8e-8 }),
+      aUsageRow({ costUsd: null }),
+      // A spool line written before prices: neither field.
+      { ...aUsageRow(), costUsd: undefined, refused: undefined },
+      aUsageRow({ statusCode: 429, refused: true, promptTokens: null, completionTokens: null }),
+      aUsageRow({ statusCode: 429, refused: false, errorMessage: "the upstream's own 429" }),
+    ]);
+    expect(daily.map((d) => [d.statusCode, d.requests, d.costNanoUsd, d.refusedRequests]).sort()).toEqual([
+      [200, 4, 390_038, 0],
+      [429, 2, 0, 1],
+    ]);
+  });
+
+  it('adds costs exactly whatever their order, unlike a float sum', () => {
+    // A dollar, ten costs of 0.1 micro-dollar and two more: as doubles, the order changes the sum.
+    const costs = [1, ...Array.from({ length: 10 }, () => 1e-7), 0.3, 0.6];
+    const forward = rollUp(costs.map((costUsd) => aUsageRow({ costUsd }))).daily[0].costNanoUsd;
+    const backward = rollUp([...costs].reverse().map((costUsd) => aUsageRow({ costUsd }))).daily[0].costNanoUsd;
+    expect(forward).toBe(1_900_001_000);
+    expect(backward).toBe(forward);
+    expect(costs.reduce((a, b) => a + b, 0)).not.toBe([...costs].reverse().reduce((a, b) => a + b, 0));
   });
 
   it('counts latency buckets per (day, user, token, model), whatever the status', () => {

@@ -1,3 +1,4 @@
+import { nanoUsd } from '../cost';
 import { latencyBucket } from '../latency-buckets';
 import { UsageRow, utcDay } from './usage-row';
 
@@ -11,6 +12,10 @@ export interface DailyDelta {
   responseTimeMsSum: number;
   promptTokens: number;
   completionTokens: number;
+  /** Whole nano-dollars: integer sums are exact whatever the order (see cost.ts). */
+  costNanoUsd: number;
+  /** Requests the limits refused (counted in `requests` too). */
+  refusedRequests: number;
 }
 
 export interface LatencyDelta {
@@ -50,6 +55,8 @@ export function rollUp(rows: readonly UsageRow[]): BatchRollup {
         responseTimeMsSum: 0,
         promptTokens: 0,
         completionTokens: 0,
+        costNanoUsd: 0,
+        refusedRequests: 0,
       };
       daily.set(dKey, d);
     }
@@ -57,6 +64,9 @@ export function rollUp(rows: readonly UsageRow[]): BatchRollup {
     d.responseTimeMsSum += row.responseTimeMs;
     d.promptTokens += row.promptTokens ?? 0;
     d.completionTokens += row.completionTokens ?? 0;
+    // Rows before prices (and spool lines written before them) have no cost: nothing to add.
+    if (row.costUsd !== null && row.costUsd !== undefined) d.costNanoUsd += nanoUsd(row.costUsd);
+    if (row.refused === true) d.refusedRequests += 1;
 
     const bucket = latencyBucket(row.responseTimeMs);
     const lKey = `${base}\u0000${bucket}`;

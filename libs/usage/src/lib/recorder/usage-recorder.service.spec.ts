@@ -1,6 +1,7 @@
 import type { UsageConfig } from '@lmarena-bridge/config';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { aUsageConfig, aUsageRow, eventually, NOON, Owner, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
+import { nanoUsd } from '../cost';
 import { latencyBucket } from '../latency-buckets';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -157,18 +158,28 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
     expect((await db.daily(owner.tokenId)).map((d) => d.model).sort()).toEqual(['gpt', 'm'.repeat(200)]);
   });
 
+  it('stores costs to the nano-dollar and a cost that is not a number as none; the rollup sums what was stored', async () => {
+    const owner = await db.anOwner();
+    const recorder = aRecorder();
+    const costs = [1.2345678912, Number.NaN, -3, 2e9, 3.8e-8, null];
+    costs.forEach((costUsd, i) => recorder.record(aUsageRow({ ...owner, createdAt: NOON + i, costUsd })));
+    await recorder.flush();
+    expect((await db.logs(owner.tokenId)).map((l) => l.costUsd)).toEqual([1.234567891, null, 0, 1_000_000, 3.8e-8, null]);
+    expect((await db.daily(owner.tokenId)).map((d) => d.costNanoUsd)).toEqual([1_234_567_891 + 1_000_000 * 1e9 + 38]);
+  });
+
   it('writes in batches of batch_size and keeps the rollups equal to the rows', async () => {
     const owner = await db.anOwner();
     const recorder = aRecorder({ batch_size: 3 });
     const batches = wrapWriter(recorder, (real, _attempt, rows) => real.write(rows));
     const rows = [
       aUsageRow({ ...owner, responseTimeMs: 1 }),
-      aUsageRow({ ...owner, responseTimeMs: 95, promptTokens: 11, completionTokens: 40 }),
+      aUsageRow({ ...owner, responseTimeMs: 95, promptTokens: 11, completionTokens: 40, costUsd: 0.0000261 }),
       aUsageRow({ ...owner, responseTimeMs: 2500, statusCode: 502, promptTokens: null, completionTokens: null, errorMessage: 'boom' }),
-      aUsageRow({ ...owner, responseTimeMs: 130, model: 'gpt-x', promptTokens: 7, completionTokens: 1 }),
-      aUsageRow({ ...owner, responseTimeMs: 131, createdAt: NOON + DAY_MS }),
+      aUsageRow({ ...owner, responseTimeMs: 130, model: 'gpt-x', promptTokens: 7, completionTokens: 1, costUsd: 3.8e-8 }),
+      aUsageRow({ ...owner, responseTimeMs: 131, createdAt: NOON + DAY_MS, costUsd: 0.5 }),
       aUsageRow({ ...owner, responseTimeMs: 0, createdAt: NOON + DAY_MS, stream: true }),
-      aUsageRow({ ...owner, responseTimeMs: 60_000, createdAt: NOON + DAY_MS, model: 'gpt-x', statusCode: 429 }),
+      aUsageRow({ ...owner, responseTimeMs: 60_000, createdAt: NOON + DAY_MS, model: 'gpt-x', statusCode: 429, refused: true }),
     ];
     for (const row of rows) recorder.record(row);
 
@@ -185,8 +196,15 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
     const expectedLatency = new Map<string, number>();
     for (const r of rows) {
       const key = [utcDay(r.createdAt), r.userId, r.tokenId, r.model, r.statusCode].join('|');
-      const [n, ms, p, c] = expectedDaily.get(key) ?? [0, 0, 0, 0];
-      expectedDaily.set(key, [n + 1, ms + r.responseTimeMs, p + (r.promptTokens ?? 0), c + (r.completionTokens ?? 0)]);
+      const [n, ms, p, c, cost, refused] = expectedDaily.get(key) ?? [0, 0, 0, 0, 0, 0];
+      expectedDaily.set(key, [
+        n + 1,
+        ms + r.responseTimeMs,
+        p + (r.promptTokens ?? 0),
+        c + (r.completionTokens ?? 0),
+        cost + nanoUsd(r.costUsd ?? 0),
+        refused + (r.refused ? 1 : 0),
+      ]);
       const lKey = [utcDay(r.createdAt), r.userId, r.tokenId, r.model, latencyBucket(r.responseTimeMs)].join('|');
       expectedLatency.set(lKey, (expectedLatency.get(lKey) ?? 0) + 1);
     }
@@ -195,11 +213,13 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
       new Map(
         daily.map((d) => [
           [d.day, d.userId, d.tokenId, d.model, d.statusCode].join('|'),
-          [d.requests, d.responseTimeMsSum, d.promptTokens, d.completionTokens],
+          [d.requests, d.responseTimeMsSum, d.promptTokens, d.completionTokens, d.costNanoUsd, d.refusedRequests],
         ]),
       ),
     ).toEqual(expectedDaily);
     expect(daily.reduce((sum, d) => sum + d.requests, 0)).toBe(rows.length);
+    expect(daily.reduce((sum, d) => sum + d.costNanoUsd, 0)).toBe(500_026_138);
+    expect(daily.reduce((sum, d) => sum + d.refusedRequests, 0)).toBe(1);
 
     const latency = await db.latency(owner.tokenId);
     expect(new Map(latency.map((l) => [[l.day, l.userId, l.tokenId, l.model, l.bucket].join('|'), l.count]))).toEqual(expectedLatency);
@@ -247,7 +267,8 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
   it('adds each batch to the rollup rows already stored', async () => {
     const owner = await db.anOwner();
     const recorder = aRecorder({ batch_size: 2 });
-    const row = (responseTimeMs: number, promptTokens: number) => aUsageRow({ ...owner, responseTimeMs, promptTokens, completionTokens: 1 });
+    const row = (responseTimeMs: number, promptTokens: number) =>
+      aUsageRow({ ...owner, responseTimeMs, promptTokens, completionTokens: 1, costUsd: promptTokens * 1e-9, refused: promptTokens === 4 });
     recorder.record(row(100, 1));
     recorder.record(row(100, 2));
     await eventually(() => recorder.writtenRows === 2, 'the first batch');
@@ -267,6 +288,8 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
         responseTimeMsSum: 5300,
         promptTokens: 10,
         completionTokens: 4,
+        costNanoUsd: 10,
+        refusedRequests: 1,
       },
     ]);
     const latency = await db.latency(owner.tokenId);
@@ -415,6 +438,43 @@ describe.each(testDatabaseKinds())('UsageRecorder on $kind', ({ create }) => {
     expect(await db.daily(owner.tokenId)).toEqual([expect.objectContaining({ requests: 40, responseTimeMsSum: 400 })]);
     expect(spies.log).toHaveBeenCalledWith(expect.stringMatching(/20 of 40 rows inserted .*a torn last line ignored/));
     expect(spoolFiles(first.spoolDir)).toEqual([]);
+  });
+
+  it('replays spool lines written before prices and refusals: no cost, not refused', async () => {
+    const owner = await db.anOwner();
+    const recorder = aRecorder();
+    quiet(recorder);
+    // A line exactly as the previous version wrote it (no costUsd, no refused), and a current one.
+    const old = {
+      createdAt: NOON,
+      userId: owner.userId,
+      tokenId: owner.tokenId,
+      model: 'echo',
+      endpoint: '/v1/chat/completions',
+      stream: false,
+      statusCode: 200,
+      responseTimeMs: 5,
+      ttftMs: null,
+      promptTokens: 3,
+      completionTokens: 5,
+      errorMessage: null,
+      usageEstimated: false,
+      uid: `old-${owner.tokenId}-1`,
+    };
+    const current = { ...old, createdAt: NOON + 1, statusCode: 429, costUsd: 0.0000012, refused: true, uid: `old-${owner.tokenId}-2` };
+    // Our own pid reads as a process that is gone (an earlier life), so the file is adopted.
+    writeFileSync(join(recorder.spoolDir, `usage-${process.pid}-old${owner.tokenId}-0000.jsonl`), `${JSON.stringify(old)}\n${JSON.stringify(current)}\n`);
+    recorder.onApplicationBootstrap();
+    await recorder.flush();
+    expect((await db.logs(owner.tokenId)).map((l) => [l.statusCode, l.costUsd])).toEqual([
+      [200, null],
+      [429, 0.0000012],
+    ]);
+    expect((await db.daily(owner.tokenId)).map((d) => [d.statusCode, d.requests, d.costNanoUsd, d.refusedRequests]).sort()).toEqual([
+      [200, 1, 0, 0],
+      [429, 1, 1200, 1],
+    ]);
+    expect(spoolFiles(recorder.spoolDir)).toEqual([]);
   });
 
   it('retries a failed batch until it is written, losing and duplicating nothing', async () => {

@@ -1,5 +1,6 @@
 import { AppConfig, InjectConfig, UsageConfig } from '@lmarena-bridge/config';
 import { databaseOutage, isDatabaseUnavailable } from '@lmarena-bridge/database';
+import { storableCostUsd } from '../cost';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
@@ -26,7 +27,7 @@ const storableText = (value: string, max = Infinity): string => value.replaceAll
 /**
  * The row as both databases can store it. A batch the database refuses is retried, never
  * dropped, so one unstorable row would stop every later row from being written: no NUL characters, whole numbers within the integer columns,
- * strings within their column lengths, and the error message cut to MAX_ERROR_MESSAGE.
+ * strings within their column lengths, the error message cut to MAX_ERROR_MESSAGE, and the cost a finite number of whole nano-dollars.
  */
 function storable(row: UsageRow): UsageRow {
   let errorMessage = row.errorMessage === null ? null : storableText(row.errorMessage);
@@ -39,6 +40,8 @@ function storable(row: UsageRow): UsageRow {
     ttftMs: storableCount(row.ttftMs),
     promptTokens: storableCount(row.promptTokens),
     completionTokens: storableCount(row.completionTokens),
+    costUsd: storableCostUsd(row.costUsd),
+    refused: row.refused === true,
     errorMessage,
   };
 }

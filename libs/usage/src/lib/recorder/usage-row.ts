@@ -15,6 +15,16 @@ export interface UsageRow {
   errorMessage: string | null;
   /** True when the token counts were estimated by the proxy, not reported by the upstream; absent: false. */
   usageEstimated?: boolean;
+  /**
+   * What the request cost in USD, rounded to the nano-dollar (see cost.ts); null: the model
+   * has no price or the request no token counts. Absent (spool lines written before prices): null.
+   */
+  costUsd?: number | null;
+  /**
+   * The limits refused the request (it never reached the upstream). Still a row like any 4xx,
+   * but not counted against the token's daily request quota. Absent: false.
+   */
+  refused?: boolean;
 }
 
 export const MAX_ERROR_MESSAGE = 1000;

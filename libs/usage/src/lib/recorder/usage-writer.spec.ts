@@ -77,4 +77,23 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
     expect((await db.latency(owner.tokenId)).reduce((n, l) => n + l.count, 0)).toBe(5);
     expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + 5);
   });
+
+  it('stores the cost of each row and adds costs and refusals to the rollup, once however often the batch is written', async () => {
+    const owner = await db.anOwner();
+    const rows = withUids([
+      aUsageRow({ ...owner, createdAt: NOON + 1, costUsd: 0.00039 }),
+      aUsageRow({ ...owner, createdAt: NOON + 2, costUsd: 3.8e-8 }),
+      aUsageRow({ ...owner, createdAt: NOON + 3, statusCode: 429, refused: true, promptTokens: null, completionTokens: null }),
+      // As a spool line of the previous version: neither field.
+      { ...aUsageRow({ ...owner, createdAt: NOON + 4 }), costUsd: undefined },
+    ]);
+    expect(await writer.write(rows)).toBe(4);
+    expect(await writer.write(rows)).toBe(0);
+    expect((await db.logs(owner.tokenId)).map((l) => l.costUsd)).toEqual([0.00039, 3.8e-8, null, null]);
+    const daily = await db.daily(owner.tokenId);
+    expect(daily.map((d) => [d.statusCode, d.requests, d.costNanoUsd, d.refusedRequests]).sort()).toEqual([
+      [200, 3, 390_038, 0],
+      [429, 1, 0, 1],
+    ]);
+  });
 });

@@ -28,15 +28,30 @@ const LOG_COLUMNS = [
   'completion_tokens',
   'error_message',
   'usage_estimated',
+  'cost_usd',
   'row_uid',
 ];
 const LOG_CONFLICT = 'ON CONFLICT (row_uid) DO NOTHING';
-const DAILY_COLUMNS = ['day', 'user_id', 'token_id', 'model', 'status_code', 'requests', 'response_time_ms_sum', 'prompt_tokens', 'completion_tokens'];
+const DAILY_COLUMNS = [
+  'day',
+  'user_id',
+  'token_id',
+  'model',
+  'status_code',
+  'requests',
+  'response_time_ms_sum',
+  'prompt_tokens',
+  'completion_tokens',
+  'cost_nano_usd',
+  'refused_requests',
+];
 const DAILY_UPSERT = `ON CONFLICT (day, user_id, token_id, model, status_code) DO UPDATE SET
   requests = usage_daily.requests + excluded.requests,
   response_time_ms_sum = usage_daily.response_time_ms_sum + excluded.response_time_ms_sum,
   prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
-  completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens`;
+  completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
+  cost_nano_usd = usage_daily.cost_nano_usd + excluded.cost_nano_usd,
+  refused_requests = usage_daily.refused_requests + excluded.refused_requests`;
 const LATENCY_COLUMNS = ['day', 'user_id', 'token_id', 'model', 'bucket', 'count'];
 const LATENCY_UPSERT = 'ON CONFLICT (day, user_id, token_id, model, bucket) DO UPDATE SET count = usage_daily_latency.count + excluded.count';
 const LAST_USED = 'UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)';
@@ -56,6 +71,8 @@ function logValues(r: SpooledRow): unknown[] {
     r.completionTokens,
     r.errorMessage,
     r.usageEstimated === true,
+    // Absent in spool lines written before prices: no cost.
+    r.costUsd ?? null,
     r.uid,
   ];
 }
@@ -69,6 +86,8 @@ const dailyValues = (d: DailyDelta): unknown[] => [
   d.responseTimeMsSum,
   d.promptTokens,
   d.completionTokens,
+  d.costNanoUsd,
+  d.refusedRequests,
 ];
 const latencyValues = (l: LatencyDelta): unknown[] => [l.day, l.userId, l.tokenId, l.model, l.bucket, l.count];
 
@@ -104,7 +123,7 @@ class SqliteUsageWriter implements UsageWriter {
 
 /** PostgreSQL: multi-row statements in one transaction. */
 class PostgresUsageWriter implements UsageWriter {
-  // 13 parameters a row; PostgreSQL allows 65,535 per statement.
+  // 15 parameters a row at most; PostgreSQL allows 65,535 per statement.
   private static readonly ROWS_PER_STATEMENT = 1000;
 
   constructor(private readonly dataSource: DataSource) {}

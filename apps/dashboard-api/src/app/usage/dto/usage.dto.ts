@@ -9,6 +9,7 @@ export class DayUsageDto implements DayUsage {
   @ApiProperty({ example: 12, description: 'requests answered with a non-2xx status' }) errors!: number;
   @ApiProperty({ example: 834.2 }) avg_response_time_ms!: number;
   @ApiProperty({ example: 2480.6 }) p95_response_time_ms!: number;
+  @ApiProperty({ example: 0.0123, description: "USD at the models' prices, to the nano-dollar (1e-9)" }) cost_usd!: number;
 }
 
 export class ModelUsageDto implements ModelUsage {
@@ -18,12 +19,14 @@ export class ModelUsageDto implements ModelUsage {
   @ApiProperty({ example: 812.5 }) avg_response_time_ms!: number;
   @ApiProperty({ example: 120000 }) prompt_tokens!: number;
   @ApiProperty({ example: 64000 }) completion_tokens!: number;
+  @ApiProperty({ example: 0.0123, description: "USD at the models' prices, to the nano-dollar (1e-9)" }) cost_usd!: number;
 }
 
 export class TokenUsageDto implements TokenUsage {
   @ApiProperty({ example: 3 }) token_id!: number;
   @ApiProperty({ example: 'laptop' }) name!: string;
   @ApiProperty({ example: 700 }) requests!: number;
+  @ApiProperty({ example: 0.0123, description: "USD at the models' prices, to the nano-dollar (1e-9)" }) cost_usd!: number;
 }
 
 export class StatusUsageDto implements StatusUsage {
@@ -47,6 +50,12 @@ export class UsageSummaryDto implements UsageSummary {
   @ApiProperty({ example: 2480.6, description: '95th percentile, same histogram and bound as p50' }) p95_response_time_ms!: number;
   @ApiProperty({ example: 120000 }) prompt_tokens!: number;
   @ApiProperty({ example: 64000 }) completion_tokens!: number;
+  @ApiProperty({
+    example: 4.2371,
+    description:
+      "USD at the models' prices (models.json `price`), to the nano-dollar: each request's cost is rounded to 1e-9 USD once and summed exactly; models without a price add 0",
+  })
+  cost_usd!: number;
   @ApiProperty({ example: 2, description: 'tokens of the scope the proxy accepts now: not revoked, not expired, owner not disabled' }) active_tokens!: number;
   @ApiProperty({ type: [DayUsageDto], description: 'one entry per UTC day of the window, oldest first, zero-filled' }) by_day!: DayUsageDto[];
   @ApiProperty({ type: [ModelUsageDto], description: 'most requests first' }) by_model!: ModelUsageDto[];
@@ -69,6 +78,13 @@ export class UsageLogEntryDto implements UsageLogEntry {
   @ApiProperty({ type: Number, nullable: true, example: 640 }) completion_tokens!: number | null;
   @ApiProperty({ type: String, nullable: true, example: null }) error_message!: string | null;
   @ApiProperty({ type: Boolean, example: false, description: 'token counts estimated by the proxy, not reported by the upstream' }) usage_estimated!: boolean;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 0.000564,
+    description: "USD at the model's price, to the nano-dollar; null when the model has no price or the request no token counts",
+  })
+  cost_usd!: number | null;
 }
 
 export class UsageLogPageDto implements UsageLogPage {

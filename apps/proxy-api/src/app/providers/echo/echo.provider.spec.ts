@@ -2,7 +2,7 @@ import type { ModelRoute } from '@lmarena-bridge/config';
 import { ChatAnswer, ChatBody, ChatCall, ClientGone } from '../chat-provider';
 import { countWords, echoReply, EchoProvider, messageText } from './echo.provider';
 
-const ROUTE: ModelRoute = { name: 'echo-public', provider: 'echo', type: 'echo', upstream_model: 'echo' };
+const ROUTE: ModelRoute = { name: 'echo-public', provider: 'echo', type: 'echo', upstream_model: 'echo', price: null };
 
 function aBody(overrides: Partial<ChatBody> = {}): ChatBody {
   return { model: ROUTE.name, messages: [{ role: 'user', content: 'Hello there, general Kenobi' }], ...overrides };

@@ -7,7 +7,7 @@ import { BridgeRelayError } from './bridge-transport';
 import { LmarenaProvider } from './lmarena.provider';
 
 const MODEL_ID = '0199c1e0-3720-742d-91c8-787788b0a19b';
-const route: ModelRoute = { name: 'public-model', provider: 'lmarena', type: 'lmarena', upstream_model: MODEL_ID };
+const route: ModelRoute = { name: 'public-model', provider: 'lmarena', type: 'lmarena', upstream_model: MODEL_ID, price: null };
 const line = (prefix: string, value: unknown) => `${prefix}:${JSON.stringify(value)}\n`;
 const count = (text: string) => countTokens(text, { disallowedSpecial: new Set() });
 
