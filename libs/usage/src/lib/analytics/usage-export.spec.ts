@@ -9,7 +9,7 @@ import { parseCsv } from '../../testing/analytics-fixtures';
 import { aUsageConfig, aUsageRow, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
 import { UsageRecorder } from '../recorder/usage-recorder.service';
 import { DAY_MS } from '../recorder/usage-row';
-import { csvField, USAGE_CSV_COLUMNS, usageExportChunks, usageExportFileName } from './usage-export';
+import { csvField, csvLogRecord, USAGE_CSV_COLUMNS, usageExportChunks, usageExportFileName, usdText } from './usage-export';
 import { UsageExportService } from './usage-export.service';
 import { UsageLogFilter, UsageLogService } from './usage-log.service';
 import { UsageScope } from './usage-scope';
@@ -17,8 +17,9 @@ import { UsageScope } from './usage-scope';
 const NOW = Date.UTC(2025, 2, 20, 15, 30);
 const MIB = 1024 * 1024;
 
-/** The Log entry as its CSV fields read back: text, null as the empty field. */
-const asCsvFields = (entry: UsageLogEntry) => USAGE_CSV_COLUMNS.map((c) => (entry[c] === null ? '' : String(entry[c])));
+/** The Log entry as its CSV fields read back: text, null as the empty field, the cost as a plain decimal. */
+const asCsvFields = (entry: UsageLogEntry) =>
+  USAGE_CSV_COLUMNS.map((c) => (entry[c] === null ? '' : c === 'cost_usd' ? usdText(entry.cost_usd as number) : String(entry[c])));
 
 describe('CSV encoding', () => {
   it.each([
@@ -38,6 +39,20 @@ describe('CSV encoding', () => {
 
   it('writes null as the empty field, numbers and booleans as text', () => {
     expect([csvField(null), csvField(0), csvField(12.5), csvField(true), csvField(false)]).toEqual(['', '0', '12.5', 'true', 'false']);
+  });
+
+  it('writes a cost as plain decimal text to the nano-dollar, never with an exponent', () => {
+    expect([0, 3.8e-8, 0.00039, 0.1 + 0.2, 1, 1_000_000, 123.456789012].map(usdText)).toEqual([
+      '0',
+      '0.000000038',
+      '0.00039',
+      '0.3',
+      '1',
+      '1000000',
+      '123.456789012',
+    ]);
+    expect(parseCsv(csvLogRecord({ cost_usd: 3.8e-8 } as UsageLogEntry))[0][USAGE_CSV_COLUMNS.indexOf('cost_usd')]).toBe('0.000000038');
+    expect(parseCsv(csvLogRecord({ cost_usd: null } as UsageLogEntry))[0][USAGE_CSV_COLUMNS.indexOf('cost_usd')]).toBe('');
   });
 
   it('names the file after the UTC day of now', () => {
@@ -90,6 +105,8 @@ describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) =
             errorMessage,
             stream: i % 2 === 0,
             ttftMs: i % 2 ? null : 5,
+            // Some priced, some not; tiny ones that String() would write as 1e-9.
+            costUsd: errorMessage === null ? (i % 3) * 1e-9 + (i % 5) * 0.01 : null,
           }),
         );
       }
@@ -109,6 +126,9 @@ describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) =
       const messages = new Set(records.map((r) => r[USAGE_CSV_COLUMNS.indexOf('error_message')]));
       for (const m of ['a, b', 'say "hi"', 'line one\nline two', 'cr\ronly', 'crlf\r\nend', '"', ',']) expect(messages).toContain(m);
       expect(records[0][USAGE_CSV_COLUMNS.indexOf('token_name')]).toBe('laptop, "home"');
+      const costs = new Set(records.map((r) => r[USAGE_CSV_COLUMNS.indexOf('cost_usd')]));
+      for (const c of ['', '0', '0.000000001', '0.040000002']) expect(costs).toContain(c);
+      expect([...costs].filter((c) => /e/i.test(c))).toEqual([]);
     });
 
     it('writes JSON as an array of Log objects, the same rows', async () => {

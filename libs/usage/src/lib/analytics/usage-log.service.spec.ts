@@ -232,6 +232,7 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
         completionTokens: 0,
         errorMessage: null,
         usageEstimated: true,
+        costUsd: 0.000000038,
       }),
     );
     recorder.record(
@@ -267,6 +268,7 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
         completion_tokens: 0,
         error_message: null,
         usage_estimated: true,
+        cost_usd: 0.000000038,
       },
       {
         id: expect.any(Number),
@@ -283,6 +285,7 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
         completion_tokens: null,
         error_message: 'upstream reset',
         usage_estimated: false,
+        cost_usd: null,
       },
     ]);
   });
