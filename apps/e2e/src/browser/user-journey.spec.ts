@@ -232,6 +232,7 @@ describe('browser: the journey of the first user', () => {
       'completion_tokens',
       'error_message',
       'usage_estimated',
+      'cost_usd',
     ];
     expect(header).toEqual(columns);
     expect(records).toHaveLength(2);

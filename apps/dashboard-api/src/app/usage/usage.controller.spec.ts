@@ -373,6 +373,7 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       'by_status',
       'by_token',
       'completion_tokens',
+      'cost_usd',
       'days',
       'error_requests',
       'p50_response_time_ms',
@@ -383,5 +384,6 @@ describe.each(testDatabaseKinds())('usage routes on $kind', ({ create }) => {
       'total_requests',
     ]);
     expect(Object.keys(doc.components.schemas.UsageLogEntryDto.properties).sort()).toEqual([...LOG_KEYS].sort());
+    for (const dto of ['DayUsageDto', 'ModelUsageDto', 'TokenUsageDto']) expect(Object.keys(doc.components.schemas[dto].properties)).toContain('cost_usd');
   });
 });

@@ -99,7 +99,15 @@ describe('usage chart data', () => {
 
   it('sorts models by requests and folds the tail into "Other"', () => {
     const s = aSummary({
-      by_model: ['a', 'b', 'c'].map((model, i) => ({ model, requests: i + 1, errors: 0, avg_response_time_ms: 1, prompt_tokens: 0, completion_tokens: 0 })),
+      by_model: ['a', 'b', 'c'].map((model, i) => ({
+        model,
+        requests: i + 1,
+        errors: 0,
+        avg_response_time_ms: 1,
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        cost_usd: 0,
+      })),
     });
     expect(topModels(s, 2).labels).toEqual(['c', 'b']);
     const share = modelShare(s, 2);

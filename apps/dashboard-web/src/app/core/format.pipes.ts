@@ -1,5 +1,5 @@
 import { Pipe, PipeTransform } from '@angular/core';
-import { formatCount, formatDate, formatDateTime, formatDay, formatMs, formatNumber, formatPercent, modelLabel } from './format';
+import { formatCount, formatDate, formatDateTime, formatDay, formatMs, formatNumber, formatPercent, formatUsd, modelLabel } from './format';
 
 // Pure pipes over the Intl helpers in format.ts (the user's locale).
 
@@ -35,6 +35,13 @@ export class NumberPipe implements PipeTransform {
 export class MsPipe implements PipeTransform {
   transform(ms: number | null | undefined): string {
     return formatMs(ms);
+  }
+}
+
+@Pipe({ name: 'usd' })
+export class UsdPipe implements PipeTransform {
+  transform(usd: number | null | undefined): string {
+    return formatUsd(usd);
   }
 }
 

@@ -1,5 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { formatCount, formatDateTime, formatDay, formatMs, formatNumber, formatPercent, latencyWhenAny, modelLabel, successRatio } from './format';
+import { formatCount, formatDateTime, formatDay, formatMs, formatNumber, formatPercent, formatUsd, latencyWhenAny, modelLabel, successRatio } from './format';
 import { describeHttpError } from './http-error';
 
 describe('formatting (Intl, pinned to en-US here)', () => {
@@ -11,6 +11,26 @@ describe('formatting (Intl, pinned to en-US here)', () => {
     expect(formatMs(1234, 'en-US')).toBe('1.2 sec');
     expect(formatPercent(0.9876, 'en-US')).toBe('98.8%');
     expect(formatPercent(null)).toBe('—');
+  });
+
+  it('formats USD: cents from a dollar up, three significant digits below, down to the nano-dollar', () => {
+    expect([0, 0.0123, 0.012345, 0.5, 0.1, 0.999, 1, 12.345, 1234.5, 0.000000038, 0.000045, 1e-9].map((n) => formatUsd(n, 'en-US'))).toEqual([
+      '$0.00',
+      '$0.0123',
+      '$0.0123',
+      '$0.50',
+      '$0.10',
+      '$0.999',
+      '$1.00',
+      '$12.35',
+      '$1,234.50',
+      '$0.000000038',
+      '$0.000045',
+      '$0.000000001',
+    ]);
+    expect(formatUsd(null)).toBe('—');
+    expect(formatUsd(undefined)).toBe('—');
+    expect(formatUsd(0.0123, 'de-DE')).toMatch(/^0,0123\s\$$/);
   });
 
   it('formats timestamps in the local time zone and API days as UTC days', () => {

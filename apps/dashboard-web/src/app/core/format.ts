@@ -47,6 +47,18 @@ export function formatNumber(n: number | null | undefined, locale: Locale = unde
   return n === null || n === undefined || !Number.isFinite(n) ? EMPTY_VALUE : numberFormat(locale, { maximumFractionDigits: 0 }).format(n);
 }
 
+/**
+ * An amount in USD: cents from a dollar up ("$12.35"), three significant digits below
+ * ("$0.0123", "$0.50", down to the API's nano-dollar: "$0.000000038"); `—` when absent
+ * (a request of a model without a price).
+ */
+export function formatUsd(usd: number | null | undefined, locale: Locale = undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return EMPTY_VALUE;
+  const abs = Math.abs(usd);
+  const digits = abs === 0 || abs >= 1 ? 2 : Math.min(9, Math.max(2, 2 - Math.floor(Math.log10(abs))));
+  return numberFormat(locale, { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: digits }).format(usd);
+}
+
 /** A duration in milliseconds: "840 ms", "1.2 s". */
 export function formatMs(ms: number | null | undefined, locale: Locale = undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return EMPTY_VALUE;

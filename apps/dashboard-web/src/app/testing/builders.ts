@@ -71,6 +71,7 @@ export function aLog(overrides: Partial<UsageLogEntry> = {}): UsageLogEntry {
     completion_tokens: 5,
     error_message: null,
     usage_estimated: false,
+    cost_usd: null,
     ...overrides,
   };
 }
@@ -83,9 +84,11 @@ export function aSummary(overrides: Partial<UsageSummary> = {}, days = 3): Usage
     errors: i === days - 1 ? 1 : 0,
     avg_response_time_ms: 100 + i,
     p95_response_time_ms: 200 + i,
+    cost_usd: 0.01 * (i + 1),
   }));
   const total = by_day.reduce((n, d) => n + d.requests, 0);
   const errors = by_day.reduce((n, d) => n + d.errors, 0);
+  const cost = Math.round(by_day.reduce((n, d) => n + d.cost_usd, 0) * 1e9) / 1e9;
   return {
     days,
     total_requests: total,
@@ -97,13 +100,15 @@ export function aSummary(overrides: Partial<UsageSummary> = {}, days = 3): Usage
     p95_response_time_ms: 202,
     prompt_tokens: 600,
     completion_tokens: 300,
+    cost_usd: cost,
     active_tokens: 2,
     by_day,
     by_model: [
-      { model: 'echo', requests: total - 1, errors, avg_response_time_ms: 100, prompt_tokens: 500, completion_tokens: 250 },
-      { model: 'gpt-x', requests: 1, errors: 0, avg_response_time_ms: 150, prompt_tokens: 100, completion_tokens: 50 },
+      // echo has no price; gpt-x carries the whole cost.
+      { model: 'echo', requests: total - 1, errors, avg_response_time_ms: 100, prompt_tokens: 500, completion_tokens: 250, cost_usd: 0 },
+      { model: 'gpt-x', requests: 1, errors: 0, avg_response_time_ms: 150, prompt_tokens: 100, completion_tokens: 50, cost_usd: cost },
     ],
-    by_token: [{ token_id: 1, name: 'laptop', requests: total }],
+    by_token: [{ token_id: 1, name: 'laptop', requests: total, cost_usd: cost }],
     by_status: [
       { status_code: 200, count: total - errors },
       { status_code: 429, count: errors },

@@ -34,9 +34,10 @@ describe('AnalyticsPage', () => {
 
   it('shows totals, the four charts and the model table for 30 days', async () => {
     expect(text(fixture)).toContain('Loading analytics…');
-    const summary = aSummary({ p50_response_time_ms: 95, p95_response_time_ms: 2400, prompt_tokens: 12345 });
+    const summary = aSummary({ p50_response_time_ms: 95, p95_response_time_ms: 2400, prompt_tokens: 12345, cost_usd: 4.2371 });
     await loadAll(summary);
     expect(text(fixture, '[data-stat=total]')).toBe(String(summary.total_requests));
+    expect(text(fixture, '[data-stat=cost]')).toBe('$4.24');
     expect(text(fixture)).toContain('p95 2.4 s');
     expect(text(fixture)).toContain('12,345');
 
@@ -66,6 +67,30 @@ describe('AnalyticsPage', () => {
     await settle(fixture);
     expect(charts()[0].data().labels).toHaveLength(90);
     expect(q(fixture, '[aria-pressed=true]').textContent?.trim()).toBe('90 days');
+  });
+
+  it('shows cost per model, per token and per request, "—" for a request without a price', async () => {
+    const summary = aSummary({
+      by_model: [
+        { model: 'gpt-x', requests: 4, errors: 0, avg_response_time_ms: 100, prompt_tokens: 10, completion_tokens: 5, cost_usd: 0.0123 },
+        { model: 'echo', requests: 2, errors: 0, avg_response_time_ms: 100, prompt_tokens: 10, completion_tokens: 5, cost_usd: 0 },
+      ],
+      by_token: [
+        { token_id: 1, name: 'laptop', requests: 5, cost_usd: 1.5 },
+        { token_id: 2, name: 'ci', requests: 1, cost_usd: 0.000000038 },
+      ],
+    });
+    await loadAll(summary, [aLog({ id: 2, cost_usd: 0.000564 }), aLog({ id: 1, cost_usd: null })]);
+    const rowsOf = (selector: string) => qa(fixture, `${selector} tbody tr`).map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim()));
+    expect(rowsOf('[data-testid=model-table]').map((r) => [r[0], r.at(-1)])).toEqual([
+      ['gpt-x', '$0.0123'],
+      ['echo', '$0.00'],
+    ]);
+    expect(rowsOf('[data-testid=token-table]')).toEqual([
+      ['laptop', '5', '$1.50'],
+      ['ci', '1', '$0.000000038'],
+    ]);
+    expect(qa(fixture, '[data-testid=log-cost]').map((td) => td.textContent?.trim())).toEqual(['$0.000564', '—']);
   });
 
   it('marks token counts the proxy estimated, and only those', async () => {

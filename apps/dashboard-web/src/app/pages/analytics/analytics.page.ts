@@ -7,7 +7,7 @@ import { barOptions, doughnutOptions, lineOptions } from '../../charts/chart-opt
 import { ChartComponent } from '../../charts/chart.component';
 import { modelShare, requestsPerDay, requestsPerToken, responseTimePerDay } from '../../charts/usage-charts';
 import { latencyWhenAny, successRatio } from '../../core/format';
-import { CountPipe, LocalDateTimePipe, ModelPipe, MsPipe, NumberPipe, PctPipe } from '../../core/format.pipes';
+import { CountPipe, LocalDateTimePipe, ModelPipe, MsPipe, NumberPipe, PctPipe, UsdPipe } from '../../core/format.pipes';
 import { describeHttpError } from '../../core/http-error';
 import { Remote } from '../../core/remote';
 import { SessionStore } from '../../core/session.store';
@@ -26,7 +26,7 @@ interface LogList {
 
 @Component({
   selector: 'lmb-analytics-page',
-  imports: [ReactiveFormsModule, ChartComponent, NumberPipe, CountPipe, MsPipe, PctPipe, LocalDateTimePipe, ModelPipe, StatusBadgeComponent],
+  imports: [ReactiveFormsModule, ChartComponent, NumberPipe, CountPipe, MsPipe, PctPipe, UsdPipe, LocalDateTimePipe, ModelPipe, StatusBadgeComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './analytics.page.html',
 })

@@ -60,6 +60,7 @@ describe('DashboardPage', () => {
       active_tokens: 3,
       avg_response_time_ms: 812,
       p95_response_time_ms: 2400,
+      cost_usd: 0.0123,
     });
     const r = pending();
     r.summary.flush(summary);
@@ -72,6 +73,7 @@ describe('DashboardPage', () => {
     expect(card('tokens')).toContain('3');
     expect(card('latency')).toMatch(/812 ms.*p95 2\.4 s/);
     expect(card('success')).toContain('97.2%');
+    expect(card('cost')).toMatch(/^Cost \(30 days\)\s*\$0\.0123/);
     expect(card('status')).toContain('Online');
     expect(card('status')).toContain('Proxy online');
     expect(card('status')).toContain('http://proxy.test:5102/v1');

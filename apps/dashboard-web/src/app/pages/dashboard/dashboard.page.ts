@@ -6,7 +6,7 @@ import { exhaustMap, interval, merge, startWith, Subject, switchMap } from 'rxjs
 import { barOptions } from '../../charts/chart-options';
 import { ChartComponent } from '../../charts/chart.component';
 import { requestsPerDay, topModels } from '../../charts/usage-charts';
-import { CountPipe, LocalDateTimePipe, ModelPipe, MsPipe, NumberPipe, PctPipe } from '../../core/format.pipes';
+import { CountPipe, LocalDateTimePipe, ModelPipe, MsPipe, NumberPipe, PctPipe, UsdPipe } from '../../core/format.pipes';
 import { formatCount, formatDateTime, latencyWhenAny, successRatio } from '../../core/format';
 import { PROXY_BASE_URL } from '../../core/proxy-url';
 import { Remote } from '../../core/remote';
@@ -21,7 +21,7 @@ export const DASHBOARD_DAYS = 30;
 
 @Component({
   selector: 'lmb-dashboard-page',
-  imports: [RouterLink, ChartComponent, NumberPipe, CountPipe, MsPipe, PctPipe, LocalDateTimePipe, ModelPipe, StatusBadgeComponent],
+  imports: [RouterLink, ChartComponent, NumberPipe, CountPipe, MsPipe, PctPipe, UsdPipe, LocalDateTimePipe, ModelPipe, StatusBadgeComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './dashboard.page.html',
 })
