@@ -42,7 +42,11 @@ interface LimitCommands {
  * (ResilientLimitStore then answers from memory) or slow (commandTimeout).
  */
 export function createLimitsRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000, ...options });
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000, ...options });
+  // Outages are reported once by ResilientLimitStore's logger; without a listener ioredis would
+  // print every failed reconnect.
+  client.on('error', () => undefined);
+  return client;
 }
 
 export interface RedisLimitStoreOptions {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { NumericLimits } from '../lib/effective-limits';
 import type { AdmitInput, CounterSeed, SeedCounters } from '../lib/limit-store';
 
@@ -36,14 +37,16 @@ export class RecordingSeed implements CounterSeed {
   }
 }
 
-/** Records what a store logs. */
-export class RecordingLogger {
+/** Records what a store logs, and emits 'warn' / 'log' so a test can await the next line. */
+export class RecordingLogger extends EventEmitter {
   readonly warnings: string[] = [];
   readonly logs: string[] = [];
   warn(message: string): void {
     this.warnings.push(message);
+    this.emit('warn', message);
   }
   log(message: string): void {
     this.logs.push(message);
+    this.emit('log', message);
   }
 }
