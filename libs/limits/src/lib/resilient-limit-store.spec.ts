@@ -34,14 +34,14 @@ withRedis('ResilientLimitStore with Redis answering', () => {
     open: async (seed, clock) => {
       const redis = createLimitsRedis(String(url), { commandTimeout: 10_000 });
       clients.push(redis);
-      const store = new RedisLimitStore({ redis, keyPrefix: prefix, seed, clock: clock.now });
+      const store = new RedisLimitStore({ redis, keyPrefix: prefix, seed, clock: clock.now, commandTimeoutMs: 10_000 });
       await store.connected(5_000);
       const logger = new RecordingLogger();
       // Redis down would be a failure of this suite, not a fallback.
       logger.on('warn', (m: string) => {
         throw new Error(`unexpected warning: ${m}`);
       });
-      const resilient = new ResilientLimitStore({ redis: store, seed, logger, clock: clock.now, callTimeoutMs: 10_000 });
+      const resilient = new ResilientLimitStore({ redis: store, seed, logger, clock: clock.now });
       stores.push(resilient);
       return resilient;
     },
@@ -224,6 +224,18 @@ withRedis('ResilientLimitStore through an outage', () => {
     await forwarder.stop();
     await redisReturns();
     expect(await store.probe()).toBe(true);
+  });
+
+  it('a slow database seeding the counters is not taken for Redis being down', async () => {
+    store.close();
+    const redisStore = new RedisLimitStore({ redis: client, keyPrefix: prefix, seed, commandTimeoutMs: 200 });
+    store = new ResilientLimitStore({ redis: redisStore, seed, logger, probeIntervalMs: 3_600_000 });
+    seed.delayMs = 600;
+    const t = ++tokenId;
+    expect((await store.admit(anAdmit(t, { dailyRequests: 5 }))).ok).toBe(true);
+    expect(store.shared).toBe(true);
+    expect(logger.warnings).toEqual([]);
+    expect((await observer.usageNow(t, anAdmit(t, {}).limits)).dayRequests).toBe(1);
   });
 
   it('probes by itself and switches back when Redis answers', async () => {

@@ -26,12 +26,14 @@ export function anAdmit(tokenId: number, limits: Partial<NumericLimits>, more: P
 export class RecordingSeed implements CounterSeed {
   readonly calls: Array<{ tokenId: number; dayStartMs: number; monthStartMs: number }> = [];
   failing: Error | null = null;
+  /** How long a load takes beyond one tick (a slow database). */
+  delayMs = 0;
   constructor(public counters: SeedCounters = { dayRequests: 0, monthTokens: 0, monthCostUsd: 0 }) {}
 
   async load(tokenId: number, dayStartMs: number, monthStartMs: number): Promise<SeedCounters> {
     this.calls.push({ tokenId, dayStartMs, monthStartMs });
     // A tick like a database round trip, so concurrent callers really overlap.
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => (this.delayMs ? setTimeout(resolve, this.delayMs) : setImmediate(resolve)));
     if (this.failing) throw this.failing;
     return { ...this.counters };
   }
