@@ -1,4 +1,4 @@
-// Public surface of the limits library.
+// Public surface of the limits library: see README.md for the pieces and how the proxy wires them.
 
 // IP ranges: parse/normalise what the dashboard stores, and decide per client address.
 export { InvalidIpRangeError, IpRules, parseIpRange, parseIpRangeDetailed } from './lib/ip-ranges';
@@ -36,7 +36,7 @@ export type {
 } from './lib/limit-store';
 export { MemoryLimitStore } from './lib/memory-limit-store';
 export type { MemoryLimitStoreOptions } from './lib/memory-limit-store';
-export { createLimitsRedis, RedisLimitStore } from './lib/redis-limit-store';
+export { createLimitsRedis, RedisLimitStore, RedisTimeoutError } from './lib/redis-limit-store';
 export type { CounterDelta, RedisLimitStoreOptions } from './lib/redis-limit-store';
 export { ResilientLimitStore } from './lib/resilient-limit-store';
 export type { ResilientLimitStoreOptions } from './lib/resilient-limit-store';

@@ -98,11 +98,14 @@ export class RedisAuthEvents implements AuthEvents {
     sub.on('message', (channel: string) => {
       if (channel === this.channel) this.notify();
     });
-    sub.on('error', (err: Error) => {
-      if (!this.disconnected) this.logger.warn(`Redis subscriber for ${this.channel} lost (${err.message}): reconnecting; the auth_epoch poll covers the gap`);
+    const lost = (reason: string): void => {
+      if (!this.disconnected && this.subscriber === sub) {
+        this.logger.warn(`Redis subscriber for ${this.channel} lost (${reason}): reconnecting; the auth_epoch poll covers the gap`);
+      }
       this.disconnected = true;
-    });
-    sub.on('close', () => (this.disconnected = true));
+    };
+    sub.on('error', (err: Error) => lost(err.message));
+    sub.on('close', () => lost('connection closed'));
     sub.on('ready', () => {
       if (!this.disconnected) return;
       this.disconnected = false;

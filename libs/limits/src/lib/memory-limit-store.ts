@@ -169,9 +169,10 @@ export class MemoryLimitStore implements LimitStore {
       state = this.fresh();
       this.tokens.set(tokenId, state);
     }
-    const day = dayIndex(this.clock());
+    const now = this.clock();
+    if (this.periodsCurrent(state, now, needDay)) return state;
+    const day = dayIndex(now);
     const month = monthIndexOfDay(day);
-    if (this.periodsCurrent(state, this.clock(), needDay)) return state;
     const seeded = await this.load(tokenId, day, month);
     // Like SET NX: the first seed of a period wins; counts made since are kept.
     if (needDay && state.day?.index !== day) state.day = { index: day, requests: seeded.dayRequests };

@@ -22,7 +22,7 @@ class Instances {
   async store(seed: CounterSeed, clock?: () => number): Promise<RedisLimitStore> {
     const redis = createLimitsRedis(String(url), { commandTimeout: 10_000 });
     this.clients.push(redis);
-    const store = new RedisLimitStore({ redis, keyPrefix: this.prefix, seed, clock });
+    const store = new RedisLimitStore({ redis, keyPrefix: this.prefix, seed, clock, commandTimeoutMs: 10_000 });
     if (!(await store.connected(5_000))) throw new Error(`Redis at ${url} did not answer`);
     return store;
   }

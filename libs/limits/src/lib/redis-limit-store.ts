@@ -42,7 +42,11 @@ interface LimitCommands {
  * (ResilientLimitStore then answers from memory) or slow (commandTimeout).
  */
 export function createLimitsRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000, ...options });
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000, ...options });
+  // Outages are reported once by ResilientLimitStore's logger; without a listener ioredis would
+  // print every failed reconnect.
+  client.on('error', () => undefined);
+  return client;
 }
 
 export interface RedisLimitStoreOptions {
@@ -52,6 +56,19 @@ export interface RedisLimitStoreOptions {
   seed: CounterSeed;
   /** Tests only: the time given to the scripts instead of Redis's TIME. */
   clock?: () => number;
+  /**
+   * A Redis command that takes longer fails (besides the client's own commandTimeout, which
+   * createLimitsRedis sets). Only Redis's part is timed: a slow CounterSeed is the database's. Default 1 s.
+   */
+  commandTimeoutMs?: number;
+}
+
+/** A Redis command of the limits got no answer in time. */
+export class RedisTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Redis did not answer within ${ms} ms`);
+    this.name = 'RedisTimeoutError';
+  }
 }
 
 const SEED_ATTEMPTS = 4;
@@ -78,6 +95,7 @@ export class RedisLimitStore implements LimitStore {
   private readonly prefix: string;
   private readonly seed: CounterSeed;
   private readonly clock: (() => number) | null;
+  private readonly commandTimeoutMs: number;
   private readonly settled = new WeakSet<Lease>();
   private readonly seedingPeriods = new Map<string, Promise<void>>();
   /** Redis's time at its last answer (ResilientLimitStore's bound for the merge after an outage). */
@@ -90,6 +108,7 @@ export class RedisLimitStore implements LimitStore {
     this.prefix = options.keyPrefix;
     this.seed = options.seed;
     this.clock = options.clock ?? null;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 1000;
     const define = (name: keyof LimitCommands, numberOfKeys: number, lua: string): void => {
       // defineCommand is per client; several stores on one client share the definition.
       if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys, lua });
@@ -129,20 +148,22 @@ export class RedisLimitStore implements LimitStore {
     const id = randomUUID();
     const opt = (n: number | null): string => (n === null ? '' : String(n));
     for (let attempt = 1; ; attempt++) {
-      const reply = await this.redis.lmbLimitsAdmit(
-        ...this.keys(tokenId),
-        this.tokenBase(tokenId),
-        this.now(),
-        id,
-        String(leaseTtlMs),
-        opt(limits.rpm),
-        opt(limits.tpm),
-        opt(limits.maxParallel),
-        opt(limits.dailyRequests),
-        opt(limits.monthlyTokens),
-        opt(budgetNano),
-        String(estimateTokens),
-        String(estimateNano),
+      const reply = await this.within(
+        this.redis.lmbLimitsAdmit(
+          ...this.keys(tokenId),
+          this.tokenBase(tokenId),
+          this.now(),
+          id,
+          String(leaseTtlMs),
+          opt(limits.rpm),
+          opt(limits.tpm),
+          opt(limits.maxParallel),
+          opt(limits.dailyRequests),
+          opt(limits.monthlyTokens),
+          opt(budgetNano),
+          String(estimateTokens),
+          String(estimateNano),
+        ),
       );
       if (reply[0] === 'seed') {
         if (attempt >= SEED_ATTEMPTS) throw new Error(`RedisLimitStore: the counters of token ${tokenId} were still missing after ${attempt} seeds`);
@@ -173,17 +194,19 @@ export class RedisLimitStore implements LimitStore {
     const [, tpm, leases, inflight] = this.keys(lease.tokenId);
     const tokens = toCount(actual.tokens);
     for (let attempt = 1; ; attempt++) {
-      const reply = await this.redis.lmbLimitsSettle(
-        tpm,
-        leases,
-        inflight,
-        this.tokenBase(lease.tokenId),
-        this.now(),
-        lease.id,
-        lease.tpm === null ? '' : String(lease.tpm),
-        String(lease.estimateTokens),
-        String(tokens),
-        String(toNanoUsd(actual.costUsd)),
+      const reply = await this.within(
+        this.redis.lmbLimitsSettle(
+          tpm,
+          leases,
+          inflight,
+          this.tokenBase(lease.tokenId),
+          this.now(),
+          lease.id,
+          lease.tpm === null ? '' : String(lease.tpm),
+          String(lease.estimateTokens),
+          String(tokens),
+          String(toNanoUsd(actual.costUsd)),
+        ),
       );
       this.lastServerTimeMs = Number(reply[1]);
       if (reply[0] === 'ok') break;
@@ -195,7 +218,7 @@ export class RedisLimitStore implements LimitStore {
 
   async usageNow(tokenId: number, limits: NumericLimits): Promise<UsageNowNumbers> {
     const opt = (n: number | null): string => (n === null ? '' : String(n));
-    const r = await this.redis.lmbLimitsPeek(...this.keys(tokenId), this.tokenBase(tokenId), this.now(), opt(limits.rpm), opt(limits.tpm));
+    const r = await this.within(this.redis.lmbLimitsPeek(...this.keys(tokenId), this.tokenBase(tokenId), this.now(), opt(limits.rpm), opt(limits.tpm)));
     const [now, day, month] = [Number(r[0]), Number(r[1]), Number(r[2])];
     this.lastServerTimeMs = now;
     let seeded: SeedCounters | null = null;
@@ -222,19 +245,19 @@ export class RedisLimitStore implements LimitStore {
    */
   async merge(d: CounterDelta): Promise<boolean> {
     const argv = Object.entries(d.fields).flatMap(([field, n]) => [field, String(n)]);
-    return (await this.redis.lmbLimitsMerge(this.counterKey(d.tokenId, d.period, d.index), String(Math.floor(d.createdAtMost)), ...argv)) === 1;
+    return (await this.within(this.redis.lmbLimitsMerge(this.counterKey(d.tokenId, d.period, d.index), String(Math.floor(d.createdAtMost)), ...argv))) === 1;
   }
 
   /** Redis's time (or the test clock), as the scripts see it. */
   async serverTimeMs(): Promise<number> {
     if (this.clock) return Math.floor(this.clock());
-    const [seconds, micros] = await this.redis.time();
+    const [seconds, micros] = await this.within(this.redis.time());
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
   /** The scripts' calendar for day indexes: [month index, first day of that month, first day of the next] each. */
   async luaCalendar(days: readonly number[]): Promise<Array<[number, number, number]>> {
-    const r = (await this.redis.lmbLimitsCalendar(...days.map(String))).map(Number);
+    const r = (await this.within(this.redis.lmbLimitsCalendar(...days.map(String)))).map(Number);
     return days.map((_, i) => [r[3 * i], r[3 * i + 1], r[3 * i + 2]]);
   }
 
@@ -258,7 +281,18 @@ export class RedisLimitStore implements LimitStore {
   }
 
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await this.within(this.redis.ping());
+  }
+
+  private within<T>(command: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedisTimeoutError(this.commandTimeoutMs)), this.commandTimeoutMs);
+    });
+    // A command that timed out may still run in Redis: at worst a request counted twice and a
+    // slot held until its lease expires.
+    command.catch(() => undefined);
+    return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
   }
 
   private load(tokenId: number, day: number, month: number): Promise<SeedCounters> {
@@ -289,18 +323,20 @@ export class RedisLimitStore implements LimitStore {
     const at = this.now();
     if (needDay) {
       const ttl = nextDayStartMs(now) - now + DAY_MS;
-      await this.redis.lmbLimitsSeed(this.counterKey(tokenId, 'day', day), at, String(ttl), 'n', String(toCount(seeded.dayRequests)));
+      await this.within(this.redis.lmbLimitsSeed(this.counterKey(tokenId, 'day', day), at, String(ttl), 'n', String(toCount(seeded.dayRequests))));
     }
     if (needMonth) {
       const ttl = nextMonthStartMs(now) - now + MONTH_KEY_MARGIN_MS;
-      await this.redis.lmbLimitsSeed(
-        this.counterKey(tokenId, 'month', month),
-        at,
-        String(ttl),
-        't',
-        String(toCount(seeded.monthTokens)),
-        'c',
-        String(toNanoUsd(seeded.monthCostUsd)),
+      await this.within(
+        this.redis.lmbLimitsSeed(
+          this.counterKey(tokenId, 'month', month),
+          at,
+          String(ttl),
+          't',
+          String(toCount(seeded.monthTokens)),
+          'c',
+          String(toNanoUsd(seeded.monthCostUsd)),
+        ),
       );
     }
   }

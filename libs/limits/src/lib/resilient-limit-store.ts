@@ -26,14 +26,6 @@ export interface ResilientLimitStoreOptions {
   clock?: () => number;
   /** How often to ask Redis whether it is back, during an outage. Default 1 s. */
   probeIntervalMs?: number;
-  /** A call to Redis that takes longer counts as failed (besides the client's own commandTimeout). Default 1 s. */
-  callTimeoutMs?: number;
-}
-
-class Timeout extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms`);
-  }
 }
 
 /**
@@ -54,7 +46,6 @@ export class ResilientLimitStore implements LimitStore {
   private readonly logger: LimitsLogger;
   private readonly clock: () => number;
   private readonly probeIntervalMs: number;
-  private readonly callTimeoutMs: number;
   private readonly pending = new Map<string, CounterDelta>();
   private readonly settled = new WeakSet<Lease>();
   private up = true;
@@ -71,7 +62,6 @@ export class ResilientLimitStore implements LimitStore {
     this.logger = options.logger;
     this.clock = options.clock ?? Date.now;
     this.probeIntervalMs = options.probeIntervalMs ?? 1000;
-    this.callTimeoutMs = options.callTimeoutMs ?? 1000;
   }
 
   /** Whether requests are counted on Redis right now. */
@@ -82,7 +72,7 @@ export class ResilientLimitStore implements LimitStore {
   async admit(input: AdmitInput): Promise<Admission> {
     if (this.up) {
       try {
-        return await this.call(this.redis.admit(input));
+        return await this.redis.admit(input);
       } catch (err) {
         this.failed(err);
       }
@@ -102,7 +92,7 @@ export class ResilientLimitStore implements LimitStore {
     } else {
       if (this.up) {
         try {
-          await this.call(this.redis.settle(lease, actual));
+          await this.redis.settle(lease, actual);
           return;
         } catch (err) {
           this.failed(err);
@@ -116,7 +106,7 @@ export class ResilientLimitStore implements LimitStore {
   async usageNow(tokenId: number, limits: NumericLimits): Promise<UsageNowNumbers> {
     if (this.up) {
       try {
-        return await this.call(this.redis.usageNow(tokenId, limits));
+        return await this.redis.usageNow(tokenId, limits);
       } catch (err) {
         this.failed(err);
       }
@@ -136,7 +126,7 @@ export class ResilientLimitStore implements LimitStore {
     if (this.up || this.probing) return this.up;
     this.probing = true;
     try {
-      await this.call(this.redis.ping());
+      await this.redis.ping();
       let merged = 0;
       let dropped = 0;
       // Deltas added while merging are merged in the next round; the switch happens with none left.
@@ -145,7 +135,7 @@ export class ResilientLimitStore implements LimitStore {
         // Taken out first: what settles add meanwhile starts a new entry instead of being lost.
         this.pending.delete(key);
         try {
-          if (await this.call(this.redis.merge(delta))) merged++;
+          if (await this.redis.merge(delta)) merged++;
           else dropped++;
         } catch (err) {
           this.addPending(key, delta);
@@ -171,23 +161,12 @@ export class ResilientLimitStore implements LimitStore {
     // A lease Redis never saw: the settle script only charges the month (its release is a no-op).
     const charge: Lease = { id: randomUUID(), tokenId, estimateTokens: 0, estimateCostUsd: 0, tpm: null, expiresAtMs: 0, origin: this.redis };
     try {
-      await this.call(this.redis.settle(charge, actual));
+      await this.redis.settle(charge, actual);
       return true;
     } catch (err) {
       this.failed(err);
       return false;
     }
-  }
-
-  private call<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Timeout(this.callTimeoutMs)), this.callTimeoutMs);
-    });
-    // A call that times out may still finish in Redis: at worst one request counted twice and
-    // a slot held until its lease expires.
-    promise.catch(() => undefined);
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }
 
   private failed(err: unknown): void {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { NumericLimits } from '../lib/effective-limits';
 import type { AdmitInput, CounterSeed, SeedCounters } from '../lib/limit-store';
 
@@ -25,25 +26,29 @@ export function anAdmit(tokenId: number, limits: Partial<NumericLimits>, more: P
 export class RecordingSeed implements CounterSeed {
   readonly calls: Array<{ tokenId: number; dayStartMs: number; monthStartMs: number }> = [];
   failing: Error | null = null;
+  /** How long a load takes beyond one tick (a slow database). */
+  delayMs = 0;
   constructor(public counters: SeedCounters = { dayRequests: 0, monthTokens: 0, monthCostUsd: 0 }) {}
 
   async load(tokenId: number, dayStartMs: number, monthStartMs: number): Promise<SeedCounters> {
     this.calls.push({ tokenId, dayStartMs, monthStartMs });
     // A tick like a database round trip, so concurrent callers really overlap.
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => (this.delayMs ? setTimeout(resolve, this.delayMs) : setImmediate(resolve)));
     if (this.failing) throw this.failing;
     return { ...this.counters };
   }
 }
 
-/** Records what a store logs. */
-export class RecordingLogger {
+/** Records what a store logs, and emits 'warn' / 'log' so a test can await the next line. */
+export class RecordingLogger extends EventEmitter {
   readonly warnings: string[] = [];
   readonly logs: string[] = [];
   warn(message: string): void {
     this.warnings.push(message);
+    this.emit('warn', message);
   }
   log(message: string): void {
     this.logs.push(message);
+    this.emit('log', message);
   }
 }
