@@ -10,7 +10,7 @@ import {
   type LimitStore,
 } from '@lmarena-bridge/limits';
 import { UsageCounters, UsageModule } from '@lmarena-bridge/usage';
-import { Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ClientAddress } from './client-address';
 
@@ -19,14 +19,34 @@ export const LIMIT_STORE = Symbol('LIMIT_STORE');
 export const AUTH_EVENTS = Symbol('AUTH_EVENTS');
 const LIMITS_REDIS = Symbol('LIMITS_REDIS');
 
-/** Closes the limits' Redis connections when the proxy stops (after the last request settled). */
+/** How long start-up waits for Redis before the first requests are counted in the per-instance fallback. */
+const REDIS_CONNECT_WAIT_MS = 3000;
+
+/**
+ * Waits for Redis at start-up (with the offline queue off, a command sent before the connection
+ * is up fails and would begin in the fallback), and closes the connections when the proxy stops.
+ */
 @Injectable()
-class LimitsShutdown implements OnApplicationShutdown {
+class LimitsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(LIMITS_REDIS) private readonly redis: Redis | null,
     @Inject(LIMIT_STORE) private readonly store: LimitStore,
     @Inject(AUTH_EVENTS) private readonly events: AuthEvents,
   ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.redis) return;
+    const ready = await new Promise<boolean>((resolve) => {
+      if (this.redis?.status === 'ready') return resolve(true);
+      const timer = setTimeout(() => resolve(false), REDIS_CONNECT_WAIT_MS);
+      this.redis?.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (ready) logger.log('token limits are counted on Redis, shared by every instance');
+    else logger.warn(`Redis did not answer within ${REDIS_CONNECT_WAIT_MS} ms: token limits are counted per instance until it does`);
+  }
 
   async onApplicationShutdown(): Promise<void> {
     if (this.store instanceof ResilientLimitStore) this.store.close();
@@ -78,7 +98,7 @@ const logger = new Logger('Limits');
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => new ClientAddress(config.proxy.trusted_proxies),
     },
-    LimitsShutdown,
+    LimitsLifecycle,
   ],
   exports: [LIMIT_STORE, AUTH_EVENTS, ClientAddress],
 })
