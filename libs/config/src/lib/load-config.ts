@@ -204,24 +204,6 @@ function readPrice(entry: ObjectReader): ModelRoute['price'] {
 }
 
 /**
- * Highest accepted price, USD per million tokens ($1 a token). Far above any real model, and
- * low enough that a day's cost of one token and model stays well inside the rollup's 64-bit
- * integer of nano-dollars.
- */
-export const MAX_PRICE_PER_MTOK = 1_000_000;
-
-/** `"price": {"input_per_mtok": 0.15, "output_per_mtok": 0.6}`; absent: null. Both keys are required. */
-function readPrice(entry: ObjectReader): ModelRoute['price'] {
-  if (entry.raw('price') === undefined) return null;
-  const price = entry.section('price', ['input_per_mtok', 'output_per_mtok']);
-  const perMtok = (key: string): number => {
-    if (price.raw(key) === undefined) price.fail(key, `is required (USD per million tokens, a number from 0 to ${MAX_PRICE_PER_MTOK})`);
-    return price.number(key, 0, 0, MAX_PRICE_PER_MTOK);
-  };
-  return { inputPerMtok: perMtok('input_per_mtok'), outputPerMtok: perMtok('output_per_mtok') };
-}
-
-/**
  * Loads config.jsonc and models.json, applies defaults and environment overrides, and
  * validates everything once. The result is deeply frozen. Throws ConfigError.
  */
