@@ -8,3 +8,4 @@ export * from './lib/recorder/usage-recorder.service';
 export * from './lib/usage-note';
 export * from './lib/usage.module';
 export * from './lib/analytics';
+export * from './lib/usage-now';
