@@ -7,6 +7,7 @@ import { usageEntities } from '@lmarena-bridge/usage';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AdminModule } from './admin/admin.module';
 import { DashboardAuthModule } from './auth/auth.module';
+import { DashboardLimitsModule } from './limits/limits.module';
 import { BridgeDashboardModule } from './bridge/bridge.module';
 import { OpsModule } from './ops/ops.module';
 import { StatusModule } from './status/status.module';
@@ -22,6 +23,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         loggerModule('dashboard-api', logStream),
         DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]),
+        DashboardLimitsModule,
         DashboardAuthModule,
         TokensModule,
         AdminModule,
