@@ -1,3 +1,4 @@
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import {
   ApiTokenEntity,
   authEntities,
@@ -81,7 +82,10 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
   it('looks a token up once, then answers from memory without touching the database', async () => {
     const created = await aToken();
     const first = await cache.verify(created.token);
-    expect(first).toEqual({ ok: true, token: { id: created.id, userId: ownerId, name: 'laptop', allowedModels: null, expiresAt: null } });
+    expect(first).toEqual({
+      ok: true,
+      token: { id: created.id, userId: ownerId, name: 'laptop', allowedModels: null, expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS },
+    });
     expect(lookups).toHaveBeenCalledTimes(1);
     expect(cache.size).toBe(1);
 
@@ -142,7 +146,7 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
         name: 'fresh',
         tokenHash: sha256Hex(secret),
         hint: tokenHint(secret),
-        allowedModels: null,
+        limits: null,
         createdAt: new Date(),
         lastUsedAt: null,
         expiresAt: null,

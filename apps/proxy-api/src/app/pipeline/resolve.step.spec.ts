@@ -1,3 +1,4 @@
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import type { AppConfig, ModelRoute } from '@lmarena-bridge/config';
 import { UsageNote } from '@lmarena-bridge/usage';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ const ROUTES: ModelRoute[] = [
 const messages = [{ role: 'user', content: 'hi' }];
 const tokenCaller = (allowedModels: string[] | null): ProxyCaller => ({
   kind: 'token',
-  token: { id: 1, userId: 1, name: 't', allowedModels, expiresAt: null },
+  token: { id: 1, userId: 1, name: 't', allowedModels, expiresAt: null, limits: { ...NO_LIMITS, allowed_models: allowedModels }, userLimits: NO_LIMITS },
 });
 
 describe('ResolveStep', () => {
