@@ -10,3 +10,4 @@ export * from './lib/usage-counters.service';
 export * from './lib/usage-note';
 export * from './lib/usage.module';
 export * from './lib/analytics';
+export * from './lib/usage-now';

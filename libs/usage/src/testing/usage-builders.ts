@@ -103,7 +103,7 @@ export async function openUsageTestDatabase(create: () => Promise<TestDatabase>)
         name: `token ${n}`,
         tokenHash: n.toString(16).padStart(64, '0'),
         hint: `sk-lmarena-…${String(n).padStart(4, '0')}`,
-        allowedModels: null,
+        limits: null,
         createdAt: new Date(NOON - 86_400_000),
         lastUsedAt: opts.lastUsedAt == null ? null : new Date(opts.lastUsedAt),
         expiresAt: null,

@@ -1,0 +1,2 @@
+export * from './usage-now-source';
+export * from './database-usage-now.service';
