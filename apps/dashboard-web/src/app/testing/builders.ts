@@ -11,7 +11,9 @@ import type {
   UsageLogEntry,
   UsageSummary,
   User,
+  UsageNow,
 } from '@lmarena-bridge/contracts';
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 
 // Small builders for test data: the defaults are valid, tests override what they test.
 
@@ -20,7 +22,16 @@ const next = () => ++seq;
 
 export function aUser(overrides: Partial<User> = {}): User {
   const id = overrides.id ?? next();
-  return { id, username: `user${id}`, email: `user${id}@example.com`, role: 'user', created_at: '2026-11-01T10:00:00.000Z', last_login_at: null, ...overrides };
+  return {
+    id,
+    username: `user${id}`,
+    email: `user${id}@example.com`,
+    role: 'user',
+    created_at: '2026-11-01T10:00:00.000Z',
+    last_login_at: null,
+    limits: { ...NO_LIMITS },
+    ...overrides,
+  };
 }
 
 export function anAdmin(overrides: Partial<User> = {}): User {
@@ -42,8 +53,15 @@ export function aToken(overrides: Partial<Token> = {}): Token {
     expires_at: null,
     revoked_at: null,
     status: 'active',
+    limits: { ...NO_LIMITS },
+    usage_now: aUsageNow(),
     ...overrides,
   };
+}
+
+/** Nothing used yet. */
+export function aUsageNow(overrides: Partial<UsageNow> = {}): UsageNow {
+  return { minute_requests: 0, minute_tokens: 0, in_flight: 0, day_requests: 0, month_tokens: 0, month_cost_usd: 0, ...overrides };
 }
 
 export function aCreatedToken(overrides: Partial<CreatedToken> = {}): CreatedToken {
@@ -71,6 +89,7 @@ export function aLog(overrides: Partial<UsageLogEntry> = {}): UsageLogEntry {
     completion_tokens: 5,
     error_message: null,
     usage_estimated: false,
+    cost_usd: null,
     ...overrides,
   };
 }
@@ -83,6 +102,7 @@ export function aSummary(overrides: Partial<UsageSummary> = {}, days = 3): Usage
     errors: i === days - 1 ? 1 : 0,
     avg_response_time_ms: 100 + i,
     p95_response_time_ms: 200 + i,
+    cost_usd: 0,
   }));
   const total = by_day.reduce((n, d) => n + d.requests, 0);
   const errors = by_day.reduce((n, d) => n + d.errors, 0);
@@ -98,12 +118,13 @@ export function aSummary(overrides: Partial<UsageSummary> = {}, days = 3): Usage
     prompt_tokens: 600,
     completion_tokens: 300,
     active_tokens: 2,
+    cost_usd: 0,
     by_day,
     by_model: [
-      { model: 'echo', requests: total - 1, errors, avg_response_time_ms: 100, prompt_tokens: 500, completion_tokens: 250 },
-      { model: 'gpt-x', requests: 1, errors: 0, avg_response_time_ms: 150, prompt_tokens: 100, completion_tokens: 50 },
+      { model: 'echo', requests: total - 1, errors, avg_response_time_ms: 100, prompt_tokens: 500, completion_tokens: 250, cost_usd: 0 },
+      { model: 'gpt-x', requests: 1, errors: 0, avg_response_time_ms: 150, prompt_tokens: 100, completion_tokens: 50, cost_usd: 0 },
     ],
-    by_token: [{ token_id: 1, name: 'laptop', requests: total }],
+    by_token: [{ token_id: 1, name: 'laptop', requests: total, cost_usd: 0 }],
     by_status: [
       { status_code: 200, count: total - errors },
       { status_code: 429, count: errors },
