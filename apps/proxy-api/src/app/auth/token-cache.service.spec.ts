@@ -1,4 +1,3 @@
-import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import {
   ApiTokenEntity,
   authEntities,
