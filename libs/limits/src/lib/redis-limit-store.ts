@@ -39,10 +39,21 @@ interface LimitCommands {
 
 /**
  * A client for the limits: commands fail fast instead of queueing while Redis is unreachable
- * (ResilientLimitStore then answers from memory) or slow (commandTimeout).
+ * (ResilientLimitStore then answers from memory) or slow (commandTimeout), and a command sent
+ * but never answered before the connection dropped is not sent again on reconnect
+ * (ioredis's autoResendUnfulfilledCommands): its caller has long given up and counted the
+ * request in memory, so a replayed admit would count it twice and hold a max_parallel slot
+ * until its lease expired, and a replayed settle would charge the tokens and cost twice.
  */
 export function createLimitsRedis(url: string, options: RedisOptions = {}): Redis {
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000, ...options });
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 500,
+    connectTimeout: 2000,
+    ...options,
+  });
   // Outages are reported once by ResilientLimitStore's logger; without a listener ioredis would
   // print every failed reconnect.
   client.on('error', () => undefined);

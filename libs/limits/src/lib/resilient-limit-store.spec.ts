@@ -226,6 +226,21 @@ withRedis('ResilientLimitStore through an outage', () => {
     expect(await store.probe()).toBe(true);
   });
 
+  it('a command Redis never answered is not sent again when it returns: nothing counted twice, no slot held', async () => {
+    const t = ++tokenId;
+    const limits = { maxParallel: 5 };
+    await store.settle(leaseOf(await store.admit(anAdmit(t, limits))), { tokens: 0, costUsd: 0 });
+    forwarder.hang();
+    // The first is sent and never answered: it times out into memory, which counts it (and the next two).
+    for (let i = 0; i < 3; i++) leaseOf(await store.admit(anAdmit(t, limits)));
+    expect(store.shared).toBe(false);
+    await forwarder.stop();
+    await redisReturns();
+    expect(await store.probe()).toBe(true);
+    // 1 before + the 3 merged from memory; a replayed admit would add a request and a lease.
+    expect(await observer.usageNow(t, anAdmit(t, {}).limits)).toMatchObject({ dayRequests: 4, inFlight: 0 });
+  });
+
   it('a slow database seeding the counters is not taken for Redis being down', async () => {
     store.close();
     const redisStore = new RedisLimitStore({ redis: client, keyPrefix: prefix, seed, commandTimeoutMs: 200 });
