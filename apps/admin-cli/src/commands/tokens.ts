@@ -1,5 +1,4 @@
-import { TokensService } from '@lmarena-bridge/auth';
-import type { AdminToken } from '@lmarena-bridge/contracts';
+import { StoredAdminToken, TokensService } from '@lmarena-bridge/auth';
 import { Command, InvalidArgumentError } from 'commander';
 import { withAdminContext } from '../admin-context';
 import { CliError, describeError, usageError } from '../cli-error';
@@ -10,7 +9,7 @@ export function positiveInt(value: string): number {
   return Number(value);
 }
 
-const COLUMNS: Array<[string, (t: AdminToken) => string]> = [
+const COLUMNS: Array<[string, (t: StoredAdminToken) => string]> = [
   ['ID', (t) => String(t.id)],
   ['USER', (t) => t.username],
   ['NAME', (t) => t.name],
@@ -22,7 +21,7 @@ const COLUMNS: Array<[string, (t: AdminToken) => string]> = [
 ];
 
 /** A plain table; names are printed as JSON strings when they hold control characters. */
-function table(tokens: AdminToken[]): string[] {
+function table(tokens: StoredAdminToken[]): string[] {
   const cell = (text: string) => (/[\p{Cc}]/u.test(text) ? JSON.stringify(text) : text);
   const rows = [COLUMNS.map(([h]) => h), ...tokens.map((t) => COLUMNS.map(([, f]) => cell(f(t))))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i].length)));

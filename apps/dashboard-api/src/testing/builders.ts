@@ -1,3 +1,4 @@
+import type { TokenLimitsInput } from '@lmarena-bridge/contracts';
 import { randomBytes } from 'node:crypto';
 
 /** The body of POST /api/admin/init and /api/auth/register. */
@@ -12,6 +13,7 @@ export interface TokenInput {
   name: string;
   expires_at?: string;
   expires_in_days?: number;
+  limits?: TokenLimitsInput;
 }
 
 let seq = 0;

@@ -37,6 +37,19 @@ async function indexNames(ds: DataSource, table: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+/**
+ * Column names from the catalogue. Not by selecting a column and expecting an error: SQLite may
+ * read a double-quoted name that is no column as a string literal, and answer rows instead.
+ */
+async function columnNames(ds: DataSource, table: string): Promise<string[]> {
+  if (ds.options.type === 'postgres') {
+    const rows: Array<{ column_name: string }> = await ds.query('SELECT column_name FROM information_schema.columns WHERE table_name = $1', [table]);
+    return rows.map((r) => r.column_name);
+  }
+  const rows: Array<{ name: string }> = await ds.query(`PRAGMA table_info("${table}")`);
+  return rows.map((r) => r.name);
+}
+
 async function foreignKeys(ds: DataSource, table: string): Promise<Array<[string, string]>> {
   if (ds.options.type === 'postgres') {
     const rows: Array<{ column: string; target: string }> = await ds.query(
@@ -119,9 +132,9 @@ describe.each(testDatabaseKinds())('migrations on $kind', ({ create }) => {
   });
 
   it('keeps the limits in one column per token and user, and no allowed_models column', async () => {
-    await expect(ds.query('SELECT "limits" FROM "api_tokens"')).resolves.toEqual([]);
-    await expect(ds.query('SELECT "limits" FROM "users" WHERE 1 = 0')).resolves.toEqual([]);
-    await expect(ds.query('SELECT "allowed_models" FROM "api_tokens"')).rejects.toThrow(/allowed_models/);
+    expect(await columnNames(ds, 'api_tokens')).toContain('limits');
+    expect(await columnNames(ds, 'api_tokens')).not.toContain('allowed_models');
+    expect(await columnNames(ds, 'users')).toContain('limits');
   });
 
   it('refuses the same deny-list range twice', async () => {
@@ -228,7 +241,8 @@ describe.each(testDatabaseKinds())('the limits migration on $kind, over existing
       ['garbage', []],
       ['numbers', []],
     ]);
-    await expect(ds.query('SELECT "limits" FROM "api_tokens"')).rejects.toThrow(/limits/);
+    expect(await columnNames(ds, 'api_tokens')).not.toContain('limits');
+    expect(await columnNames(ds, 'users')).not.toContain('limits');
     const runner = ds.createQueryRunner();
     expect(await runner.hasTable('ip_denylist')).toBe(false);
     await runner.release();

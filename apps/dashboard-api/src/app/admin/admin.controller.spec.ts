@@ -4,7 +4,7 @@ import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { aUser, UserInput } from '../../testing/builders';
 import { DashboardHarness, Session } from '../../testing/dashboard-harness';
 
-const USER_KEYS = ['created_at', 'email', 'id', 'last_login_at', 'role', 'username'];
+const USER_KEYS = ['created_at', 'email', 'id', 'last_login_at', 'limits', 'role', 'username'];
 
 describe.each(testDatabaseKinds())('admin routes on $kind', ({ create }) => {
   let h: DashboardHarness;
@@ -146,7 +146,7 @@ describe.each(testDatabaseKinds())('admin routes on $kind', ({ create }) => {
     });
 
     it.each([
-      ['an empty body', {}, 'give disabled and/or role'],
+      ['an empty body', {}, 'give disabled, role and/or limits'],
       ['an unknown field', { disabled: true, password: 'new-password-1' }, 'property password should not exist'],
       ['an unknown role', { role: 'root' }, 'role must be one of the following values: admin, user'],
       ['a non-boolean disabled', { disabled: 'yes' }, 'disabled must be a boolean value'],

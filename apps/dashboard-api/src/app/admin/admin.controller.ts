@@ -1,6 +1,6 @@
-import { AuditService, TokensService, toUser, UsersService } from '@lmarena-bridge/auth';
-import type { AdminTokenList, AuditPage, User, UserResponse } from '@lmarena-bridge/contracts';
-import { BadRequestException, Body, Controller, Get, HttpCode, Patch, Post, Query, Req } from '@nestjs/common';
+import { AuditService, IpDenylistService, TokensService, toUser, UsersService } from '@lmarena-bridge/auth';
+import type { AdminTokenList, AuditPage, IpDenylist, User, UserResponse } from '@lmarena-bridge/contracts';
+import { BadRequestException, Body, Controller, Get, HttpCode, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -23,8 +23,10 @@ import { RouteId } from '../common/parse-id.pipe';
 import { ResetPasswordDto } from '../auth/dto/password.dto';
 import { AdminUserListDto, UserDto, UserResponseDto } from '../auth/dto/user.dto';
 import { AdminTokenListDto } from '../tokens/dto/token.dto';
+import { TokenViews } from '../tokens/token-views.service';
 import { AuditPageDto, AuditQueryDto } from './dto/audit.dto';
 import { CreateUserDto } from './dto/create-user.dto';
+import { IpDenylistDto } from './dto/ip-denylist.dto';
 import { UpdateUserDto } from './dto/update-user.dto';
 
 @ApiTags('admin')
@@ -38,6 +40,8 @@ export class AdminController {
     private readonly users: UsersService,
     private readonly tokens: TokensService,
     private readonly audit: AuditService,
+    private readonly denylist: IpDenylistService,
+    private readonly views: TokenViews,
   ) {}
 
   @Get('users')
@@ -78,22 +82,40 @@ export class AdminController {
 
   @Patch('users/:id')
   @ApiParam({ name: 'id', type: Number, description: 'a whole number from 1 to 2147483647' })
-  @ApiOperation({ summary: 'Disable/enable a user or change the role' })
+  @ApiOperation({
+    summary: "Disable/enable a user, change the role, or set the user's caps",
+    description: 'Caps work like token limits in PATCH /api/tokens/:id; every proxy applies them within 1 s.',
+  })
   @ApiOkResponse({ type: UserDto })
-  @ApiBadRequestResponse({ type: ErrorDto })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'nothing to change, or a bad field (the message names it)' })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ type: ErrorDto, description: 'would leave no active admin' })
   async updateUser(@RouteId('id') id: number, @Body() body: UpdateUserDto, @Req() req: AuthedRequest): Promise<User> {
-    if (body.disabled === undefined && body.role === undefined) {
-      throw new BadRequestException(['give disabled and/or role']);
+    if (body.disabled === undefined && body.role === undefined && body.limits === undefined) {
+      throw new BadRequestException(['give disabled, role and/or limits']);
     }
-    return toUser(await this.users.update(id, body, auditActor(req)));
+    return toUser(await this.users.update(id, { disabled: body.disabled, role: body.role, limits: body.limits }, auditActor(req)));
   }
 
   @Get('tokens')
   @ApiOperation({ summary: "Every user's tokens, with owner" })
   @ApiOkResponse({ type: AdminTokenListDto })
   async listTokens(): Promise<AdminTokenList> {
-    return { tokens: await this.tokens.listAll() };
+    return { tokens: await this.views.withUsage(await this.tokens.listAll()) };
+  }
+
+  @Get('ip-denylist')
+  @ApiOperation({ summary: 'The proxy-wide IP deny list: addresses and ranges refused for every token' })
+  @ApiOkResponse({ type: IpDenylistDto })
+  async getDenylist(): Promise<IpDenylist> {
+    return { ranges: await this.denylist.list() };
+  }
+
+  @Put('ip-denylist')
+  @ApiOperation({ summary: 'Replace the proxy-wide IP deny list; every proxy applies it within 1 s' })
+  @ApiOkResponse({ type: IpDenylistDto, description: 'the list as stored: canonical, without duplicates' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'not a list, too long, or an entry that is not an address or range (the message names it)' })
+  async putDenylist(@Body() body: IpDenylistDto, @Req() req: AuthedRequest): Promise<IpDenylist> {
+    return { ranges: await this.denylist.replace(body.ranges, auditActor(req)) };
   }
 }

@@ -5,7 +5,7 @@ import type { Response } from 'supertest';
 import { aUser, UserInput } from '../../testing/builders';
 import { DashboardHarness, parseSessionCookie, Session } from '../../testing/dashboard-harness';
 
-const USER_KEYS = ['created_at', 'email', 'id', 'last_login_at', 'role', 'username'];
+const USER_KEYS = ['created_at', 'email', 'id', 'last_login_at', 'limits', 'role', 'username'];
 const HOUR_MS = 3_600_000;
 const SESSION_TTL_HOURS = 2;
 

@@ -7,3 +7,8 @@ export class ErrorDto {
   @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: ['password must be at least 8 characters'] })
   message!: string | string[];
 }
+
+/** The same shape with a machine-readable `code`, where the status alone does not say what happened. */
+export class CodedErrorDto extends ErrorDto {
+  @ApiProperty({ example: 'token_revoked' }) code!: string;
+}

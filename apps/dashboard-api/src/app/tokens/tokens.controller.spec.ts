@@ -5,7 +5,7 @@ import type { Response } from 'supertest';
 import { aToken } from '../../testing/builders';
 import { DashboardHarness, Session } from '../../testing/dashboard-harness';
 
-const TOKEN_KEYS = ['created_at', 'expires_at', 'hint', 'id', 'last_used_at', 'name', 'revoked_at', 'status'];
+const TOKEN_KEYS = ['created_at', 'expires_at', 'hint', 'id', 'last_used_at', 'limits', 'name', 'revoked_at', 'status', 'usage_now'];
 const DAY_MS = 86_400_000;
 
 function expectBadRequest(res: Response, message: string | RegExp): void {

@@ -12,6 +12,7 @@ import type {
   UsageSummary,
   User,
 } from '@lmarena-bridge/contracts';
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 
 // Small builders for test data: the defaults are valid, tests override what they test.
 
@@ -20,7 +21,16 @@ const next = () => ++seq;
 
 export function aUser(overrides: Partial<User> = {}): User {
   const id = overrides.id ?? next();
-  return { id, username: `user${id}`, email: `user${id}@example.com`, role: 'user', created_at: '2026-11-01T10:00:00.000Z', last_login_at: null, ...overrides };
+  return {
+    id,
+    username: `user${id}`,
+    email: `user${id}@example.com`,
+    role: 'user',
+    created_at: '2026-11-01T10:00:00.000Z',
+    last_login_at: null,
+    limits: { ...NO_LIMITS },
+    ...overrides,
+  };
 }
 
 export function anAdmin(overrides: Partial<User> = {}): User {
@@ -42,6 +52,8 @@ export function aToken(overrides: Partial<Token> = {}): Token {
     expires_at: null,
     revoked_at: null,
     status: 'active',
+    limits: { ...NO_LIMITS },
+    usage_now: { minute_requests: 0, minute_tokens: 0, in_flight: 0, day_requests: 0, month_tokens: 0, month_cost_usd: 0 },
     ...overrides,
   };
 }

@@ -176,7 +176,9 @@ const tokenDefects: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     .tuple(acceptableName, fc.oneof(fc.constant(null), fc.integer({ max: 0 }), fc.integer({ min: 3651 }), fc.constantFrom(1.5, '5', true, [], {})))
     .map(([name, expires_in_days]) => ({ name, expires_in_days })),
   acceptableName.map((name) => ({ name, expires_in_days: 5, expires_at: '2099-01-01T00:00:00Z' })),
-  fc.tuple(acceptableName, unknownKey('name', 'expires_at', 'expires_in_days'), fc.jsonValue({ maxDepth: 1 })).map(([name, k, v]) => ({ name, [k]: v })),
+  fc
+    .tuple(acceptableName, unknownKey('name', 'expires_at', 'expires_in_days', 'limits'), fc.jsonValue({ maxDepth: 1 }))
+    .map(([name, k, v]) => ({ name, [k]: v })),
 );
 
 /** PATCH /api/admin/users/:id bodies with one defect: 400. */
@@ -190,7 +192,7 @@ const patchDefects: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
       hostile.filter((s) => s !== 'admin' && s !== 'user'),
     ),
   }),
-  fc.tuple(unknownKey('disabled', 'role'), fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => ({ disabled: false, [k]: v })),
+  fc.tuple(unknownKey('disabled', 'role', 'limits'), fc.jsonValue({ maxDepth: 1 })).map(([k, v]) => ({ disabled: false, [k]: v })),
 );
 
 /** Route ids ParseIdPipe refuses: 400. */

@@ -36,7 +36,7 @@ export class DbReader {
     return {
       users: this.all('SELECT * FROM users ORDER BY id'),
       sessions: this.all('SELECT id, user_id, session_hash, created_at, expires_at, revoked_at, ip, user_agent FROM sessions ORDER BY id'),
-      api_tokens: this.all('SELECT id, user_id, name, token_hash, hint, allowed_models, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id'),
+      api_tokens: this.all('SELECT id, user_id, name, token_hash, hint, limits, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id'),
       auth_epoch: this.all('SELECT * FROM auth_epoch'),
       usage_logs: this.count('usage_logs'),
     };

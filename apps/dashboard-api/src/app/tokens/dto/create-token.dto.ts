@@ -1,9 +1,11 @@
+import type { NewToken, TokenLimitsInput } from '@lmarena-bridge/contracts';
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsISO8601, IsObject, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsCleanText } from '../../common/clean-text.validator';
 import { OptionalNotNull } from '../../common/optional-not-null';
+import { TokenLimitsInputDto } from './token-limits.dto';
 
-export class CreateTokenDto {
+export class CreateTokenDto implements NewToken {
   @ApiProperty({ example: 'laptop', minLength: 1, maxLength: 100 })
   @IsString()
   @MinLength(1)
@@ -22,4 +24,9 @@ export class CreateTokenDto {
   @Min(1)
   @Max(3650)
   expires_in_days?: number;
+
+  @ApiPropertyOptional({ type: () => TokenLimitsInputDto, description: 'the fields left out are unlimited' })
+  @OptionalNotNull()
+  @IsObject({ message: 'limits must be an object' })
+  limits?: TokenLimitsInput;
 }

@@ -1,5 +1,6 @@
 import type { AdminToken, CreatedToken, Token, TokenList } from '@lmarena-bridge/contracts';
 import { ApiProperty } from '@nestjs/swagger';
+import { TokenLimitsDto, UsageNowDto } from './token-limits.dto';
 
 /** Swagger schema of the contract's Token. */
 export class TokenDto implements Token {
@@ -11,6 +12,8 @@ export class TokenDto implements Token {
   @ApiProperty({ nullable: true, type: String }) expires_at!: string | null;
   @ApiProperty({ nullable: true, type: String }) revoked_at!: string | null;
   @ApiProperty({ enum: ['active', 'expired', 'revoked'] }) status!: 'active' | 'expired' | 'revoked';
+  @ApiProperty({ type: TokenLimitsDto, description: "the token's own limits; its owner's caps apply on top" }) limits!: TokenLimitsDto;
+  @ApiProperty({ type: UsageNowDto, description: 'what the limits compare against now' }) usage_now!: UsageNowDto;
 }
 
 export class CreatedTokenDto extends TokenDto implements CreatedToken {
