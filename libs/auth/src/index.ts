@@ -5,7 +5,6 @@ export * from './lib/token-status';
 export * from './lib/auth-epoch';
 export * from './lib/auth-change-notifier';
 export * from './lib/limits/limits-rules';
-export * from './lib/limits/ip-range';
 export * from './lib/limits/ip-denylist.service';
 export * from './lib/users/users.service';
 export * from './lib/users/user.mapper';

@@ -289,6 +289,59 @@ describe('browser: the journey of the first user', () => {
     expect(await page.getByRole('button', { name: 'Revoke browser laptop' }).count()).toBe(0);
   });
 
+  step('creates a token with rpm 5, sees its request counted in the bar, and edits its limits', async () => {
+    await page.getByRole('button', { name: 'Create New Token' }).click();
+    const create = page.getByRole('dialog', { name: 'Create a new token' });
+    await create.getByLabel('Name').fill('limited laptop');
+    await create.getByLabel('Requests per minute').fill('5');
+    const created = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/tokens');
+    await create.getByRole('button', { name: 'Create token' }).click();
+    expect((await created).postDataJSON()).toEqual({ name: 'limited laptop', limits: { rpm: 5 } });
+    const shown = page.getByRole('dialog', { name: 'Your new token' });
+    const limitedSecret = await shown.getByTestId('new-token-secret').inputValue();
+    await shown.getByRole('button', { name: 'I have copied it — close' }).click();
+
+    const row = page.getByTestId('tokens-table').locator('tbody tr', { hasText: 'limited laptop' });
+    const rpmBar = row.getByRole('progressbar', { name: 'Requests this minute' });
+    expect(await rpmBar.getAttribute('aria-valuetext')).toBe('0 / 5 rpm');
+
+    const client = new OpenAI({ apiKey: limitedSecret, baseURL: `${stack.proxy.url}/v1`, maxRetries: 0, timeout: 10_000 });
+    await client.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: 'counted' }] });
+    // usage_now comes from the recorded usage rows, written in batches: reload until it is in.
+    await eventually(
+      'the bar counts the request',
+      async () => {
+        await page.reload();
+        return (await rpmBar.getAttribute('aria-valuetext')) === '1 / 5 rpm';
+      },
+      10_000,
+      300,
+    );
+    expect(await rpmBar.getAttribute('aria-valuemax')).toBe('5');
+    await screenshot(page, 'tokens-limits');
+
+    await row.getByRole('button', { name: 'Edit limited laptop' }).click();
+    const edit = page.getByRole('dialog', { name: 'Edit “limited laptop”' });
+    await edit.waitFor();
+    // The native modal puts focus in the dialog; Escape closes it.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('edit-token-name');
+    await page.keyboard.press('Escape');
+    await edit.waitFor({ state: 'hidden' });
+
+    await row.getByRole('button', { name: 'Edit limited laptop' }).click();
+    expect(await edit.getByLabel('Requests per minute').inputValue()).toBe('5');
+    await edit.getByLabel('Requests per minute').fill('10');
+    await edit.getByLabel('Tokens per minute').fill('1000');
+    const patched = page.waitForResponse((r) => r.request().method() === 'PATCH' && new URL(r.url()).pathname.startsWith('/api/tokens/'));
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    const answer = await patched;
+    expect(answer.status()).toBe(200);
+    expect(answer.request().postDataJSON()).toEqual({ limits: { rpm: 10, tpm: 1000 } });
+    await edit.waitFor({ state: 'hidden' });
+    await eventually('the bars show the new limits', async () => (await rpmBar.getAttribute('aria-valuemax')) === '10');
+    expect(await row.getByRole('progressbar', { name: 'Tokens this minute' }).getAttribute('aria-valuetext')).toMatch(/^\d+ \/ 1,000 tpm$/);
+  });
+
   step('signs out, and every protected page then redirects to the sign-in page', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((u) => u.pathname === '/');

@@ -8,7 +8,7 @@
  * and `<base>month:<year*12+month-1>` (hash t, c = tokens and nano-USD, created).
  *
  * Numbers: bucket levels are fractional and travel as "%.17g" strings; counts and nano-USD are
- * whole numbers well below 2^53 (validateLimits caps them), exact in Lua's doubles.
+ * whole numbers well below 2^53 (libs/auth's limits rules cap them), exact in Lua's doubles.
  */
 
 const COMMON = `

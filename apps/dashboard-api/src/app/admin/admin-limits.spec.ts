@@ -42,7 +42,7 @@ describe.each(testDatabaseKinds())("a user's caps and the IP deny list through t
       expect(await readAuthEpoch(h.dataSource)).toBe(epoch + 1);
       await expect(h.get(TokenVerifier).verifyToken(token.token)).resolves.toMatchObject({
         ok: true,
-        token: { limits: { rpm: 600 }, userLimits: caps, allowedModels: ['echo'] },
+        token: { limits: { rpm: 600 }, userLimits: caps },
       });
       const [event] = (await auditOf('user.limits_changed')).filter((e) => e.target === `user:${alice.user.id} ${alice.user.username}`);
       expect(event).toMatchObject({

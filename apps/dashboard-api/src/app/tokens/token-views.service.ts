@@ -1,4 +1,4 @@
-import type { StoredToken } from '@lmarena-bridge/auth';
+import { TokensService, type StoredToken } from '@lmarena-bridge/auth';
 import type { UsageNow } from '@lmarena-bridge/contracts';
 import { NO_USAGE_NOW, UsageNowSource } from '@lmarena-bridge/usage';
 import { Injectable } from '@nestjs/common';
@@ -12,10 +12,16 @@ export type WithUsage<T extends StoredToken> = T & { usage_now: UsageNow };
  */
 @Injectable()
 export class TokenViews {
-  constructor(private readonly usage: UsageNowSource) {}
+  constructor(
+    private readonly usage: UsageNowSource,
+    private readonly tokens: TokensService,
+  ) {}
 
   async withUsage<T extends StoredToken>(tokens: T[]): Promise<Array<WithUsage<T>>> {
-    const usage = await this.usage.forTokens(tokens.map((t) => ({ id: t.id, limits: t.limits })));
+    if (tokens.length === 0) return [];
+    // The live counters are judged by the stricter of the token's limits and its owner's caps.
+    const caps = await this.tokens.ownerCaps(tokens.map((t) => t.id));
+    const usage = await this.usage.forTokens(tokens.map((t) => ({ id: t.id, limits: t.limits, userLimits: caps.get(t.id) })));
     return tokens.map((t) => ({ ...t, usage_now: usage.get(t.id) ?? { ...NO_USAGE_NOW } }));
   }
 

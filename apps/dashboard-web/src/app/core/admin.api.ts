@@ -8,6 +8,7 @@ import type {
   AdminUserChanges,
   AdminUserList,
   AuditPage,
+  IpDenylist,
   User,
   UserResponse,
 } from '@lmarena-bridge/contracts';
@@ -51,6 +52,17 @@ export class AdminApi {
     if (query.action) params = params.set('action', query.action);
     if (query.actor) params = params.set('actor', query.actor);
     return this.http.get<AuditPage>('/api/admin/audit', { params });
+  }
+
+  /** The proxy-wide deny list: addresses and ranges refused for every token. */
+  ipDenylist(): Observable<string[]> {
+    return this.http.get<IpDenylist>('/api/admin/ip-denylist').pipe(map((r) => r.ranges));
+  }
+
+  /** Replaces the deny list; the answer is the list as stored (canonical ranges, duplicates dropped). */
+  setIpDenylist(ranges: readonly string[]): Observable<string[]> {
+    const body: IpDenylist = { ranges: [...ranges] };
+    return this.http.put<IpDenylist>('/api/admin/ip-denylist', body).pipe(map((r) => r.ranges));
   }
 
   tokens(): Observable<AdminToken[]> {

@@ -104,6 +104,29 @@ describe('API services', () => {
     });
   });
 
+  describe('limits', () => {
+    it('patches a token and gets the stored token back', async () => {
+      const stored = aToken({ id: 3 });
+      const patched = firstValueFrom(TestBed.inject(TokensApi).update(3, { limits: { rpm: 5, tpm: null } }));
+      const req = http.expectOne({ method: 'PATCH', url: '/api/tokens/3' });
+      expect(req.request.body).toEqual({ limits: { rpm: 5, tpm: null } });
+      req.flush(stored);
+      expect(await patched).toEqual(stored);
+    });
+
+    it('reads and replaces the proxy-wide deny list, unwrapping the ranges', async () => {
+      const api = TestBed.inject(AdminApi);
+      const got = firstValueFrom(api.ipDenylist());
+      http.expectOne({ method: 'GET', url: '/api/admin/ip-denylist' }).flush({ ranges: ['192.0.2.1'] });
+      expect(await got).toEqual(['192.0.2.1']);
+      const put = firstValueFrom(api.setIpDenylist(['10.1.2.3/8']));
+      const req = http.expectOne({ method: 'PUT', url: '/api/admin/ip-denylist' });
+      expect(req.request.body).toEqual({ ranges: ['10.1.2.3/8'] });
+      req.flush({ ranges: ['10.0.0.0/8'] });
+      expect(await put).toEqual(['10.0.0.0/8']);
+    });
+  });
+
   describe('AdminApi', () => {
     it('lists users and tokens, changes a user and revokes any token', async () => {
       const api = TestBed.inject(AdminApi);

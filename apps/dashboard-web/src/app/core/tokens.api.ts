@@ -1,6 +1,6 @@
 import { HttpClient } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
-import type { CreatedToken, NewToken, Token, TokenList } from '@lmarena-bridge/contracts';
+import type { CreatedToken, NewToken, Token, TokenChanges, TokenList } from '@lmarena-bridge/contracts';
 import { map, Observable } from 'rxjs';
 
 /** The signed-in user's API tokens. */
@@ -15,6 +15,14 @@ export class TokensApi {
   /** The answer carries the secret (`token`): the only time it is ever shown. */
   create(token: NewToken): Observable<CreatedToken> {
     return this.http.post<CreatedToken>('/api/tokens', token);
+  }
+
+  /**
+   * Renames a token or changes its limits (owner or admin). In `limits` a field left out stays
+   * as it was and a field sent as null becomes unlimited.
+   */
+  update(id: number, changes: TokenChanges): Observable<Token> {
+    return this.http.patch<Token>(`/api/tokens/${id}`, changes);
   }
 
   /** Admins may revoke any user's token. */

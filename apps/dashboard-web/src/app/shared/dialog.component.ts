@@ -4,14 +4,16 @@ let nextId = 0;
 
 /**
  * A modal built on the native `<dialog>`: `showModal()` gives focus trapping, an inert
- * page behind it, Escape to close and focus returning to the opener, with no script in
- * the markup. The parent owns `open`; `closed` tells it the user closed the dialog.
+ * page behind it, focus on the first field (or an `autofocus` one), Escape to close and
+ * focus returning to the opener, with no script in the markup. `aria-modal` is implied by
+ * showModal(); it is spelled out for assistive technology that predates that. The parent
+ * owns `open`; `closed` tells it the user closed the dialog.
  */
 @Component({
   selector: 'lmb-dialog',
   changeDetection: ChangeDetectionStrategy.OnPush,
   template: `
-    <dialog #dialog class="dialog" [attr.aria-labelledby]="titleId" (close)="onClose()" (cancel)="onCancel($event)">
+    <dialog #dialog class="dialog" aria-modal="true" [attr.aria-labelledby]="titleId" (close)="onClose()" (cancel)="onCancel($event)">
       <h2 class="dialog-title" [id]="titleId">{{ heading() }}</h2>
       <ng-content />
     </dialog>

@@ -11,6 +11,7 @@ import type {
   UsageLogEntry,
   UsageSummary,
   User,
+  UsageNow,
 } from '@lmarena-bridge/contracts';
 import { NO_LIMITS } from '@lmarena-bridge/contracts';
 
@@ -53,9 +54,14 @@ export function aToken(overrides: Partial<Token> = {}): Token {
     revoked_at: null,
     status: 'active',
     limits: { ...NO_LIMITS },
-    usage_now: { minute_requests: 0, minute_tokens: 0, in_flight: 0, day_requests: 0, month_tokens: 0, month_cost_usd: 0 },
+    usage_now: aUsageNow(),
     ...overrides,
   };
+}
+
+/** Nothing used yet. */
+export function aUsageNow(overrides: Partial<UsageNow> = {}): UsageNow {
+  return { minute_requests: 0, minute_tokens: 0, in_flight: 0, day_requests: 0, month_tokens: 0, month_cost_usd: 0, ...overrides };
 }
 
 export function aCreatedToken(overrides: Partial<CreatedToken> = {}): CreatedToken {

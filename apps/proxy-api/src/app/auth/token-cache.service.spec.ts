@@ -1,4 +1,3 @@
-import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import {
   ApiTokenEntity,
   authEntities,
@@ -15,7 +14,6 @@ import { TestDatabase, testDatabaseKinds } from '@lmarena-bridge/database/testin
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { NoAuthEvents, type AuthEvents } from '@lmarena-bridge/limits';
-import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import { TokenCache } from './token-cache.service';
 
 const HOUR_MS = 3_600_000;
@@ -86,7 +84,7 @@ describe.each(testDatabaseKinds())('TokenCache on $kind', ({ create }) => {
     const first = await cache.verify(created.token);
     expect(first).toEqual({
       ok: true,
-      token: { id: created.id, userId: ownerId, name: 'laptop', allowedModels: null, expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS },
+      token: { id: created.id, userId: ownerId, name: 'laptop', expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS },
     });
     expect(lookups).toHaveBeenCalledTimes(1);
     expect(cache.size).toBe(1);

@@ -1,7 +1,5 @@
-import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import { REFUSAL_MESSAGES, TokenVerification, VerifiedToken } from '@lmarena-bridge/auth';
 import type { AppConfig } from '@lmarena-bridge/config';
-import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import { UsageNote } from '@lmarena-bridge/usage';
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
@@ -13,7 +11,7 @@ import { AuthenticateStep } from './authenticate.step';
 const GOOD = 'sk-lmarena-good';
 const REVOKED = 'sk-lmarena-revoked';
 const SHARED = 'sk-shared-key';
-const TOKEN: VerifiedToken = { id: 12, userId: 4, name: 'laptop', allowedModels: null, expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS };
+const TOKEN: VerifiedToken = { id: 12, userId: 4, name: 'laptop', expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS };
 
 /** The token cache's answers (the real cache has its own spec); counts the lookups. */
 class Cache {

@@ -35,7 +35,6 @@ function tokenCaller(limits: Partial<TokenLimits> = {}, userLimits: Partial<Toke
     id: nextId++,
     userId: 1,
     name: 't',
-    allowedModels: null,
     expiresAt: null,
     limits: { ...NO_LIMITS, ...limits },
     userLimits: { ...NO_LIMITS, ...userLimits },

@@ -4,7 +4,6 @@ import { BadRequestException } from '@nestjs/common';
 import {
   applyLimitsChange,
   decodeLimits,
-  effectiveAllowedModels,
   encodeLimits,
   LIMIT_FIELDS,
   limitProblem,
@@ -187,22 +186,6 @@ describe('limit rules', () => {
       expect(() => decodeLimits('{rpm', 'api_tokens 3')).toThrow('api_tokens 3: the stored limits are not JSON');
       expect(() => decodeLimits('[1]', 'api_tokens 3')).toThrow('api_tokens 3: the stored limits are not a JSON object');
       expect(() => decodeLimits('{"rpm":-1}', 'api_tokens 3')).toThrow('api_tokens 3: the stored rpm must be null or a whole number');
-    });
-  });
-
-  describe('effectiveAllowedModels', () => {
-    it.each([
-      [null, null, null],
-      [['a', 'b'], null, ['a', 'b']],
-      [null, ['b', 'c'], ['b', 'c']],
-      [
-        ['a', 'b', 'c'],
-        ['c', 'a'],
-        ['a', 'c'],
-      ],
-      [['a'], ['b'], []],
-    ])('token %p under the cap %p: %p', (token, cap, expected) => {
-      expect(effectiveAllowedModels(limits({ allowed_models: token }), limits({ allowed_models: cap }))).toEqual(expected);
     });
   });
 });

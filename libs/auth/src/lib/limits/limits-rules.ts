@@ -1,7 +1,7 @@
 import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import type { TokenLimits, TokenLimitsInput } from '@lmarena-bridge/contracts';
 import { BadRequestException } from '@nestjs/common';
-import { parseIpRange } from './ip-range';
+import { parseIpRange } from '@lmarena-bridge/limits';
 
 export type LimitField = keyof TokenLimits;
 
@@ -10,6 +10,8 @@ export const LIMIT_FIELDS = Object.keys(NO_LIMITS) as LimitField[];
 
 /** Largest count a limit may hold: counters stay exact integers in doubles (and in Redis' Lua). */
 export const MAX_LIMIT_COUNT = Number.MAX_SAFE_INTEGER;
+/** Largest monthly budget: the limits count USD in whole nano-dollars, exact below 2^53 (about $9 million). */
+export const MAX_BUDGET_USD = 1_000_000;
 /** Entries per list limit (models, ranges) and in the proxy-wide deny list. */
 export const MAX_LIMIT_LIST = 1000;
 /** As long as usage_logs.model can hold. */
@@ -25,9 +27,9 @@ const wholeNumber =
       : { ok: false, problem: ` must be null or a whole number from ${min} to ${MAX_LIMIT_COUNT}` };
 
 const usd = (value: unknown): Checked<number> =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_BUDGET_USD
     ? { ok: true, value: value === 0 ? 0 : value }
-    : { ok: false, problem: ' must be null or a number of US dollars, at least 0' };
+    : { ok: false, problem: ` must be null or a number of US dollars from 0 to ${MAX_BUDGET_USD}` };
 
 /** A list whose entries are checked (and canonicalised) one by one, then deduplicated in order. */
 const list =
@@ -164,15 +166,4 @@ export function decodeLimits(text: string | null, where = 'limits'): TokenLimits
     (limits as unknown as Record<string, unknown>)[field] = checked.value;
   }
   return limits;
-}
-
-/**
- * The models a token may use: its own list narrowed by its owner's cap (each null: every
- * model). The stricter of the two is their intersection, in the token's order.
- */
-export function effectiveAllowedModels(token: TokenLimits, cap: TokenLimits): readonly string[] | null {
-  if (token.allowed_models === null) return cap.allowed_models;
-  if (cap.allowed_models === null) return token.allowed_models;
-  const capped = new Set(cap.allowed_models);
-  return token.allowed_models.filter((m) => capped.has(m));
 }

@@ -31,7 +31,7 @@ describe.each(testDatabaseKinds())('TokenVerifier on $kind', ({ create }) => {
     const created = await aToken();
     await expect(verifier.verifyToken(created.token)).resolves.toEqual({
       ok: true,
-      token: { id: created.id, userId: owner.id, name: 'laptop', allowedModels: null, expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS },
+      token: { id: created.id, userId: owner.id, name: 'laptop', expiresAt: null, limits: NO_LIMITS, userLimits: NO_LIMITS },
     });
   });
 
@@ -61,14 +61,14 @@ describe.each(testDatabaseKinds())('TokenVerifier on $kind', ({ create }) => {
     );
     await expect(verifier.verifyToken(secret)).resolves.toMatchObject({
       ok: true,
-      token: { id: row.id, allowedModels: ['echo'], limits: { allowed_models: ['echo'] } },
+      token: { id: row.id, limits: { allowed_models: ['echo'] } },
     });
     // A secret whose hash is not stored is unknown, even one differing in a single character.
     const sibling = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
     await expect(verifier.verifyToken(sibling)).resolves.toEqual({ ok: false, reason: 'unknown' });
   });
 
-  it("answers the token's limits and its owner's caps, and the models both allow", async () => {
+  it("answers the token's limits and its owner's caps (the proxy combines them)", async () => {
     const capped = await db.insertUser({ limits: JSON.stringify({ rpm: 100, allowed_models: ['echo', 'gpt-4o'] }) });
     const created = await tokens.create(capped.id, { name: 'limited', limits: { rpm: 600, tpm: 5000, allowed_models: ['gpt-4o', 'claude'] } });
     await expect(verifier.verifyToken(created.token)).resolves.toEqual({
@@ -77,7 +77,6 @@ describe.each(testDatabaseKinds())('TokenVerifier on $kind', ({ create }) => {
         id: created.id,
         userId: capped.id,
         name: 'limited',
-        allowedModels: ['gpt-4o'],
         expiresAt: null,
         limits: { ...NO_LIMITS, rpm: 600, tpm: 5000, allowed_models: ['gpt-4o', 'claude'] },
         userLimits: { ...NO_LIMITS, rpm: 100, allowed_models: ['echo', 'gpt-4o'] },
@@ -85,10 +84,13 @@ describe.each(testDatabaseKinds())('TokenVerifier on $kind', ({ create }) => {
     });
   });
 
-  it("narrows an unrestricted token to its owner's models", async () => {
+  it('answers the caps of an owner whose token has no limits of its own', async () => {
     const capped = await db.insertUser({ limits: JSON.stringify({ allowed_models: ['echo'] }) });
     const created = await tokens.create(capped.id, { name: 'free' });
-    await expect(verifier.verifyToken(created.token)).resolves.toMatchObject({ ok: true, token: { allowedModels: ['echo'], limits: NO_LIMITS } });
+    await expect(verifier.verifyToken(created.token)).resolves.toMatchObject({
+      ok: true,
+      token: { limits: NO_LIMITS, userLimits: { ...NO_LIMITS, allowed_models: ['echo'] } },
+    });
   });
 
   it('refuses a token expiring at T at T and accepts it at T - 1 ms', async () => {

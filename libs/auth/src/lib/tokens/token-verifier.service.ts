@@ -2,7 +2,7 @@ import type { TokenLimits } from '@lmarena-bridge/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { decodeLimits, effectiveAllowedModels } from '../limits/limits-rules';
+import { decodeLimits } from '../limits/limits-rules';
 import { looksLikeToken, sha256Hex } from '../secrets';
 
 export type TokenRefusal = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'owner_disabled';
@@ -12,11 +12,6 @@ export interface VerifiedToken {
   id: number;
   userId: number;
   name: string;
-  /**
-   * Model names the token may use: its own `allowed_models` narrowed by its owner's cap (the
-   * intersection when both are set); null: all.
-   */
-  allowedModels: readonly string[] | null;
   /** Epoch ms after which the token stops working; null: never. */
   expiresAt: number | null;
   /** The token's own limits. */
@@ -75,7 +70,6 @@ export class TokenVerifier {
         id: Number(row.id),
         userId: Number(row.user_id),
         name: row.name,
-        allowedModels: effectiveAllowedModels(limits, userLimits),
         expiresAt,
         limits,
         userLimits,

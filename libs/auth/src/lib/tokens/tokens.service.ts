@@ -113,6 +113,24 @@ export class TokensService {
   }
 
   /**
+   * The caps of each token's owner (a token's effective limits are the stricter of its own and
+   * these), for the usage figures the dashboard shows against them. One statement for the list.
+   */
+  async ownerCaps(tokenIds: readonly number[]): Promise<Map<number, TokenLimits>> {
+    const out = new Map<number, TokenLimits>();
+    if (tokenIds.length === 0) return out;
+    const rows = await this.dataSource
+      .getRepository(ApiTokenEntity)
+      .createQueryBuilder('t')
+      .innerJoin(UserEntity, 'u', 'u.id = t.user_id')
+      .select(['t.id AS id', 'u.limits AS limits'])
+      .where('t.id IN (:...ids)', { ids: [...tokenIds] })
+      .getRawMany<{ id: number | string; limits: string | null }>();
+    for (const row of rows) out.set(Number(row.id), decodeLimits(row.limits, `users of token ${row.id}`));
+    return out;
+  }
+
+  /**
    * Renames a token and/or changes its limits (owner or admin; someone else's token answers 404
    * like a missing one). A revoked token is final: 409 `token_revoked`. A real change bumps the
    * auth epoch and is audited in the same transaction (token.renamed, token.limits_changed with

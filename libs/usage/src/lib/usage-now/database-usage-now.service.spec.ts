@@ -36,16 +36,18 @@ describe.each(testDatabaseKinds())('DatabaseUsageNowSource on $kind', ({ create 
       // The last 60 s: 3 requests (one of them refused with 429), 10 + 20 + 0 tokens.
       mine({ createdAt: NOW - 5 * SECOND, promptTokens: 4, completionTokens: 6 }),
       mine({ createdAt: NOW - 59 * SECOND, promptTokens: 15, completionTokens: 5 }),
-      mine({ createdAt: NOW - 30 * SECOND, statusCode: 429, promptTokens: null, completionTokens: null, errorMessage: 'rate limited' }),
+      mine({ createdAt: NOW - 30 * SECOND, statusCode: 429, refused: true, promptTokens: null, completionTokens: null, errorMessage: 'rate limited' }),
       // Earlier today: 2 more requests (one a 502 after the upstream failed, which counts) and a 403 refusal.
       mine({ createdAt: NOW - 61 * SECOND, promptTokens: 100, completionTokens: 1 }),
       mine({ createdAt: NOW - 3_600_000, statusCode: 502, promptTokens: 7, completionTokens: null, errorMessage: 'upstream reset' }),
-      mine({ createdAt: NOW - 3_600_000, statusCode: 403, promptTokens: null, completionTokens: null, errorMessage: 'ip not allowed' }),
+      mine({ createdAt: NOW - 3_600_000, statusCode: 403, refused: true, promptTokens: null, completionTokens: null, errorMessage: 'ip not allowed' }),
+      // An upstream's own 429, passed through: the limits admitted it, so the day counts it.
+      mine({ createdAt: NOW - 7_200_000, statusCode: 429, promptTokens: null, completionTokens: null, errorMessage: 'upstream rate limit' }),
       // Earlier this month: tokens only, no requests of today.
-      mine({ createdAt: NOW - 2 * DAY_MS, promptTokens: 1000, completionTokens: 2000 }),
-      mine({ createdAt: Date.UTC(2025, 2, 1, 0, 0, 0), promptTokens: 10_000, completionTokens: 0 }),
+      mine({ createdAt: NOW - 2 * DAY_MS, promptTokens: 1000, completionTokens: 2000, costUsd: 0.0125 }),
+      mine({ createdAt: Date.UTC(2025, 2, 1, 0, 0, 0), promptTokens: 10_000, completionTokens: 0, costUsd: 0.000000375 }),
       // Last month: counts for nothing now.
-      mine({ createdAt: Date.UTC(2025, 1, 28, 23, 59, 59), promptTokens: 999_999, completionTokens: 1 }),
+      mine({ createdAt: Date.UTC(2025, 1, 28, 23, 59, 59), promptTokens: 999_999, completionTokens: 1, costUsd: 3 }),
       // Another token of another user, in the same minute.
       aUsageRow({ userId: other.userId, tokenId: other.tokenId, createdAt: NOW - SECOND, promptTokens: 1, completionTokens: 1 }),
     ]);
@@ -58,9 +60,9 @@ describe.each(testDatabaseKinds())('DatabaseUsageNowSource on $kind', ({ create 
       minute_requests: 2,
       minute_tokens: 10 + 20,
       in_flight: 0,
-      day_requests: 2 + 2,
+      day_requests: 2 + 3,
       month_tokens: 10 + 20 + 101 + 7 + 3000 + 10_000,
-      month_cost_usd: 0,
+      month_cost_usd: 0.012500375,
     });
     expect(usage.get(other.tokenId)).toEqual({ ...NO_USAGE_NOW, minute_requests: 1, minute_tokens: 2, day_requests: 1, month_tokens: 2 });
   });
@@ -75,9 +77,16 @@ describe.each(testDatabaseKinds())('DatabaseUsageNowSource on $kind', ({ create 
     // The first second of March: the day and the month hold only the row stamped 00:00:00
     // that day; the last second of February is in the minute, but in neither of those.
     const usage = await source.forTokens(asked(busy.tokenId), Date.UTC(2025, 2, 1, 0, 0, 1));
-    expect(usage.get(busy.tokenId)).toEqual({ ...NO_USAGE_NOW, minute_requests: 2, minute_tokens: 1_010_000, day_requests: 1, month_tokens: 10_000 });
+    expect(usage.get(busy.tokenId)).toEqual({
+      ...NO_USAGE_NOW,
+      minute_requests: 2,
+      minute_tokens: 1_010_000,
+      day_requests: 1,
+      month_tokens: 10_000,
+      month_cost_usd: 0.000000375,
+    });
     const february = await source.forTokens(asked(busy.tokenId), Date.UTC(2025, 1, 28, 23, 59, 59, 500));
-    expect(february.get(busy.tokenId)).toMatchObject({ minute_requests: 1, day_requests: 1, month_tokens: 1_000_000 });
+    expect(february.get(busy.tokenId)).toMatchObject({ minute_requests: 1, day_requests: 1, month_tokens: 1_000_000, month_cost_usd: 3 });
   });
 
   it('answers an empty list without a statement', async () => {
@@ -100,7 +109,7 @@ describe.each(testDatabaseKinds())('DatabaseUsageNowSource on $kind', ({ create 
       const usage = await source.forTokens(many, NOW);
       expect(query).toHaveBeenCalledTimes(2 * 3);
       expect(usage.size).toBe(1201);
-      expect(usage.get(busy.tokenId)?.day_requests).toBe(4);
+      expect(usage.get(busy.tokenId)?.day_requests).toBe(5);
     } finally {
       query.mockRestore();
     }

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { num, SqlParams } from '../analytics/sql';
+import { usdFromNano } from '../cost';
 import { utcDay } from '../recorder/usage-row';
 import { NO_USAGE_NOW, UsageNowSource, UsageNowToken } from './usage-now-source';
 
@@ -25,11 +26,13 @@ const refusal = `status_code IN (${REFUSAL_STATUSES.join(', ')})`;
 
 /**
  * `usage_now` from the database, for the dashboard while no live counters are bound:
- * - day_requests: today's (UTC) requests from the usage_daily rollup, refusals left out;
- * - month_tokens: prompt + completion tokens of the UTC calendar month, from the rollups;
- * - minute_requests / minute_tokens: usage_logs rows of the 60 s up to now (by the token/time index);
- * - in_flight: 0 (only the proxies know; the limits engine's source answers it);
- * - month_cost_usd: 0 for now.
+ * - day_requests: today's (UTC) requests from the usage_daily rollup, the limits' refusals left out
+ *   (refused_requests, as the limits count them);
+ * - month_tokens / month_cost_usd: prompt + completion tokens and their cost over the UTC calendar
+ *   month, from the rollups (cost summed as whole nano-dollars, exact);
+ * - minute_requests / minute_tokens: usage_logs rows of the 60 s up to now (by the token/time index),
+ *   403/429 left out (the raw rows do not say which refusals were the limits');
+ * - in_flight: 0 (only the proxies know; the live counters answer it with Redis).
  * The proxy writes usage in batches (usage.flush_interval_ms), so these trail the proxy's own
  * counters by up to one flush. Two statements per 500 tokens, whatever their number of rows.
  */
@@ -54,8 +57,7 @@ export class DatabaseUsageNowSource extends UsageNowSource {
         if (!usage) continue;
         usage.day_requests = num(row.day_requests);
         usage.month_tokens = num(row.month_tokens);
-        // TODO(usage-cost): month_cost_usd = SUM(cost_usd) of the same rollups once usage_daily
-        // has its cost column (migration 1764500000005 on branch usage-cost).
+        usage.month_cost_usd = usdFromNano(num(row.month_cost));
       }
       for (const row of recent) {
         const usage = out.get(num(row.token_id));
@@ -71,15 +73,15 @@ export class DatabaseUsageNowSource extends UsageNowSource {
     const p = SqlParams.for(this.dataSource);
     const todayMark = p.add(today);
     const sql = `SELECT token_id,
-        SUM(CASE WHEN day = ${todayMark} AND NOT (${refusal}) THEN requests ELSE 0 END) AS day_requests,
-        SUM(prompt_tokens + completion_tokens) AS month_tokens
+        SUM(CASE WHEN day = ${todayMark} THEN requests - refused_requests ELSE 0 END) AS day_requests,
+        SUM(prompt_tokens + completion_tokens) AS month_tokens,
+        SUM(cost_nano_usd) AS month_cost
       FROM usage_daily
       WHERE day >= ${p.add(monthStart)} AND day <= ${p.add(today)} AND token_id IN (${ids.map((id) => p.add(id)).join(', ')})
       GROUP BY token_id`;
-    return this.dataSource.query<Array<{ token_id: number | string; day_requests: number | string | null; month_tokens: number | string | null }>>(
-      sql,
-      p.values,
-    );
+    return this.dataSource.query<
+      Array<{ token_id: number | string; day_requests: number | string | null; month_tokens: number | string | null; month_cost: number | string | null }>
+    >(sql, p.values);
   }
 
   private fromLastMinute(ids: number[], now: number) {

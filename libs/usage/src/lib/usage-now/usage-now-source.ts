@@ -4,6 +4,8 @@ import type { TokenLimits, UsageNow } from '@lmarena-bridge/contracts';
 export interface UsageNowToken {
   id: number;
   limits: TokenLimits;
+  /** The owner's caps: live counters are judged by the stricter of the two. */
+  userLimits?: TokenLimits;
 }
 
 /** Nothing used yet. */

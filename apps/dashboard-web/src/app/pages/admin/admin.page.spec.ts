@@ -1,6 +1,7 @@
 import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import { SessionStore } from '../../core/session.store';
 import { anAdmin, anAdminToken, anAdminUser } from '../../testing/builders';
 import { button, choose, click, q, qa, settle, text, type } from '../../testing/dom';
@@ -154,6 +155,72 @@ describe('AdminPage', () => {
     req.flush(null, { status: 204, statusText: 'No Content' });
     await settle(fixture);
     expect(text(fixture, '.alert-info')).toBe('Password of bob set; their sessions have ended.');
+  });
+
+  describe('caps', () => {
+    const capped = { ...bob, limits: { ...NO_LIMITS, rpm: 60, monthly_budget_usd: 20, allowed_models: ['echo'] } };
+    const capsDialog = () => q<HTMLDialogElement>(fixture, 'lmb-user-caps-dialog dialog');
+
+    it('lists each user’s caps', async () => {
+      await load([me, capped]);
+      expect([...row('bob').querySelectorAll('[data-caps] div')].map((d) => d.textContent?.trim())).toEqual(['60 rpm', '$20.00 per month', 'Models: echo']);
+      expect(row('root').querySelector('[data-caps]')?.textContent?.trim()).toBe('None');
+    });
+
+    it('edits a user’s caps in the shared limits form, sending only the changed caps', async () => {
+      await load([me, capped]);
+      await click(fixture, q(fixture, 'button[aria-label="Caps of bob"]'));
+      expect(capsDialog().open).toBe(true);
+      expect(text(fixture, 'lmb-user-caps-dialog h2')).toBe('Caps of bob');
+      expect(q<HTMLInputElement>(fixture, '#caps-rpm').value).toBe('60');
+      expect(q<HTMLInputElement>(fixture, '#caps-allowed-models').value).toBe('echo');
+
+      type(fixture, '#caps-rpm', '');
+      type(fixture, '#caps-daily-requests', '1000');
+      await click(fixture, button(fixture, 'Save caps'));
+      const req = http.expectOne({ method: 'PATCH', url: '/api/admin/users/2' });
+      expect(req.request.body).toEqual({ limits: { rpm: null, daily_requests: 1000 } });
+      const saved = { ...capped, limits: { ...capped.limits, rpm: null, daily_requests: 1000 } };
+      req.flush(saved);
+      await settle(fixture);
+      await load([me, saved]);
+      expect(capsDialog().open).toBe(false);
+      expect(text(fixture, '.alert-info')).toBe('Caps of bob saved; every proxy applies them within a second.');
+      expect(row('bob').querySelector('[data-caps]')?.textContent).toContain('1,000 requests per day');
+    });
+
+    it('checks the caps before sending and shows the server’s refusal in the dialog', async () => {
+      await load([me, capped]);
+      await click(fixture, q(fixture, 'button[aria-label="Caps of bob"]'));
+      type(fixture, '#caps-monthly-budget-usd', '-5');
+      await click(fixture, button(fixture, 'Save caps'));
+      http.expectNone({ method: 'PATCH' });
+      expect(text(fixture, '#caps-monthly-budget-usd-help')).toBe('Enter an amount in USD such as 5 or 12.50, or leave it empty for no budget.');
+
+      type(fixture, '#caps-monthly-budget-usd', '5');
+      await click(fixture, button(fixture, 'Save caps'));
+      http
+        .expectOne({ method: 'PATCH', url: '/api/admin/users/2' })
+        .flush(
+          { statusCode: 400, error: 'Bad Request', message: ['limits.monthly_budget_usd: expected a number'] },
+          { status: 400, statusText: 'Bad Request' },
+        );
+      await settle(fixture);
+      expect(capsDialog().open).toBe(true);
+      expect(text(fixture, '[data-testid=user-caps-form] [role=alert]')).toBe('Limits.monthly_budget_usd: expected a number.');
+
+      await click(fixture, button(fixture, 'Cancel', 'lmb-user-caps-dialog'));
+      expect(capsDialog().open).toBe(false);
+    });
+  });
+
+  it('switches to the IP deny list tab, which loads the list', async () => {
+    await load();
+    await click(fixture, button(fixture, 'IP deny list'));
+    expect(q(fixture, '#admin-tab-denylist').getAttribute('aria-selected')).toBe('true');
+    http.expectOne({ method: 'GET', url: '/api/admin/ip-denylist' }).flush({ ranges: ['203.0.113.0/24'] });
+    await settle(fixture);
+    expect(q<HTMLTextAreaElement>(fixture, '#denylist-ranges').value).toBe('203.0.113.0/24');
   });
 
   it('switches to the audit tab, which loads the log', async () => {

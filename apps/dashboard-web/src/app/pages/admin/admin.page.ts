@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
 import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule } from '@angular/forms';
-import type { AdminToken, AdminUser, AdminUserChanges } from '@lmarena-bridge/contracts';
+import type { AdminToken, AdminUser, AdminUserChanges, User } from '@lmarena-bridge/contracts';
 import { firstValueFrom, merge } from 'rxjs';
 import { AdminApi } from '../../core/admin.api';
 import { LocalDateTimePipe, NumberPipe } from '../../core/format.pipes';
@@ -12,10 +12,13 @@ import { ConfirmDialogComponent } from '../../shared/confirm-dialog.component';
 import { DialogComponent } from '../../shared/dialog.component';
 import { StatusBadgeComponent } from '../../shared/status-badge.component';
 import { TokenTableComponent } from '../../shared/token-table.component';
+import { limitLines } from '../../shared/usage-bars';
 import { AuditLogComponent } from './audit-log.component';
+import { IpDenylistComponent } from './ip-denylist.component';
+import { UserCapsDialogComponent } from './user-caps-dialog.component';
 import { createUserForm, invalidShown, setPasswordForm } from './user-forms';
 
-export type AdminTab = 'users' | 'audit';
+export type AdminTab = 'users' | 'denylist' | 'audit';
 
 /** An admin action waiting for confirmation. */
 export type PendingAction =
@@ -33,6 +36,8 @@ export type PendingAction =
     DialogComponent,
     TokenTableComponent,
     AuditLogComponent,
+    IpDenylistComponent,
+    UserCapsDialogComponent,
   ],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './admin.page.html',
@@ -52,6 +57,7 @@ export class AdminPage {
   protected readonly tab = signal<AdminTab>('users');
   protected readonly tabs: ReadonlyArray<{ id: AdminTab; label: string }> = [
     { id: 'users', label: 'Users and tokens' },
+    { id: 'denylist', label: 'IP deny list' },
     { id: 'audit', label: 'Audit log' },
   ];
 
@@ -64,6 +70,9 @@ export class AdminPage {
   protected readonly formSubmitted = signal(false);
   protected readonly formBusy = signal(false);
   protected readonly formError = signal<string | null>(null);
+  /** The user in the caps dialog. */
+  protected readonly capsTarget = signal<AdminUser | null>(null);
+  protected readonly capLines = limitLines;
 
   constructor() {
     this.reload();
@@ -134,6 +143,17 @@ export class AdminPage {
     } finally {
       this.formBusy.set(false);
     }
+  }
+
+  protected openCaps(user: AdminUser): void {
+    this.done.set(null);
+    this.capsTarget.set(user);
+  }
+
+  protected capsSaved(user: User): void {
+    this.capsTarget.set(null);
+    this.done.set(`Caps of ${user.username} saved; every proxy applies them within a second.`);
+    this.reload();
   }
 
   protected isMe(user: AdminUser): boolean {

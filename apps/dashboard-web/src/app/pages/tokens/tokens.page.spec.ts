@@ -2,7 +2,8 @@ import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
 import { PROXY_BASE_URL } from '../../core/proxy-url';
-import { aCreatedToken, aToken } from '../../testing/builders';
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
+import { aCreatedToken, aToken, aUsageNow } from '../../testing/builders';
 import { button, click, q, qa, settle, text, type } from '../../testing/dom';
 import { endOfLocalDay, localToday, TokensPage } from './tokens.page';
 
@@ -130,6 +131,140 @@ describe('TokensPage', () => {
     expect(text(fixture, '#token-expires-help')).toBe('Pick a date in the future.');
     http.expectNone({ method: 'POST', url: '/api/tokens' });
     expect(q<HTMLInputElement>(fixture, '#token-expires').min).toBe(localToday());
+  });
+
+  it('shows each token’s usage against the limits it has, and “Unlimited” without any', async () => {
+    await load([
+      aToken({ name: 'limited', limits: { ...NO_LIMITS, rpm: 5, monthly_budget_usd: 10 }, usage_now: aUsageNow({ minute_requests: 4, month_cost_usd: 10 }) }),
+      aToken({ name: 'free' }),
+    ]);
+    const [limited, free] = qa(fixture, '[data-testid=tokens-table] tbody tr');
+    const bars = [...limited.querySelectorAll('[role=progressbar]')];
+    expect(bars.map((b) => b.getAttribute('aria-valuetext'))).toEqual(['4 / 5 rpm', '$10.00 / $10.00 this month']);
+    expect([...limited.querySelectorAll('.meter')].map((m) => m.getAttribute('data-level'))).toEqual(['warn', 'danger']);
+    expect(free.querySelector('lmb-usage-bars')?.textContent?.trim()).toBe('Unlimited');
+  });
+
+  it('creates a token with limits, sending only the fields that are set', async () => {
+    await load([]);
+    await click(fixture, button(fixture, 'Create New Token'));
+    type(fixture, '#token-name', 'ci');
+    type(fixture, '#create-limits-rpm', '5');
+    type(fixture, '#create-limits-monthly-budget-usd', '2.50');
+    type(fixture, '#create-limits-allowed-models', 'echo, gpt-x');
+    type(fixture, '#create-limits-denied-ips', '192.0.2.1\n2001:db8::/32');
+    await click(fixture, button(fixture, 'Create token'));
+    const req = http.expectOne({ method: 'POST', url: '/api/tokens' });
+    expect(req.request.body).toEqual({
+      name: 'ci',
+      limits: { rpm: 5, monthly_budget_usd: 2.5, allowed_models: ['echo', 'gpt-x'], denied_ips: ['192.0.2.1', '2001:db8::/32'] },
+    });
+    req.flush(aCreatedToken({ name: 'ci' }), { status: 201, statusText: 'Created' });
+    await settle(fixture);
+    await load([aToken({ name: 'ci' })]);
+    expect(dialogOpen('Your new token')).toBe(true);
+  });
+
+  it('does not send limits that break the server’s rules, and says why beside the field', async () => {
+    await load([]);
+    await click(fixture, button(fixture, 'Create New Token'));
+    type(fixture, '#token-name', 'ci');
+    type(fixture, '#create-limits-tpm', '-3');
+    type(fixture, '#create-limits-allowed-ips', '10.0.0.0/33');
+    await click(fixture, button(fixture, 'Create token'));
+    http.expectNone({ method: 'POST', url: '/api/tokens' });
+    expect(text(fixture, '#create-limits-tpm-help')).toBe('Enter a whole number (0 or more), or leave it empty for no limit.');
+    expect(text(fixture, '#create-limits-allowed-ips-help')).toBe('“10.0.0.0/33”: the prefix length must be a whole number from 0 to 32.');
+
+    // Reopening starts from an empty form.
+    await click(fixture, button(fixture, 'Cancel'));
+    await click(fixture, button(fixture, 'Create your first token'));
+    expect(q<HTMLInputElement>(fixture, '#create-limits-tpm').value).toBe('');
+    expect(q(fixture, '#create-limits-tpm').getAttribute('aria-invalid')).toBe('false');
+  });
+
+  describe('editing a token', () => {
+    const laptop = aToken({ id: 7, name: 'laptop', limits: { ...NO_LIMITS, rpm: 60, tpm: 1000, allowed_ips: ['10.0.0.0/8'] } });
+    const openEdit = async () => {
+      await load([laptop]);
+      await click(fixture, q(fixture, 'button[aria-label="Edit laptop"]'));
+      expect(dialogOpen('Edit “laptop”')).toBe(true);
+    };
+
+    it('starts from the token as listed', async () => {
+      await openEdit();
+      expect(q<HTMLInputElement>(fixture, '#edit-token-name').value).toBe('laptop');
+      expect(q<HTMLInputElement>(fixture, '#edit-limits-rpm').value).toBe('60');
+      expect(q<HTMLInputElement>(fixture, '#edit-limits-tpm').value).toBe('1000');
+      expect(q<HTMLTextAreaElement>(fixture, '#edit-limits-allowed-ips').value).toBe('10.0.0.0/8');
+      expect(q<HTMLInputElement>(fixture, '#edit-limits-daily-requests').value).toBe('');
+    });
+
+    it('sends PATCH with only the changed fields and null for a cleared limit, then reloads', async () => {
+      await openEdit();
+      type(fixture, '#edit-token-name', ' work laptop ');
+      type(fixture, '#edit-limits-rpm', '120');
+      type(fixture, '#edit-limits-tpm', '');
+      await click(fixture, button(fixture, 'Save changes'));
+      const req = http.expectOne({ method: 'PATCH', url: '/api/tokens/7' });
+      expect(req.request.body).toEqual({ name: 'work laptop', limits: { rpm: 120, tpm: null } });
+      const saved = { ...laptop, name: 'work laptop', limits: { ...laptop.limits, rpm: 120, tpm: null } };
+      req.flush(saved);
+      await settle(fixture);
+      await load([saved]);
+      expect(qa(fixture, 'dialog').some((d) => (d as HTMLDialogElement).open)).toBe(false);
+      expect(qa(fixture, '[data-testid=tokens-table] [role=progressbar]').map((b) => b.getAttribute('aria-valuetext'))).toEqual(['0 / 120 rpm']);
+    });
+
+    it('sends only the limits when the name is unchanged', async () => {
+      await openEdit();
+      type(fixture, '#edit-limits-allowed-ips', '');
+      type(fixture, '#edit-limits-max-parallel', '4');
+      await click(fixture, button(fixture, 'Save changes'));
+      const req = http.expectOne({ method: 'PATCH', url: '/api/tokens/7' });
+      expect(req.request.body).toEqual({ limits: { max_parallel: 4, allowed_ips: null } });
+      req.flush(laptop);
+      await settle(fixture);
+      await load([laptop]);
+    });
+
+    it('closes without a request when nothing changed', async () => {
+      await openEdit();
+      await click(fixture, button(fixture, 'Save changes'));
+      http.expectNone({ method: 'PATCH' });
+      expect(dialogOpen('Edit “laptop”')).toBe(false);
+    });
+
+    it('keeps the dialog open with the server’s message when the change is refused', async () => {
+      await openEdit();
+      type(fixture, '#edit-limits-allowed-ips', '10.0.0.1');
+      await click(fixture, button(fixture, 'Save changes'));
+      http
+        .expectOne({ method: 'PATCH', url: '/api/tokens/7' })
+        .flush(
+          { statusCode: 400, error: 'Bad Request', message: ['limits.allowed_ips: not allowed by your caps'] },
+          { status: 400, statusText: 'Bad Request' },
+        );
+      await settle(fixture);
+      expect(dialogOpen('Edit “laptop”')).toBe(true);
+      expect(text(fixture, '[data-testid=edit-token-form] [role=alert]')).toBe('Limits.allowed_ips: not allowed by your caps.');
+      expect(q<HTMLButtonElement>(fixture, '[data-testid=edit-token-form] button[type=submit]').disabled).toBe(false);
+    });
+
+    it('validates before sending', async () => {
+      await openEdit();
+      type(fixture, '#edit-token-name', '   ');
+      type(fixture, '#edit-limits-daily-requests', 'many');
+      await click(fixture, button(fixture, 'Save changes'));
+      http.expectNone({ method: 'PATCH' });
+      expect(q(fixture, '#edit-token-name').getAttribute('aria-invalid')).toBe('true');
+      expect(text(fixture, '#edit-limits-daily-requests-help')).toBe('Enter a whole number (0 or more), or leave it empty for no limit.');
+    });
+
+    it('is not offered for a revoked token', async () => {
+      await load([{ ...laptop, status: 'revoked', revoked_at: '2026-11-28T00:00:00.000Z' }]);
+      expect(qa(fixture, 'button[aria-label="Edit laptop"]')).toHaveLength(0);
+    });
   });
 
   it('revokes a token after confirmation', async () => {

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
+import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, ValidationErrors } from '@angular/forms';
 import type { CreatedToken, NewToken, Token } from '@lmarena-bridge/contracts';
 import { firstValueFrom } from 'rxjs';
 import { describeHttpError } from '../../core/http-error';
@@ -10,10 +10,12 @@ import { TokensApi } from '../../core/tokens.api';
 import { ConfirmDialogComponent } from '../../shared/confirm-dialog.component';
 import { CopyButtonComponent } from '../../shared/copy-button.component';
 import { DialogComponent } from '../../shared/dialog.component';
+import { limitsForCreate, limitsForm } from '../../shared/limits-form';
+import { LimitsFormComponent } from '../../shared/limits-form.component';
 import { TokenTableComponent } from '../../shared/token-table.component';
 import { TokenSnippetsComponent } from '../../shared/token-snippets.component';
-
-export const TOKEN_NAME_MAX = 100;
+import { TokenEditDialogComponent } from './token-edit-dialog.component';
+import { TOKEN_NAME_MAX, tokenNameValidators } from './token-rules';
 
 /** `YYYY-MM-DD` from a date input → the end of that day in the user's time zone, as ISO. */
 export function endOfLocalDay(day: string): string | null {
@@ -37,7 +39,16 @@ function futureDay(control: AbstractControl<string>): ValidationErrors | null {
 
 @Component({
   selector: 'lmb-tokens-page',
-  imports: [ReactiveFormsModule, DialogComponent, ConfirmDialogComponent, CopyButtonComponent, TokenSnippetsComponent, TokenTableComponent],
+  imports: [
+    ReactiveFormsModule,
+    DialogComponent,
+    ConfirmDialogComponent,
+    CopyButtonComponent,
+    LimitsFormComponent,
+    TokenEditDialogComponent,
+    TokenSnippetsComponent,
+    TokenTableComponent,
+  ],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './tokens.page.html',
 })
@@ -54,13 +65,18 @@ export class TokensPage {
   protected readonly createBusy = signal(false);
   protected readonly createError = signal<string | null>(null);
   protected readonly createSubmitted = signal(false);
-  protected readonly createForm = inject(NonNullableFormBuilder).group({
-    name: ['', [Validators.required, Validators.maxLength(TOKEN_NAME_MAX), Validators.pattern(/\S/)]],
+  private readonly fb = inject(NonNullableFormBuilder);
+  protected readonly createForm = this.fb.group({
+    name: ['', tokenNameValidators],
     expires: ['', futureDay],
+    limits: limitsForm(this.fb),
   });
 
   /** The token just created, with its secret: shown once, dropped when the dialog closes. */
   protected readonly created = signal<CreatedToken | null>(null);
+
+  /** The token in the edit dialog. */
+  protected readonly editTarget = signal<Token | null>(null);
 
   protected readonly revokeTarget = signal<Token | null>(null);
   protected readonly revokeBusy = signal(false);
@@ -88,10 +104,12 @@ export class TokensPage {
   protected async create(): Promise<void> {
     this.createSubmitted.set(true);
     if (this.createForm.invalid || this.createBusy()) return;
-    const { name, expires } = this.createForm.getRawValue();
+    const { name, expires, limits } = this.createForm.getRawValue();
     const body: NewToken = { name: name.trim() };
     const expiresAt = expires ? endOfLocalDay(expires) : null;
     if (expiresAt) body.expires_at = expiresAt;
+    const setLimits = limitsForCreate(limits);
+    if (setLimits) body.limits = setLimits;
     this.createBusy.set(true);
     this.createError.set(null);
     try {
@@ -108,6 +126,15 @@ export class TokensPage {
 
   protected closeSecret(): void {
     this.created.set(null);
+  }
+
+  protected edit(token: Token): void {
+    this.editTarget.set(token);
+  }
+
+  protected edited(): void {
+    this.editTarget.set(null);
+    this.reload();
   }
 
   protected askRevoke(token: Token): void {
