@@ -20,6 +20,7 @@ const CLIENTS = 64;
 /** Upstream model ids of the fake (see fake-openai.ts): each route's own, so the fake's in-flight counts are per case. */
 const HOLD_UPSTREAM = 'hold-50-100';
 const PRICED_UPSTREAM = 'hold-5-15';
+const OUTAGE_HOLD_UPSTREAM = 'hold-20-40';
 /** USD per million tokens, in and out: the fake's usage (11 prompt + 4 completion tokens) costs 15 × 100 µUSD = $0.0015. */
 const PRICE_PER_MTOK = 100;
 const COST_NANO = (FAKE_ANSWER.promptTokens + FAKE_ANSWER.completionTokens) * PRICE_PER_MTOK * 1000;
@@ -27,6 +28,7 @@ const MODELS: Record<string, unknown> = {
   fast: { provider: 'fake', model: 'normal' },
   hold: { provider: 'fake', model: HOLD_UPSTREAM },
   priced: { provider: 'fake', model: PRICED_UPSTREAM, price: { input_per_mtok: PRICE_PER_MTOK, output_per_mtok: PRICE_PER_MTOK } },
+  'hold-outage': { provider: 'fake', model: OUTAGE_HOLD_UPSTREAM },
   echo: { provider: 'echo' },
 };
 
@@ -259,7 +261,11 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
     expect(costs.map((r) => Number(r.cost_usd))).toEqual([COST_NANO / 1e9]);
     // The dashboard shows what the proxies judge by: the budget spent, nothing in flight.
     const view = await tokenView(token.id);
-    expect(view.usage_now).toMatchObject({ month_cost_usd: (ok * COST_NANO) / 1e9, month_tokens: ok * (FAKE_ANSWER.promptTokens + FAKE_ANSWER.completionTokens), in_flight: 0 });
+    expect(view.usage_now).toMatchObject({
+      month_cost_usd: (ok * COST_NANO) / 1e9,
+      month_tokens: ok * (FAKE_ANSWER.promptTokens + FAKE_ANSWER.completionTokens),
+      in_flight: 0,
+    });
   });
 
   it('/v1/models with a model-limited token lists only its models (openai client, every proxy)', async () => {
@@ -340,9 +346,12 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
     for (const ms of [...revocationMs, ...limitChangeMs]) expect(ms).toBeLessThan(1000);
   });
 
-  it('Redis cut under load: no 5xx, a warning, served meanwhile per instance; afterwards the day counter is exact', async () => {
+  it('Redis cut under load: no 5xx, a warning, served meanwhile per instance; afterwards the day counter is exact and max_parallel slots are free', async () => {
     const limit = 1500;
     const token = await limitedToken('outage', { daily_requests: limit });
+    const parallel = await limitedToken('outage-parallel', { max_parallel: 4 });
+    const parallelLoad = (stop: () => boolean) =>
+      fleet.run({ secret: parallel.token, body: chat('hold-outage'), clients: 8, stop, pauseMs: (a) => (a.status === 429 ? 20 : 0) });
     const marks = proxies.map((p) => p.output().length);
     const since = (i: number) => proxies[i].output().slice(marks[i]);
 
@@ -351,9 +360,11 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
     expect(tally(before.attempts)).toEqual({ 200: 200 });
 
     // B: paced load (16 clients, one request per 100 ms each: about 160/s, far from the limit on
-    // any instance) while Redis is cut for 3 s, until every proxy is back on Redis.
+    // any instance) while Redis is cut for 3 s, until every proxy is back on Redis; beside it 8
+    // clients keep a max_parallel 4 token busy (requests held 20–40 ms at the upstream).
     let done = false;
     const during = fleet.run({ secret: token.token, body: chat('fast'), clients: 16, stop: () => done, pauseMs: () => 100 });
+    const parallelDuring = parallelLoad(() => done);
     await sleep(500);
     const cutAt = performance.now();
     await forwarder.cut();
@@ -364,9 +375,14 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
     const backAt = performance.now();
     await sleep(300);
     done = true;
-    const outage = await during;
+    const [outage, parallelOutage] = await Promise.all([during, parallelDuring]);
     expect(outage.errors).toEqual({});
     expect(tally(outage.attempts)).toEqual({ 200: outage.attempts.length });
+    expect(parallelOutage.errors).toEqual({});
+    expect(Object.keys(tally(parallelOutage.attempts)).filter((k) => k !== '200' && k !== '429 rate_limit_error/rate_limit_exceeded')).toEqual([]);
+    // Per instance meanwhile: each proxy lets 4 through on its own.
+    const parallelMaxDuringCut = upstream.maxInFlight(OUTAGE_HOLD_UPSTREAM);
+    expect(parallelMaxDuringCut).toBeLessThanOrEqual(4 * PROXIES);
     for (let i = 0; i < PROXIES; i++) expect(since(i)).toMatch(/Redis unreachable for the limits/);
     const inOutage = outage.attempts.filter((a) => a.sentAt >= cutAt && a.answeredAt <= resumedAt).length;
 
@@ -378,6 +394,22 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
     const afterOk = successes(after.attempts);
     expect(tally(after.attempts)).toEqual({ 200: afterOk, '429 insufficient_quota/quota_exceeded': after.attempts.length - afterOk });
     const total = before.attempts.length + outage.attempts.length + afterOk;
+
+    // D: the max_parallel token has its 4 slots back at once: the leases Redis held when it was
+    // cut, settled meanwhile in memory, are gone from Redis, and 4 at a time reach the upstream.
+    await waitFor('the max_parallel token to have nothing in flight on Redis', async () => (await tokenView(parallel.id)).usage_now.in_flight === 0, 5_000);
+    upstream.resetMaxInFlight(OUTAGE_HOLD_UPSTREAM);
+    let parallelOk = 0;
+    const parallelAfter = await fleet.run({
+      secret: parallel.token,
+      body: chat('hold-outage'),
+      clients: 8,
+      stop: () => parallelOk >= 20,
+      onAttempt: (a) => void (a.status === 200 && (parallelOk += 1)),
+      pauseMs: (a) => (a.status === 429 ? 20 : 0),
+    });
+    expect(parallelAfter.errors).toEqual({});
+    expect(upstream.maxInFlight(OUTAGE_HOLD_UPSTREAM)).toBe(4);
     figures['redisOutage'] = {
       limit,
       admittedBefore: before.attempts.length,
@@ -387,6 +419,7 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
       backOnRedisAfterMs: Math.round(backAt - resumedAt),
       admittedAfter: afterOk,
       total,
+      maxParallel4InFlightDuringCut: parallelMaxDuringCut,
     };
     expect(total).toBe(limit);
     await waitFor(`usage_now.day_requests = ${limit}`, async () => (await tokenView(token.id)).usage_now.day_requests === limit);

@@ -35,8 +35,10 @@ export interface FakeUpstream {
   connections: number;
   /** Chat requests of this upstream model id being answered right now. */
   inFlight(model: string): number;
-  /** The most chat requests of this upstream model id ever answered at once. */
+  /** The most chat requests of this upstream model id answered at once (since resetMaxInFlight). */
   maxInFlight(model: string): number;
+  /** Starts maxInFlight of this model again from the requests in flight now. */
+  resetMaxInFlight(model: string): void;
   close(): Promise<void>;
 }
 
@@ -378,6 +380,7 @@ export async function startFakeUpstream(opts: { responses?: boolean } = {}): Pro
     },
     inFlight: (model) => inFlight.get(model) ?? 0,
     maxInFlight: (model) => maxInFlight.get(model) ?? 0,
+    resetMaxInFlight: (model) => void maxInFlight.set(model, inFlight.get(model) ?? 0),
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);
