@@ -324,7 +324,9 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
       await Promise.allSettled(pollers);
       await Promise.all(pools.map((p) => p.close()));
     }
-    return seen.map((s) => Math.max(0, Math.round(s.firstChangedAt - answeredAt)));
+    // Negative: the proxy answered as changed before the dashboard's answer reached this test
+    // (the dashboard announces the change before it answers).
+    return seen.map((s) => Math.round(s.firstChangedAt - answeredAt));
   }
 
   it('a revocation and a limit change through the dashboard are applied by all three proxies within 1 s', async () => {
@@ -352,11 +354,11 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
     const parallel = await limitedToken('outage-parallel', { max_parallel: 4 });
     const parallelLoad = (stop: () => boolean) =>
       fleet.run({ secret: parallel.token, body: chat('hold-outage'), clients: 8, stop, pauseMs: (a) => (a.status === 429 ? 20 : 0) });
-    const marks = proxies.map((p) => p.output().length);
-    const since = (i: number) => proxies[i].output().slice(marks[i]);
 
-    // A: 200 requests counted on Redis.
-    const before = await fleet.run({ secret: token.token, body: chat('fast'), clients: CLIENTS, total: 200 });
+    // A: 200 requests counted on Redis. 16 clients in A and C: on two busy cores 64 can stall a
+    // proxy's event loop past the limits' Redis timeout, and a proxy that falls back to memory
+    // while C runs into the limit would judge it per instance.
+    const before = await fleet.run({ secret: token.token, body: chat('fast'), clients: 16, total: 200 });
     expect(tally(before.attempts)).toEqual({ 200: 200 });
 
     // B: paced load (16 clients, one request per 100 ms each: about 160/s, far from the limit on
@@ -367,11 +369,16 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
     const parallelDuring = parallelLoad(() => done);
     await sleep(500);
     const cutAt = performance.now();
-    await forwarder.cut();
+    const cutMarks = proxies.map((p) => p.output().length);
+    forwarder.reset();
     await sleep(3000);
     forwarder.resume();
     const resumedAt = performance.now();
-    await waitFor('every proxy to log that Redis answers again', () => proxies.every((_, i) => /Redis answers again/.test(since(i))), 20_000);
+    await waitFor(
+      'every proxy to log, since the cut, that Redis answers again',
+      () => proxies.every((p, i) => /Redis answers again/.test(p.output().slice(cutMarks[i]))),
+      20_000,
+    );
     const backAt = performance.now();
     await sleep(300);
     done = true;
@@ -383,13 +390,15 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
     // Per instance meanwhile: each proxy lets 4 through on its own.
     const parallelMaxDuringCut = upstream.maxInFlight(OUTAGE_HOLD_UPSTREAM);
     expect(parallelMaxDuringCut).toBeLessThanOrEqual(4 * PROXIES);
-    for (let i = 0; i < PROXIES; i++) expect(since(i)).toMatch(/Redis unreachable for the limits/);
+    proxies.forEach((p, i) => expect(p.output().slice(cutMarks[i])).toMatch(/Redis unreachable for the limits/));
     const inOutage = outage.attempts.filter((a) => a.sentAt >= cutAt && a.answeredAt <= resumedAt).length;
 
     // C: the rest of the day's quota, then refusals. The limit is exact if and only if Redis's
     // day counter equals what was admitted: counts made in memory during the cut are merged once
-    // Redis is back, and nothing is counted twice (a command Redis never answered is not replayed).
-    const after = await fleet.run({ secret: token.token, body: chat('fast'), clients: CLIENTS, total: limit, clientDone: (a) => a.status === 429 });
+    // Redis is back, and nothing is counted twice (a command cut off before Redis ran it is not
+    // replayed; one Redis ran but whose answer the cut lost is found by its lease id and taken
+    // back from memory's count).
+    const after = await fleet.run({ secret: token.token, body: chat('fast'), clients: 16, total: limit, clientDone: (a) => a.status === 429 });
     expect(after.errors).toEqual({});
     const afterOk = successes(after.attempts);
     expect(tally(after.attempts)).toEqual({ 200: afterOk, '429 insufficient_quota/quota_exceeded': after.attempts.length - afterOk });
@@ -420,6 +429,7 @@ suite('limits across three proxy instances (PostgreSQL + Redis)', () => {
       admittedAfter: afterOk,
       total,
       maxParallel4InFlightDuringCut: parallelMaxDuringCut,
+      backOnRedis: proxies.map((p, i) => /Redis answers again[^"]*\(([^)]*)\)/.exec(p.output().slice(cutMarks[i]))?.[1] ?? null),
     };
     expect(total).toBe(limit);
     await waitFor(`usage_now.day_requests = ${limit}`, async () => (await tokenView(token.id)).usage_now.day_requests === limit);

@@ -15,9 +15,6 @@ interface Pair {
  * - `blackhole()`: bytes stop flowing both ways on every connection and new ones are accepted
  *   but never connected upstream (a stalled network: only timeouts notice);
  * - `reset()`: every connection is reset and new ones are reset on arrival (a dead server);
- * - `cut()`: like `reset()`, but first stops passing the servers' bytes on and lets the target's
- *   answers to what it already received come back (a clean cut: nothing the target ran loses
- *   its answer, nothing sent after the cut reaches it);
  * - `resume()`: traffic flows again; held bytes and held connections go through.
  */
 export class TcpForwarder {
@@ -70,16 +67,6 @@ export class TcpForwarder {
   reset(): void {
     this.mode = 'reset';
     for (const pair of [...this.pairs]) this.drop(pair);
-  }
-
-  async cut(drainMs = 50): Promise<void> {
-    this.mode = 'reset';
-    for (const pair of this.pairs) {
-      if (pair.upstream) pair.client.unpipe(pair.upstream);
-      pair.client.pause();
-    }
-    await new Promise((resolve) => setTimeout(resolve, drainMs));
-    this.reset();
   }
 
   resume(): void {
