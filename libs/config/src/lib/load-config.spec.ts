@@ -239,6 +239,14 @@ describe('loadConfig', () => {
     expect(config.limits).toEqual({ default_max_tokens: 256, lease_ttl_seconds: 60 });
   });
 
+  it('reads PROXY_TRUSTED_PROXIES (comma-separated) over the file, and names it when a range is bad', () => {
+    write('{"proxy": {"trusted_proxies": ["10.0.0.0/8"]}}');
+    expect(load({ PROXY_TRUSTED_PROXIES: ' 172.16.0.0/12, ::1 ' }).proxy.trusted_proxies).toEqual(['172.16.0.0/12', '::1']);
+    expect(load({ PROXY_TRUSTED_PROXIES: '' }).proxy.trusted_proxies).toEqual(['10.0.0.0/8']);
+    const error = expectError(() => load({ PROXY_TRUSTED_PROXIES: '10.0.0.0/8,nginx' }), 'PROXY_TRUSTED_PROXIES', /IP address or CIDR range/);
+    expect(error.file).toBe('environment');
+  });
+
   it('reports syntax errors with line and column', () => {
     write('{\n  "api_key": "a"\n  "proxy": {}\n}');
     const error = expectError(() => load(), null, /line 3, column 3: CommaExpected/);

@@ -174,6 +174,21 @@ export function readModels(file: string, providers: Record<string, ProviderConfi
   return models;
 }
 
+/** `proxy.trusted_proxies`, or the comma-separated PROXY_TRUSTED_PROXIES (containers). */
+function readTrustedProxies(env: NodeJS.ProcessEnv, proxy: ObjectReader): string[] {
+  const fromEnv = env['PROXY_TRUSTED_PROXIES'];
+  if (fromEnv === undefined || fromEnv.trim() === '') return proxy.stringList('trusted_proxies', [], checkIpRange);
+  const ranges = fromEnv
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  for (const range of ranges) {
+    const problem = checkIpRange(range);
+    if (problem) throw new ConfigError('environment', 'PROXY_TRUSTED_PROXIES', problem);
+  }
+  return ranges;
+}
+
 /** An IPv4/IPv6 address or CIDR range (the proxy's IP rules parse and normalise them). */
 function checkIpRange(item: string): string | null {
   const [address, prefix, ...rest] = item.trim().split('/');
@@ -303,7 +318,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       port: envPort(env, 'PROXY_PORT', proxy.int('port', 5102, 0, 65535)),
       max_body_bytes: proxy.int('max_body_mb', 20, 1, 1024) * MIB,
       max_inflight_body_bytes: proxy.int('max_inflight_body_mb', 256, 1, 65536) * MIB,
-      trusted_proxies: proxy.stringList('trusted_proxies', [], checkIpRange),
+      trusted_proxies: readTrustedProxies(env, proxy),
     },
     dashboard: {
       host: dashboardHost,

@@ -54,3 +54,26 @@ export const NO_LIMITS: Readonly<TokenLimits> = Object.freeze({
   allowed_ips: null,
   denied_ips: null,
 });
+
+/**
+ * The bounds the dashboard API checks limits against, shared with the SPA's forms so both say
+ * the same. Counts stay exact integers in the limits' Lua scripts; the budget is counted in
+ * whole nano-dollars, exact below 2^53 (about $9 million).
+ */
+export const LIMIT_BOUNDS: Readonly<Record<'maxCount' | 'minRate' | 'maxBudgetUsd' | 'maxListEntries' | 'maxDenylistEntries' | 'maxModelName', number>> =
+  Object.freeze({
+    /** Largest rpm, tpm, max_parallel, daily_requests or monthly_tokens. */
+    maxCount: 1_000_000_000_000,
+    /** rpm, tpm and max_parallel are at least 1 (a bucket of 0 would refuse everything: revoke instead); quotas may be 0. */
+    minRate: 1,
+    maxBudgetUsd: 1_000_000,
+    /** Entries of a token's (or a cap's) model and IP lists. */
+    maxListEntries: 200,
+    /** Entries of the proxy-wide deny list. */
+    maxDenylistEntries: 1000,
+    /** As long as usage_logs.model can hold. */
+    maxModelName: 200,
+  });
+
+/** The limits that are token buckets or concurrency: at least LIMIT_BOUNDS.minRate when set. */
+export const RATE_LIMIT_FIELDS = ['rpm', 'tpm', 'max_parallel'] as const;

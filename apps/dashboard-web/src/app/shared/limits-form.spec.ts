@@ -87,7 +87,14 @@ describe('limits form', () => {
     };
 
     it.each(['0', '5', '1000000000000', ''])('takes %p as a count', (v) => {
-      expect(errorOf('rpm', v)).toBeNull();
+      expect(errorOf('daily_requests', v)).toBeNull();
+    });
+
+    it('refuses 0 for rpm, tpm and max_parallel, as the server does', () => {
+      for (const key of ['rpm', 'tpm', 'max_parallel'] as const) {
+        expect(errorOf(key, '0')).toBe('At least 1 (to stop a token altogether, revoke it).');
+        expect(errorOf(key, '1')).toBeNull();
+      }
     });
 
     it.each(['-1', '1.5', '5k', '1e3', '0x10'])('refuses %p as a count', (v) => {

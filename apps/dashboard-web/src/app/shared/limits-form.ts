@@ -1,6 +1,6 @@
 import { AbstractControl, FormControl, FormGroup, NonNullableFormBuilder, ValidationErrors, ValidatorFn } from '@angular/forms';
 import type { TokenLimits, TokenLimitsInput } from '@lmarena-bridge/contracts';
-import { NO_LIMITS } from '@lmarena-bridge/contracts';
+import { LIMIT_BOUNDS, NO_LIMITS } from '@lmarena-bridge/contracts';
 
 // The limits form shared by the token create/edit dialogs and the admin's user caps dialog:
 // every field is text (an empty field is "unlimited"), parsed and checked here with the
@@ -8,16 +8,15 @@ import { NO_LIMITS } from '@lmarena-bridge/contracts';
 // the changed fields (null to lift one) for an edit.
 
 /**
- * The dashboard API's bounds (validateLimits in libs/limits), mirrored because the SPA may not
- * import server code. The server stays the judge: whatever slips through comes back as a 400
- * whose message the dialog shows.
+ * The dashboard API's bounds, from the contract both sides compile. The server stays the judge:
+ * whatever slips through comes back as a 400 whose message the dialog shows.
  */
-export const LIMIT_COUNT_MAX = 1_000_000_000_000;
-export const BUDGET_USD_MAX = 1_000_000;
-export const LIST_ENTRIES_MAX = 200;
-export const MODEL_NAME_MAX = 200;
+export const LIMIT_COUNT_MAX = LIMIT_BOUNDS.maxCount;
+export const BUDGET_USD_MAX = LIMIT_BOUNDS.maxBudgetUsd;
+export const LIST_ENTRIES_MAX = LIMIT_BOUNDS.maxListEntries;
+export const MODEL_NAME_MAX = LIMIT_BOUNDS.maxModelName;
 /** The proxy-wide deny list takes more entries than a token's lists. */
-export const DENYLIST_ENTRIES_MAX = 1000;
+export const DENYLIST_ENTRIES_MAX = LIMIT_BOUNDS.maxDenylistEntries;
 
 export const COUNT_KEYS = ['rpm', 'tpm', 'max_parallel', 'daily_requests', 'monthly_tokens'] as const;
 export type CountKey = (typeof COUNT_KEYS)[number];
@@ -123,6 +122,12 @@ export const wholeNumber: ValidatorFn = (control: AbstractControl<string>): Vali
   return Number(t) > LIMIT_COUNT_MAX ? { tooLarge: { max: LIMIT_COUNT_MAX } } : null;
 };
 
+/** rpm, tpm and max_parallel: at least LIMIT_BOUNDS.minRate when set (the server refuses 0 for them). */
+export const atLeastRate: ValidatorFn = (control: AbstractControl<string>): ValidationErrors | null => {
+  const t = control.value.trim();
+  return t !== '' && /^\d+$/.test(t) && Number(t) < LIMIT_BOUNDS.minRate ? { tooSmall: { min: LIMIT_BOUNDS.minRate } } : null;
+};
+
 /** An amount of USD from 0 to BUDGET_USD_MAX (`5`, `12.50`, `.5`), or empty. */
 export const usdAmount: ValidatorFn = (control: AbstractControl<string>): ValidationErrors | null => {
   const t = control.value.trim();
@@ -189,6 +194,7 @@ export function limitErrorMessage(errors: ValidationErrors | null): string | nul
   if (!errors) return null;
   if (errors['wholeNumber']) return 'Enter a whole number (0 or more), or leave it empty for no limit.';
   if (errors['usd']) return 'Enter an amount in USD such as 5 or 12.50, or leave it empty for no budget.';
+  if (errors['tooSmall']) return `At least ${(errors['tooSmall'] as { min: number }).min} (to stop a token altogether, revoke it).`;
   if (errors['tooLarge']) return `At most ${(errors['tooLarge'] as { max: number }).max.toLocaleString('en-US')}.`;
   if (errors['tooMany']) return `At most ${(errors['tooMany'] as { max: number }).max} entries.`;
   if (errors['modelTooLong']) return `A model name has at most ${(errors['modelTooLong'] as { max: number }).max} characters.`;
@@ -202,9 +208,9 @@ export function limitErrorMessage(errors: ValidationErrors | null): string | nul
 export function limitsForm(fb: NonNullableFormBuilder, limits: TokenLimits = NO_LIMITS): LimitsFormGroup {
   const v = limitsToForm(limits);
   return fb.group({
-    rpm: [v.rpm, wholeNumber],
-    tpm: [v.tpm, wholeNumber],
-    max_parallel: [v.max_parallel, wholeNumber],
+    rpm: [v.rpm, [wholeNumber, atLeastRate]],
+    tpm: [v.tpm, [wholeNumber, atLeastRate]],
+    max_parallel: [v.max_parallel, [wholeNumber, atLeastRate]],
     daily_requests: [v.daily_requests, wholeNumber],
     monthly_tokens: [v.monthly_tokens, wholeNumber],
     monthly_budget_usd: [v.monthly_budget_usd, usdAmount],

@@ -1,3 +1,4 @@
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import {
   ApiTokenEntity,
   authEntities,

@@ -221,13 +221,14 @@ describe('BridgeGateway on a real HTTP server', () => {
     const client = open();
     await hello(client, 'shared-secret');
     await until(() => client.frames.length === 1, 'the welcome');
-    let id: unknown;
     // In an I/O callback (the poll phase, as a request handler loading a tokenizer would be):
-    // answer, then stay busy for twice the timeout. The next loop turn starts with the due
-    // timer while the answer still waits unread in the socket.
+    // answer completely, then stay busy for twice the timeout. The next loop turn starts with
+    // the due timer while the answer still waits unread in the socket. (Nothing is sent after
+    // the busy spell: on a loaded machine its delivery alone could outlast a 50 ms timeout.)
     client.ws.once('message', (raw) => {
-      id = (JSON.parse(raw.toString()) as { request_id: string }).request_id;
+      const id = (JSON.parse(raw.toString()) as { request_id: string }).request_id;
       client.ws.send(JSON.stringify({ request_id: id, data: 'a0:"hi"\n' }));
+      client.ws.send(JSON.stringify({ request_id: id, data: '[DONE]' }));
       const busyUntil = Date.now() + 100;
       while (Date.now() < busyUntil) {
         // busy
@@ -239,7 +240,6 @@ describe('BridgeGateway on a real HTTP server', () => {
       value: 'a0:"hi"\n',
       done: false,
     });
-    client.ws.send(JSON.stringify({ request_id: id, data: '[DONE]' }));
     await expect(it.next()).resolves.toEqual({ value: undefined, done: true });
   });
 });

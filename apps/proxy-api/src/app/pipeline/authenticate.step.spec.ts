@@ -1,3 +1,4 @@
+import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import { REFUSAL_MESSAGES, TokenVerification, VerifiedToken } from '@lmarena-bridge/auth';
 import type { AppConfig } from '@lmarena-bridge/config';
 import { UsageNote } from '@lmarena-bridge/usage';

@@ -1,4 +1,4 @@
-import { NO_LIMITS } from '@lmarena-bridge/contracts';
+import { LIMIT_BOUNDS, NO_LIMITS } from '@lmarena-bridge/contracts';
 import type { TokenLimits, TokenLimitsInput } from '@lmarena-bridge/contracts';
 import { BadRequestException } from '@nestjs/common';
 import { parseIpRange } from '@lmarena-bridge/limits';
@@ -8,21 +8,21 @@ export type LimitField = keyof TokenLimits;
 /** Every limit, in the contract's order (also the order of the stored JSON). */
 export const LIMIT_FIELDS = Object.keys(NO_LIMITS) as LimitField[];
 
-/** Largest count a limit may hold: counters stay exact integers in doubles (and in Redis' Lua). */
-export const MAX_LIMIT_COUNT = Number.MAX_SAFE_INTEGER;
-/** Largest monthly budget: the limits count USD in whole nano-dollars, exact below 2^53 (about $9 million). */
-export const MAX_BUDGET_USD = 1_000_000;
+/** The contract's bounds (LIMIT_BOUNDS, shared with the SPA's forms). */
+export const MAX_LIMIT_COUNT = LIMIT_BOUNDS.maxCount;
+export const MAX_BUDGET_USD = LIMIT_BOUNDS.maxBudgetUsd;
 /** Entries per list limit (models, ranges) and in the proxy-wide deny list. */
-export const MAX_LIMIT_LIST = 1000;
+export const MAX_LIMIT_LIST = LIMIT_BOUNDS.maxListEntries;
+export const MAX_DENYLIST = LIMIT_BOUNDS.maxDenylistEntries;
 /** As long as usage_logs.model can hold. */
-export const MAX_MODEL_NAME = 200;
+export const MAX_MODEL_NAME = LIMIT_BOUNDS.maxModelName;
 
 type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };
 
 const wholeNumber =
   (min: number) =>
   (value: unknown): Checked<number> =>
-    typeof value === 'number' && Number.isSafeInteger(value) && value >= min
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= MAX_LIMIT_COUNT
       ? { ok: true, value: value === 0 ? 0 : value }
       : { ok: false, problem: ` must be null or a whole number from ${min} to ${MAX_LIMIT_COUNT}` };
 
@@ -33,10 +33,10 @@ const usd = (value: unknown): Checked<number> =>
 
 /** A list whose entries are checked (and canonicalised) one by one, then deduplicated in order. */
 const list =
-  (what: string, entry: (item: unknown) => Checked<string>) =>
+  (what: string, entry: (item: unknown) => Checked<string>, max = MAX_LIMIT_LIST) =>
   (value: unknown): Checked<string[]> => {
     if (!Array.isArray(value)) return { ok: false, problem: ` must be null or a list of ${what}` };
-    if (value.length > MAX_LIMIT_LIST) return { ok: false, problem: ` must hold at most ${MAX_LIMIT_LIST} entries` };
+    if (value.length > max) return { ok: false, problem: ` must hold at most ${max} entries` };
     const out = new Set<string>();
     for (const [i, item] of value.entries()) {
       const checked = entry(item);
@@ -59,9 +59,9 @@ export const ipRange = (item: unknown): Checked<string> => {
 };
 
 const RULES: { [F in LimitField]: (value: unknown) => Checked<NonNullable<TokenLimits[F]>> } = {
-  rpm: wholeNumber(1),
-  tpm: wholeNumber(1),
-  max_parallel: wholeNumber(1),
+  rpm: wholeNumber(LIMIT_BOUNDS.minRate),
+  tpm: wholeNumber(LIMIT_BOUNDS.minRate),
+  max_parallel: wholeNumber(LIMIT_BOUNDS.minRate),
   daily_requests: wholeNumber(0),
   monthly_tokens: wholeNumber(0),
   monthly_budget_usd: usd,
@@ -111,7 +111,7 @@ export function normalizeLimitsInput(input: unknown, path = 'limits'): TokenLimi
 
 /** The proxy-wide deny list from a request: canonical, deduplicated in order, or a 400 naming each bad entry. */
 export function normalizeRanges(input: unknown, path = 'ranges'): string[] {
-  const checked = list('IP addresses or CIDR ranges', ipRange)(input);
+  const checked = list('IP addresses or CIDR ranges', ipRange, MAX_DENYLIST)(input);
   if (!checked.ok) throw new BadRequestException([`${path}${checked.problem}`]);
   return checked.value;
 }
