@@ -1,4 +1,4 @@
-import type { CreatedToken, User } from '@lmarena-bridge/contracts';
+import type { CreatedToken, NewToken, Token, TokenChanges, TokenList, User } from '@lmarena-bridge/contracts';
 
 /** A tiny cookie-keeping client of the dashboard API, for end-to-end tests. */
 export class DashboardClient {
@@ -36,8 +36,16 @@ export class DashboardClient {
     return (await this.expect<{ user: User }>(200, 'POST', '/api/auth/login', { username, password })).user;
   }
 
-  createToken(name: string, extra: { expires_at?: string; expires_in_days?: number } = {}): Promise<CreatedToken> {
+  createToken(name: string, extra: Omit<NewToken, 'name'> = {}): Promise<CreatedToken> {
     return this.expect<CreatedToken>(201, 'POST', '/api/tokens', { name, ...extra });
+  }
+
+  updateToken(id: number, changes: TokenChanges): Promise<Token> {
+    return this.expect<Token>(200, 'PATCH', `/api/tokens/${id}`, changes);
+  }
+
+  async listTokens(): Promise<Token[]> {
+    return (await this.expect<TokenList>(200, 'GET', '/api/tokens')).tokens;
   }
 
   async revokeToken(id: number): Promise<void> {

@@ -15,6 +15,8 @@ import { AddressInfo } from 'node:net';
  *   slow-stream         a chunk every 25 ms, 400 chunks (for client aborts)
  *   huge                a JSON answer of about 8 MB
  *   refuse-key          401 (the upstream refusing the proxy's key)
+ *   hold-<min>-<max>    the normal answer after holding the request a random <min>..<max> ms
+ *                       (for limits on requests in flight)
  * A chat request with `tools` whose last message is not a tool result is answered with a
  * call of the first tool, arguments {"location":"Paris"} (JSON and SSE).
  * With `{ responses: true }` it also speaks POST /v1/responses (JSON and typed SSE events),
@@ -31,6 +33,12 @@ export interface FakeUpstream {
   aborted: number;
   /** TCP connections accepted so far (keep-alive reuse shows as few connections). */
   connections: number;
+  /** Chat requests of this upstream model id being answered right now. */
+  inFlight(model: string): number;
+  /** The most chat requests of this upstream model id answered at once (since resetMaxInFlight). */
+  maxInFlight(model: string): number;
+  /** Starts maxInFlight of this model again from the requests in flight now. */
+  resetMaxInFlight(model: string): void;
   close(): Promise<void>;
 }
 
@@ -186,6 +194,8 @@ function otherPath(path: string, body: Record<string, unknown>, res: ServerRespo
 export async function startFakeUpstream(opts: { responses?: boolean } = {}): Promise<FakeUpstream> {
   const state = { requests: [] as Array<Record<string, unknown>>, authorizations: [] as Array<string | undefined>, aborted: 0 };
   const timers = new Set<NodeJS.Timeout>();
+  const inFlight = new Map<string, number>();
+  const maxInFlight = new Map<string, number>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
       timers.delete(t);
@@ -219,6 +229,24 @@ export async function startFakeUpstream(opts: { responses?: boolean } = {}): Pro
       return;
     }
     const model = String(body['model']);
+    // Counted from the full body to the end of the answer (or the client going away).
+    const current = (inFlight.get(model) ?? 0) + 1;
+    inFlight.set(model, current);
+    if (current > (maxInFlight.get(model) ?? 0)) maxInFlight.set(model, current);
+    res.once('close', () => inFlight.set(model, (inFlight.get(model) ?? 1) - 1));
+    const hold = /^hold-(\d+)-(\d+)$/.exec(model);
+    if (hold) {
+      const [min, max] = [Number(hold[1]), Number(hold[2])];
+      later(min + Math.floor(Math.random() * (max - min + 1)), () => {
+        if (!res.destroyed) answerChat(req, res, body, 'normal', model);
+      });
+      return;
+    }
+    answerChat(req, res, body, model, model);
+  };
+
+  /** Answers a chat request as `behaviour` says, naming `model` in the answer. */
+  const answerChat = (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, behaviour: string, model: string) => {
     const stream = body['stream'] === true;
     const includeUsage = (body['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
     const tools = body['tools'] as Array<{ function: { name: string } }> | undefined;
@@ -243,7 +271,7 @@ export async function startFakeUpstream(opts: { responses?: boolean } = {}): Pro
       return;
     }
     const sse = () => res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    switch (model) {
+    switch (behaviour) {
       case 'error-400':
         res.writeHead(400, { 'content-type': 'application/json' }).end(
           JSON.stringify({
@@ -350,6 +378,9 @@ export async function startFakeUpstream(opts: { responses?: boolean } = {}): Pro
     get connections() {
       return connections;
     },
+    inFlight: (model) => inFlight.get(model) ?? 0,
+    maxInFlight: (model) => maxInFlight.get(model) ?? 0,
+    resetMaxInFlight: (model) => void maxInFlight.set(model, inFlight.get(model) ?? 0),
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);

@@ -92,8 +92,15 @@ export class RedisAuthEvents implements AuthEvents {
   private connect(): void {
     if (this.subscriber) return;
     // A subscriber waits for Redis rather than failing: queue the SUBSCRIBE while it is away,
-    // retry for ever, and no per-command timeout on a connection that only listens.
-    const sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined, lazyConnect: false });
+    // retry for ever, no per-command timeout on a connection that only listens, and send a
+    // SUBSCRIBE cut off before its answer again (idempotent, unlike the limits' commands).
+    const sub = this.redis.duplicate({
+      enableOfflineQueue: true,
+      autoResendUnfulfilledCommands: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+      lazyConnect: false,
+    });
     this.subscriber = sub;
     sub.on('message', (channel: string) => {
       if (channel === this.channel) this.notify();

@@ -150,6 +150,22 @@ withRedis('RedisLimitStore on real Redis', () => {
     expect(await stores[1].usageNow(t, anAdmit(t, {}).limits)).toMatchObject({ monthCostUsd: 1, monthTokens: 100, inFlight: 0 });
   });
 
+  it('release ends a lease by its id: slot and reservations back, nothing charged; a lease it does not hold is reported so', async () => {
+    const [store, other] = await Promise.all([instances.store(EMPTY_SEED), instances.store(EMPTY_SEED)]);
+    const t = aToken();
+    const limits = { maxParallel: 1, monthlyTokens: 100 };
+    const a = await store.admit(anAdmit(t, limits, { estimateTokens: 100 }), 'lease-to-release');
+    if (!a.ok) throw new Error('refused');
+    expect(a.lease.id).toBe('lease-to-release');
+    expect((await other.admit(anAdmit(t, limits, { estimateTokens: 5 }))).ok).toBe(false);
+    expect(await other.release(t, 'lease-to-release')).toEqual({ held: true, nowMs: expect.any(Number) });
+    expect(await other.usageNow(t, anAdmit(t, limits).limits)).toMatchObject({ dayRequests: 1, monthTokens: 0, inFlight: 0 });
+    // Slot and the 100 tokens reserved are back: a request that needs both is admitted.
+    expect((await other.admit(anAdmit(t, limits, { estimateTokens: 5 }))).ok).toBe(true);
+    expect((await other.release(t, 'lease-to-release')).held).toBe(false);
+    expect((await other.release(t, 'never-admitted')).held).toBe(false);
+  });
+
   it('instances seeding the same day at once: the first seed wins, none is added twice', async () => {
     const clock = new FakeClock(Date.parse('2031-05-06T10:00:00Z'));
     const stores = await Promise.all(

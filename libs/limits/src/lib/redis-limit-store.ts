@@ -24,7 +24,7 @@ import {
   usageFromSnapshot,
   type UsageNowNumbers,
 } from './limit-store';
-import { ADMIT_LUA, CALENDAR_LUA, MERGE_LUA, PEEK_LUA, SEED_LUA, SETTLE_LUA } from './redis-scripts';
+import { ADMIT_LUA, CALENDAR_LUA, MERGE_LUA, PEEK_LUA, RELEASE_LUA, SEED_LUA, SETTLE_LUA } from './redis-scripts';
 
 type Reply = string[];
 
@@ -33,16 +33,28 @@ interface LimitCommands {
   lmbLimitsSettle(tpm: string, leases: string, inflight: string, ...argv: string[]): Promise<Reply>;
   lmbLimitsSeed(key: string, ...argv: string[]): Promise<number>;
   lmbLimitsMerge(key: string, ...argv: string[]): Promise<number>;
+  lmbLimitsRelease(leases: string, inflight: string, ...argv: string[]): Promise<Reply>;
   lmbLimitsPeek(rpm: string, tpm: string, leases: string, inflight: string, ...argv: string[]): Promise<Reply>;
   lmbLimitsCalendar(...argv: string[]): Promise<Reply>;
 }
 
 /**
  * A client for the limits: commands fail fast instead of queueing while Redis is unreachable
- * (ResilientLimitStore then answers from memory) or slow (commandTimeout).
+ * (ResilientLimitStore then answers from memory) or slow (commandTimeout), and a command sent
+ * but never answered before the connection dropped is not sent again on reconnect
+ * (ioredis's autoResendUnfulfilledCommands): its caller has long given up and counted the
+ * request in memory, so a replayed admit would count it twice and hold a max_parallel slot
+ * until its lease expired, and a replayed settle would charge the tokens and cost twice.
  */
 export function createLimitsRedis(url: string, options: RedisOptions = {}): Redis {
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2000, ...options });
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    autoResendUnfulfilledCommands: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 500,
+    connectTimeout: 2000,
+    ...options,
+  });
   // Outages are reported once by ResilientLimitStore's logger; without a listener ioredis would
   // print every failed reconnect.
   client.on('error', () => undefined);
@@ -117,6 +129,7 @@ export class RedisLimitStore implements LimitStore {
     define('lmbLimitsSettle', 3, SETTLE_LUA);
     define('lmbLimitsSeed', 1, SEED_LUA);
     define('lmbLimitsMerge', 1, MERGE_LUA);
+    define('lmbLimitsRelease', 2, RELEASE_LUA);
     define('lmbLimitsPeek', 4, PEEK_LUA);
     define('lmbLimitsCalendar', 0, CALENDAR_LUA);
   }
@@ -139,13 +152,13 @@ export class RedisLimitStore implements LimitStore {
     return this.clock ? String(Math.floor(this.clock())) : '';
   }
 
-  async admit(input: AdmitInput): Promise<Admission> {
+  /** `id`: the lease's id, chosen by a caller that must be able to find it again (see release). */
+  async admit(input: AdmitInput, id: string = randomUUID()): Promise<Admission> {
     const { limits, tokenId } = input;
     const estimateTokens = toCount(input.estimateTokens);
     const estimateNano = toNanoUsd(input.estimateCostUsd);
     const budgetNano = limits.monthlyBudgetUsd === null ? null : toNanoUsd(limits.monthlyBudgetUsd);
     const leaseTtlMs = Math.max(1, Math.ceil(input.leaseTtlMs));
-    const id = randomUUID();
     const opt = (n: number | null): string => (n === null ? '' : String(n));
     for (let attempt = 1; ; attempt++) {
       const reply = await this.within(
@@ -248,6 +261,17 @@ export class RedisLimitStore implements LimitStore {
     return (await this.within(this.redis.lmbLimitsMerge(this.counterKey(d.tokenId, d.period, d.index), String(Math.floor(d.createdAtMost)), ...argv))) === 1;
   }
 
+  /**
+   * Ends a lease that will never be settled here (no usage charged), giving back its slot and
+   * reservations. `held`: whether Redis had it (an admit that timed out may or may not have run;
+   * a lease settled on Redis is gone). `nowMs`: Redis's time.
+   */
+  async release(tokenId: number, leaseId: string): Promise<{ held: boolean; nowMs: number }> {
+    const [, , leases, inflight] = this.keys(tokenId);
+    const reply = await this.within(this.redis.lmbLimitsRelease(leases, inflight, leaseId, this.now()));
+    return { held: reply[0] === '1', nowMs: Number(reply[1]) };
+  }
+
   /** Redis's time (or the test clock), as the scripts see it. */
   async serverTimeMs(): Promise<number> {
     if (this.clock) return Math.floor(this.clock());
@@ -289,8 +313,8 @@ export class RedisLimitStore implements LimitStore {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new RedisTimeoutError(this.commandTimeoutMs)), this.commandTimeoutMs);
     });
-    // A command that timed out may still run in Redis: at worst a request counted twice and a
-    // slot held until its lease expires.
+    // A command that timed out may still run in Redis: ResilientLimitStore finds such admits and
+    // settles by their lease id once Redis answers again (release).
     command.catch(() => undefined);
     return Promise.race([command, timeout]).finally(() => clearTimeout(timer));
   }

@@ -186,6 +186,20 @@ return {'ok', string.format('%d', now)}
 `;
 
 /**
+ * release: ends a lease its instance will never settle on Redis (it lost Redis while the request
+ * ran, or lost the answer to the admit), giving back its max_parallel slot and reservations.
+ * KEYS: leases, inflight. ARGV: lease id, now override.
+ * Returns {'1' when Redis held the lease, else '0'; now}.
+ */
+export const RELEASE_LUA = `${COMMON}
+local now = now_ms(ARGV[2])
+local held = redis.call('ZSCORE', KEYS[1], ARGV[1]) ~= false or redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1
+release(KEYS[1], KEYS[2], ARGV[1])
+if held then return {'1', string.format('%d', now)} end
+return {'0', string.format('%d', now)}
+`;
+
+/**
  * seed: creates a day or month key from the database's figures unless it exists (like SET NX).
  * KEYS: the counter key. ARGV: now override, ttl ms, field, value, field, value…
  * The key records when it was created (the merge after an outage needs it). Returns 1 when created.

@@ -153,8 +153,8 @@ withRedis('ResilientLimitStore through an outage', () => {
     expect(logger.logs).toEqual([expect.stringMatching(/Redis answers again.*2 counters merged from memory, 0 left to the database/)]);
     const after = await observer.usageNow(t, anAdmit(t, limits).limits);
     expect(after).toMatchObject({ dayRequests: 13, monthTokens: 140, monthCostUsd: 0.14 });
-    // The Redis lease settled during the outage still holds its slot there until its TTL.
-    expect(after.inFlight).toBe(1);
+    // The Redis lease settled during the outage was released there: its slot is free again.
+    expect(after.inFlight).toBe(0);
     await store.admit(anAdmit(t, limits));
     expect((await observer.usageNow(t, anAdmit(t, limits).limits)).dayRequests).toBe(14);
   });
@@ -224,6 +224,62 @@ withRedis('ResilientLimitStore through an outage', () => {
     await forwarder.stop();
     await redisReturns();
     expect(await store.probe()).toBe(true);
+  });
+
+  it('a command Redis never answered is not sent again when it returns: nothing counted twice, no slot held', async () => {
+    const t = ++tokenId;
+    const limits = { maxParallel: 5 };
+    await store.settle(leaseOf(await store.admit(anAdmit(t, limits))), { tokens: 0, costUsd: 0 });
+    forwarder.hang();
+    // The first is sent and never answered: it times out into memory, which counts it (and the next two).
+    for (let i = 0; i < 3; i++) leaseOf(await store.admit(anAdmit(t, limits)));
+    expect(store.shared).toBe(false);
+    await forwarder.stop();
+    await redisReturns();
+    expect(await store.probe()).toBe(true);
+    // 1 before + the 3 merged from memory; a replayed admit would add a request and a lease.
+    expect(await observer.usageNow(t, anAdmit(t, {}).limits)).toMatchObject({ dayRequests: 4, inFlight: 0 });
+  });
+
+  it('a request in flight on Redis when Redis went away, settled in memory, gives its max_parallel slot back when Redis answers', async () => {
+    const t = ++tokenId;
+    const limits = { maxParallel: 1 };
+    const lease = leaseOf(await store.admit(anAdmit(t, limits)));
+    await forwarder.stop();
+    await store.settle(lease, { tokens: 10, costUsd: 0 });
+    expect(store.shared).toBe(false);
+    await redisReturns();
+    expect(await store.probe()).toBe(true);
+    // Not held until the lease's TTL: the slot is free for every instance at once.
+    expect(await observer.usageNow(t, anAdmit(t, limits).limits)).toMatchObject({ dayRequests: 1, monthTokens: 10, inFlight: 0 });
+    expect((await observer.admit(anAdmit(t, limits))).ok).toBe(true);
+    expect(logger.logs.at(-1)).toMatch(/1 leases released/);
+  });
+
+  it('an admit Redis ran but whose answer was lost is counted once, and its slot is released', async () => {
+    const t = ++tokenId;
+    const limits = { maxParallel: 1 };
+    await store.settle(leaseOf(await store.admit(anAdmit(t, limits))), { tokens: 0, costUsd: 0 });
+    forwarder.deafen();
+    // Redis runs it, the answer never comes: the call times out and memory admits (and counts) it.
+    leaseOf(await store.admit(anAdmit(t, limits)));
+    expect(store.shared).toBe(false);
+    await forwarder.stop();
+    await redisReturns();
+    expect(await store.probe()).toBe(true);
+    expect(await observer.usageNow(t, anAdmit(t, limits).limits)).toMatchObject({ dayRequests: 2, inFlight: 0 });
+  });
+
+  it('a settle Redis ran but whose answer was lost charges the month once', async () => {
+    const t = ++tokenId;
+    const lease = leaseOf(await store.admit(anAdmit(t, { maxParallel: 1 })));
+    forwarder.deafen();
+    await store.settle(lease, { tokens: 10, costUsd: 0.5 });
+    expect(store.shared).toBe(false);
+    await forwarder.stop();
+    await redisReturns();
+    expect(await store.probe()).toBe(true);
+    expect(await observer.usageNow(t, anAdmit(t, {}).limits)).toMatchObject({ dayRequests: 1, monthTokens: 10, monthCostUsd: 0.5, inFlight: 0 });
   });
 
   it('a slow database seeding the counters is not taken for Redis being down', async () => {

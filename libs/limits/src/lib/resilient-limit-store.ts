@@ -18,6 +18,15 @@ import {
 import { MemoryLimitStore } from './memory-limit-store';
 import type { CounterDelta, RedisLimitStore } from './redis-limit-store';
 
+/** A lease Redis may hold that will not be settled there. */
+interface Orphan {
+  tokenId: number;
+  /** Added to the deltas when Redis turns out to have run the failed call: undoes memory's count of the same thing. */
+  ifRan: { key: string; delta: CounterDelta } | null;
+  /** An admitted lease's expiry (Redis time); Infinity for an admit whose answer was lost. */
+  expiresAtMs: number;
+}
+
 export interface ResilientLimitStoreOptions {
   redis: RedisLimitStore;
   seed: CounterSeed;
@@ -37,8 +46,15 @@ export interface ResilientLimitStoreOptions {
  *   Redis is back, added to keys that existed before the outage; a key gone or re-created since
  *   is (re-)seeded from the database, whose rollups hold those requests;
  * - a lease is settled by the store that admitted it. A Redis lease settled during the outage
- *   charges memory and the deltas (its slot in Redis ends with its TTL); a memory lease settled
- *   once Redis is back frees its memory slot and charges Redis directly.
+ *   charges memory and the deltas; a memory lease settled once Redis is back frees its memory
+ *   slot and charges Redis directly;
+ * - what Redis may hold that nobody will settle there is put right before the merge, by lease
+ *   id: the lease of a request settled in memory is released (else its max_parallel slot and
+ *   reservations would stay taken until the lease expired, 15 min by default, blocking a token
+ *   whose requests were in flight when Redis went away); an admit whose call failed but which
+ *   Redis ran after all (its answer lost) is released and its day count taken back, since
+ *   memory counted that request; a settle whose call failed but which Redis ran takes back the
+ *   month charge memory made for it.
  */
 export class ResilientLimitStore implements LimitStore {
   private readonly redis: RedisLimitStore;
@@ -47,6 +63,8 @@ export class ResilientLimitStore implements LimitStore {
   private readonly clock: () => number;
   private readonly probeIntervalMs: number;
   private readonly pending = new Map<string, CounterDelta>();
+  /** Leases Redis may hold that will not be settled there, by lease id (see the class comment). */
+  private readonly orphans = new Map<string, Orphan>();
   private readonly settled = new WeakSet<Lease>();
   private up = true;
   private memory: MemoryLimitStore | null = null;
@@ -70,16 +88,22 @@ export class ResilientLimitStore implements LimitStore {
   }
 
   async admit(input: AdmitInput): Promise<Admission> {
+    let unanswered: string | null = null;
     if (this.up) {
+      const leaseId = randomUUID();
       try {
-        return await this.redis.admit(input);
+        return await this.redis.admit(input, leaseId);
       } catch (err) {
         this.failed(err);
+        // Redis may have run it: looked for by its id when Redis answers again.
+        unanswered = leaseId;
       }
     }
     const memory = this.fallback();
     const admission = await memory.admit(input);
-    if (admission.ok) this.addDelta(input.tokenId, 'day', dayIndex(memory.clock()), { n: 1 });
+    const day = dayIndex(memory.clock());
+    if (admission.ok) this.addDelta(input.tokenId, 'day', day, { n: 1 });
+    if (unanswered) this.orphans.set(unanswered, { tokenId: input.tokenId, ifRan: this.delta(input.tokenId, 'day', day, { n: -1 }), expiresAtMs: Infinity });
     return admission;
   }
 
@@ -90,15 +114,25 @@ export class ResilientLimitStore implements LimitStore {
       await lease.origin.settle(lease, actual);
       if (this.up && (await this.chargeRedis(lease.tokenId, actual))) return;
     } else {
+      let sent = false;
       if (this.up) {
         try {
           await this.redis.settle(lease, actual);
           return;
         } catch (err) {
           this.failed(err);
+          sent = true;
         }
       }
       await this.fallback().chargeMonth(lease.tokenId, actual);
+      const month = monthIndexOfDay(dayIndex(this.clock()));
+      const charge = { t: toCount(actual.tokens), c: toNanoUsd(actual.costUsd) };
+      // Its slot is released when Redis is back; had Redis run the settle after all, it charged the month already.
+      this.orphans.set(lease.id, {
+        tokenId: lease.tokenId,
+        ifRan: sent ? this.delta(lease.tokenId, 'month', month, { t: -charge.t, c: -charge.c }) : null,
+        expiresAtMs: lease.expiresAtMs,
+      });
     }
     this.addDelta(lease.tokenId, 'month', monthIndexOfDay(dayIndex(this.clock())), { t: toCount(actual.tokens), c: toNanoUsd(actual.costUsd) });
   }
@@ -127,19 +161,24 @@ export class ResilientLimitStore implements LimitStore {
     this.probing = true;
     try {
       await this.redis.ping();
+      let released = 0;
       let merged = 0;
       let dropped = 0;
-      // Deltas added while merging are merged in the next round; the switch happens with none left.
-      while (this.pending.size) {
-        const [key, delta] = this.pending.entries().next().value as [string, CounterDelta];
-        // Taken out first: what settles add meanwhile starts a new entry instead of being lost.
-        this.pending.delete(key);
-        try {
-          if (await this.redis.merge(delta)) merged++;
-          else dropped++;
-        } catch (err) {
-          this.addPending(key, delta);
-          throw err;
+      // Orphans and deltas added meanwhile (requests still ending in memory) are done in the next
+      // round; the switch happens with none left. Orphans first: they may add to the deltas.
+      while (this.orphans.size || this.pending.size) {
+        released += await this.releaseOrphans();
+        while (this.pending.size) {
+          const [key, delta] = this.pending.entries().next().value as [string, CounterDelta];
+          // Taken out first: what settles add meanwhile starts a new entry instead of being lost.
+          this.pending.delete(key);
+          try {
+            if (await this.redis.merge(delta)) merged++;
+            else dropped++;
+          } catch (err) {
+            this.addPending(key, delta);
+            throw err;
+          }
         }
       }
       this.up = true;
@@ -147,7 +186,7 @@ export class ResilientLimitStore implements LimitStore {
       if (this.probeTimer) clearInterval(this.probeTimer);
       this.probeTimer = null;
       this.logger.log(
-        `Redis answers again: limits are shared by every instance again (${merged} counters merged from memory, ${dropped} left to the database's rollups)`,
+        `Redis answers again: limits are shared by every instance again (${merged} counters merged from memory, ${dropped} left to the database's rollups, ${released} leases released)`,
       );
       return true;
     } catch {
@@ -155,6 +194,24 @@ export class ResilientLimitStore implements LimitStore {
     } finally {
       this.probing = false;
     }
+  }
+
+  /**
+   * Releases every orphaned lease on Redis; where Redis ran a call whose answer was lost, takes
+   * back what memory counted for it too. Throws (to be tried again at the next probe, with the
+   * orphans not yet done) when Redis fails meanwhile. Resolves with the number Redis held.
+   */
+  private async releaseOrphans(): Promise<number> {
+    let held = 0;
+    for (const [leaseId, orphan] of [...this.orphans]) {
+      const answer = await this.redis.release(orphan.tokenId, leaseId);
+      this.orphans.delete(leaseId);
+      if (answer.held) held++;
+      // An admit Redis ran holds its lease (until it expires); a settle Redis ran has removed it.
+      const ran = orphan.expiresAtMs === Infinity ? answer.held : !answer.held && answer.nowMs < orphan.expiresAtMs;
+      if (ran && orphan.ifRan) this.addPending(orphan.ifRan.key, orphan.ifRan.delta);
+    }
+    return held;
   }
 
   private async chargeRedis(tokenId: number, actual: ActualUsage): Promise<boolean> {
@@ -190,7 +247,13 @@ export class ResilientLimitStore implements LimitStore {
   }
 
   private addDelta(tokenId: number, period: 'day' | 'month', index: number, fields: Record<string, number>): void {
-    this.addPending(`${tokenId}:${period}:${index}:${this.boundary}`, { tokenId, period, index, fields, createdAtMost: this.boundary });
+    const { key, delta } = this.delta(tokenId, period, index, fields);
+    this.addPending(key, delta);
+  }
+
+  /** A delta of this outage and its key in `pending`. */
+  private delta(tokenId: number, period: 'day' | 'month', index: number, fields: Record<string, number>): { key: string; delta: CounterDelta } {
+    return { key: `${tokenId}:${period}:${index}:${this.boundary}`, delta: { tokenId, period, index, fields, createdAtMost: this.boundary } };
   }
 
   private addPending(key: string, delta: CounterDelta): void {

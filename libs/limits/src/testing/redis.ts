@@ -50,12 +50,14 @@ export async function keysUnder(redis: Redis, prefix: string): Promise<string[]>
 /**
  * A TCP forwarder to the test Redis that the test owns: stop() cuts every connection (Redis
  * "goes away" without touching the shared server), start() listens again on the same port,
- * hang() keeps connections open but stops passing bytes (Redis "stops answering").
+ * hang() keeps connections open but stops passing bytes (Redis "stops answering"), deafen()
+ * passes the commands on but drops Redis's answers (Redis runs them; the client never hears).
  */
 export class RedisForwarder {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private hung = false;
+  private deaf = false;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -71,6 +73,7 @@ export class RedisForwarder {
 
   async start(): Promise<void> {
     this.hung = false;
+    this.deaf = false;
     const server = createServer((client) => {
       const upstream = connect(this.target.port, this.target.host);
       for (const s of [client, upstream]) {
@@ -79,7 +82,7 @@ export class RedisForwarder {
         s.on('error', () => undefined);
       }
       client.on('data', (chunk) => void (this.hung || upstream.write(chunk)));
-      upstream.on('data', (chunk) => void (this.hung || client.write(chunk)));
+      upstream.on('data', (chunk) => void (this.hung || this.deaf || client.write(chunk)));
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
@@ -91,6 +94,10 @@ export class RedisForwarder {
 
   hang(): void {
     this.hung = true;
+  }
+
+  deafen(): void {
+    this.deaf = true;
   }
 
   async stop(): Promise<void> {

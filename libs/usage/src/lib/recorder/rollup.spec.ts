@@ -187,6 +187,38 @@ describe('rollUp', () => {
     ]);
   });
 
+  it('gives its deltas in key order whatever the order of the rows (concurrent writers lock rollup rows in one order)', () => {
+    const rows = [
+      aUsageRow({ tokenId: 2, model: 'b', statusCode: 429, responseTimeMs: 5_000 }),
+      aUsageRow({ tokenId: 2, model: 'a', statusCode: 200, responseTimeMs: 10 }),
+      aUsageRow({ tokenId: 1, model: 'b', statusCode: 500, responseTimeMs: 900 }),
+      aUsageRow({ tokenId: 1, model: 'b', statusCode: 200, responseTimeMs: 10 }),
+      aUsageRow({ userId: 0, tokenId: 3, createdAt: NOON + DAY_MS }),
+      aUsageRow({ userId: 0, tokenId: 3 }),
+    ];
+    const keys = (batch: typeof rows) => {
+      const r = rollUp(batch);
+      return {
+        daily: r.daily.map((d) => `${d.day}/${d.userId}/${d.tokenId}/${d.model}/${d.statusCode}`),
+        latency: r.latency.map((l) => `${l.day}/${l.userId}/${l.tokenId}/${l.model}/${l.bucket}`),
+        lastUsed: [...r.lastUsed.keys()],
+      };
+    };
+    const day = utcDay(NOON);
+    const forward = keys(rows);
+    expect(forward.daily).toEqual([
+      `${day}/0/3/echo/200`,
+      `${day}/1/1/b/200`,
+      `${day}/1/1/b/500`,
+      `${day}/1/2/a/200`,
+      `${day}/1/2/b/429`,
+      `${day + 1}/0/3/echo/200`,
+    ]);
+    expect(forward.lastUsed).toEqual([1, 2, 3]);
+    // Latency buckets likewise: the same order whichever way the batch came.
+    expect(keys([...rows].reverse())).toEqual(forward);
+  });
+
   it('notes the newest createdAt per token for last_used_at, whatever the row order', () => {
     const { lastUsed } = rollUp([
       aUsageRow({ tokenId: 1, createdAt: NOON + 5 }),

@@ -34,7 +34,17 @@ export interface BatchRollup {
   lastUsed: Map<number, number>;
 }
 
-/** Pre-aggregates a batch so the database sees one upsert per key, not one per request. */
+/** Orders by (day, user, token, model) and then `last`: the same order for every batch. */
+function byKey<T extends { day: number; userId: number; tokenId: number; model: string }>(last: (t: T) => number): (a: T, b: T) => number {
+  return (a, b) => a.day - b.day || a.userId - b.userId || a.tokenId - b.tokenId || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0) || last(a) - last(b);
+}
+
+/**
+ * Pre-aggregates a batch so the database sees one upsert per key, not one per request. The
+ * deltas come sorted by key (and last_used_at by token): an upsert locks its rows in the order
+ * given, so writers of several proxies on PostgreSQL, whose batches hold the same keys in
+ * different orders, would otherwise lock them crosswise and deadlock.
+ */
 export function rollUp(rows: readonly UsageRow[]): BatchRollup {
   const daily = new Map<string, DailyDelta>();
   const latency = new Map<string, LatencyDelta>();
@@ -79,5 +89,9 @@ export function rollUp(rows: readonly UsageRow[]): BatchRollup {
 
     if ((lastUsed.get(row.tokenId) ?? 0) < row.createdAt) lastUsed.set(row.tokenId, row.createdAt);
   }
-  return { daily: [...daily.values()], latency: [...latency.values()], lastUsed };
+  return {
+    daily: [...daily.values()].sort(byKey((d) => d.statusCode)),
+    latency: [...latency.values()].sort(byKey((l) => l.bucket)),
+    lastUsed: new Map([...lastUsed].sort(([a], [b]) => a - b)),
+  };
 }

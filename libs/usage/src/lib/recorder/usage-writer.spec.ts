@@ -78,6 +78,22 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
     expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + 5);
   });
 
+  it('concurrent writers (several proxies) upserting the same rollup rows in opposite orders never deadlock', async () => {
+    const owner = await db.anOwner();
+    // Each batch touches the same 40 rollup rows (and latency buckets), one writer in the
+    // opposite order of the other: locks taken in row order would cross at once.
+    const batch = (reversed: boolean) => {
+      const keys = Array.from({ length: 40 }, (_, i) => ({ model: `m${i % 8}`, statusCode: [200, 400, 429, 500, 502][i % 5], responseTimeMs: 1 + i * 37 }));
+      return withUids((reversed ? keys.reverse() : keys).map((k) => aUsageRow({ ...owner, ...k, createdAt: NOON })));
+    };
+    for (let round = 0; round < 15; round++) {
+      expect(await Promise.all([writer.write(batch(false)), writer.write(batch(true)), writer.write(batch(false)), writer.write(batch(true))])).toEqual([
+        40, 40, 40, 40,
+      ]);
+    }
+    expect((await db.daily(owner.tokenId)).reduce((sum, d) => sum + d.requests, 0)).toBe(15 * 4 * 40);
+  });
+
   it('stores the cost of each row and adds costs and refusals to the rollup, once however often the batch is written', async () => {
     const owner = await db.anOwner();
     const rows = withUids([
