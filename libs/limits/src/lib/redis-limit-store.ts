@@ -50,6 +50,9 @@ export function createLimitsRedis(url: string, options: RedisOptions = {}): Redi
   const client = new Redis(url, {
     enableOfflineQueue: false,
     autoResendUnfulfilledCommands: false,
+    // Admissions and settlements of concurrent requests issued in one event-loop turn go out in
+    // one socket write: one write per script was the largest cost of counting on Redis (cpu profile).
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     commandTimeout: 500,
     connectTimeout: 2000,
