@@ -33,6 +33,7 @@ export type DashboardSettings = Partial<
 export interface HarnessOptions {
   redis?: { url: string; key_prefix: string };
   webhooks?: { secret_key?: string; allow_private?: boolean };
+  email?: { smtp_url?: string; from?: string };
 }
 
 /** Limits no ordinary suite reaches; the throttling suite sets its own. */
@@ -100,6 +101,7 @@ export class DashboardHarness {
             dashboard: { ...UNTHROTTLED, ...dashboard },
             ...(options.redis ? { redis: options.redis } : {}),
             ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+            ...(options.email ? { email: options.email } : {}),
           },
           null,
           2,

@@ -155,6 +155,14 @@ export interface WebhooksConfig {
   allow_private: boolean;
 }
 
+/** E-mail (usage reports, token-expiry notices) through nodemailer. */
+export interface EmailConfig {
+  /** e.g. smtps://user:pass@smtp.example.com:465 (env SMTP_URL); empty: no e-mail is sent. */
+  smtp_url: string;
+  /** The From address, e.g. "LMArena Bridge <bridge@example.com>". */
+  from: string;
+}
+
 export interface AppConfig {
   /** Absolute path of the config file that was read. */
   config_path: string;
@@ -175,6 +183,7 @@ export interface AppConfig {
   bridge: BridgeConfig;
   metrics: MetricsConfig;
   webhooks: WebhooksConfig;
+  email: EmailConfig;
   providers: Readonly<Record<string, ProviderConfig>>;
   models: readonly ModelRoute[];
 }

@@ -227,6 +227,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     'models_file',
     'metrics',
     'webhooks',
+    'email',
   ]);
   const proxy = root.section('proxy', ['host', 'port', 'max_body_mb', 'max_inflight_body_mb', 'trusted_proxies']);
   const limits = root.section('limits', ['default_max_tokens', 'lease_ttl_seconds']);
@@ -248,6 +249,12 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const bridge = root.section('bridge', ['secret', 'allowed_origins', 'timeout_seconds', 'max_in_flight_per_browser', 'public_url']);
   const metrics = root.section('metrics', ['token']);
   const webhooks = root.section('webhooks', ['secret_key', 'allow_private']);
+  const email = root.section('email', ['smtp_url', 'from']);
+  const smtpUrl = envString(env, 'SMTP_URL', email.string('smtp_url', ''));
+  if (smtpUrl !== '' && !/^smtps?:\/\//.test(smtpUrl)) {
+    if (env['SMTP_URL']) throw new ConfigError('environment', 'SMTP_URL', 'expected an smtp:// or smtps:// URL or an empty string');
+    email.fail('smtp_url', 'expected an smtp:// or smtps:// URL or an empty string');
+  }
   const webhookKey = envString(env, 'WEBHOOK_SECRET_KEY', webhooks.string('secret_key', ''));
   if (webhookKey !== '' && webhookKey.length < 32) {
     if (env['WEBHOOK_SECRET_KEY']) throw new ConfigError('environment', 'WEBHOOK_SECRET_KEY', 'expected at least 32 characters or an empty string');
@@ -347,6 +354,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     },
     metrics: { token: envString(env, 'METRICS_TOKEN', metrics.string('token', '')) },
     webhooks: { secret_key: webhookKey, allow_private: webhooks.bool('allow_private', false) },
+    email: { smtp_url: smtpUrl, from: email.string('from', 'LMArena Bridge <lmarena-bridge@localhost>', { nonEmpty: true }) },
     providers,
     models: readModels(modelsPath, providers),
   };

@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { DEFAULT_RETRY_POLICY, nextAttemptAt, RetryPolicy } from './backoff';
 import { WebhookDeliveryEntity, WebhookEntity, WebhookLeaseEntity, WebhookOutboxEntity } from './entities';
+import { holdLease } from './lease';
 import { SecretBox, signWebhook } from './secret-box';
 import { sendWebhook } from './sender';
 
@@ -120,22 +121,8 @@ export class DeliveryWorker {
   }
 
   /** Takes the lease if free or expired, renews it if ours. */
-  async holdLease(): Promise<boolean> {
-    const now = this.clock().getTime();
-    const repo = this.dataSource.getRepository(WebhookLeaseEntity);
-    await repo
-      .createQueryBuilder()
-      .insert()
-      .values({ name: LEASE, holder: this.holder, expiresAt: new Date(now + this.leaseMs) })
-      .orIgnore()
-      .execute();
-    const result = await repo
-      .createQueryBuilder()
-      .update()
-      .set({ holder: this.holder, expiresAt: new Date(now + this.leaseMs) })
-      .where('name = :name AND (holder = :holder OR expires_at < :now)', { name: LEASE, holder: this.holder, now })
-      .execute();
-    return (result.affected ?? 0) > 0;
+  holdLease(): Promise<boolean> {
+    return holdLease(this.dataSource, LEASE, this.holder, this.clock().getTime(), this.leaseMs);
   }
 
   private async attempt(row: WebhookOutboxEntity): Promise<void> {

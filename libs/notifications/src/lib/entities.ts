@@ -1,4 +1,4 @@
-import { epochMs } from '@lmarena-bridge/database';
+import { bigintNumber, epochMs } from '@lmarena-bridge/database';
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A user's subscription. `secret` is sealed (secret-box.ts), never the plain signing secret. */
@@ -117,4 +117,38 @@ export class WebhookLeaseEntity {
   expiresAt!: Date;
 }
 
-export const notificationEntities = [WebhookEntity, WebhookOutboxEntity, WebhookDeliveryEntity, WebhookLeaseEntity];
+/** A notice already given (see the migration). */
+@Entity('notification_marks')
+export class NotificationMarkEntity {
+  @PrimaryColumn({ type: 'varchar', length: 200 })
+  key!: string;
+
+  @Column({ type: 'bigint', transformer: epochMs })
+  at!: Date;
+
+  @Column({ type: 'bigint', default: 0, transformer: bigintNumber })
+  value!: number;
+
+  @Column({ type: 'integer', default: 0 })
+  period!: number;
+}
+
+export type ReportPreference = 'off' | 'daily' | 'weekly';
+
+@Entity('notification_prefs')
+export class NotificationPrefsEntity {
+  @PrimaryColumn({ name: 'user_id', type: 'integer' })
+  userId!: number;
+
+  @Column({ type: 'varchar', length: 8 })
+  report!: ReportPreference;
+}
+
+export const notificationEntities = [
+  WebhookEntity,
+  WebhookOutboxEntity,
+  WebhookDeliveryEntity,
+  WebhookLeaseEntity,
+  NotificationMarkEntity,
+  NotificationPrefsEntity,
+];

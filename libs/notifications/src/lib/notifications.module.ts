@@ -1,5 +1,6 @@
 import { DomainEventSink } from '@lmarena-bridge/auth';
 import { Global, Module } from '@nestjs/common';
+import { NotificationPreferences } from './preferences.service';
 import { WebhookRuntime } from './webhook-runtime';
 import { WebhooksService } from './webhooks.service';
 
@@ -9,7 +10,7 @@ import { WebhooksService } from './webhooks.service';
  */
 @Global()
 @Module({
-  providers: [WebhookRuntime, { provide: DomainEventSink, useExisting: WebhookRuntime }, WebhooksService],
-  exports: [WebhookRuntime, DomainEventSink, WebhooksService],
+  providers: [WebhookRuntime, { provide: DomainEventSink, useExisting: WebhookRuntime }, WebhooksService, NotificationPreferences],
+  exports: [WebhookRuntime, DomainEventSink, WebhooksService, NotificationPreferences],
 })
 export class NotificationsModule {}

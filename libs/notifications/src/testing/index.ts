@@ -1,1 +1,2 @@
 export * from './receiver';
+export * from './smtp';

@@ -1,7 +1,7 @@
 import type { CreatedWebhook, Webhook, WebhookBody, WebhookDelivery } from '@lmarena-bridge/contracts';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
-import { verifyWebhookSignature } from '@lmarena-bridge/notifications';
-import { TestReceiver } from '@lmarena-bridge/notifications/testing';
+import { verifyWebhookSignature, WebhookRuntime } from '@lmarena-bridge/notifications';
+import { TestReceiver, TestSmtp } from '@lmarena-bridge/notifications/testing';
 import type { Response } from 'supertest';
 import { DashboardHarness, Session } from '../../testing/dashboard-harness';
 
@@ -160,5 +160,49 @@ describe('webhooks without a server key', () => {
     } finally {
       await h.close();
     }
+  });
+});
+
+describe.each(testDatabaseKinds())('report preference and e-mail through the app on $kind', ({ create }) => {
+  let h: DashboardHarness;
+  let smtp: TestSmtp;
+
+  beforeAll(async () => {
+    smtp = await TestSmtp.start();
+    h = await DashboardHarness.start(
+      create,
+      { public_url: 'https://dash.example.test' },
+      { email: { smtp_url: smtp.url, from: 'Bridge <bridge@example.test>' } },
+    );
+  });
+  afterAll(async () => {
+    await h?.close();
+    await smtp?.close();
+  });
+
+  it('PATCH /api/auth/me {report} stores the choice; the periodic job then e-mails the report', async () => {
+    const alice = await h.signUp();
+    expect((await alice.agent.get('/api/notifications/preferences').expect(200)).body).toEqual({ report: 'off' });
+    expectBadRequest(await alice.agent.patch('/api/auth/me').send({ report: 'hourly' }), /report must be one of: off, daily, weekly/);
+    const res = await alice.agent.patch('/api/auth/me').send({ report: 'daily' }).expect(200);
+    expect(res.body).toMatchObject({ id: alice.user.id, username: alice.user.username, report: 'daily' });
+    expect((await alice.agent.get('/api/notifications/preferences').expect(200)).body).toEqual({ report: 'daily' });
+
+    const token = await h.createToken(alice);
+    const now = new Date();
+    const yesterday = Math.floor(now.getTime() / 86_400_000) - 1;
+    const p = (n: number) => (h.dataSource.options.type === 'postgres' ? `$${n}` : '?');
+    await h.dataSource.query(
+      `INSERT INTO usage_daily (day, user_id, token_id, model, status_code, requests, response_time_ms_sum, prompt_tokens, completion_tokens, cost_nano_usd, refused_requests)
+       VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(p).join(', ')})`,
+      [yesterday, alice.user.id, token.id, 'echo', 200, 3, 30, 10, 20, 0, 0],
+    );
+    const result = await h.get(WebhookRuntime).runJobs(now);
+    expect(result).toMatchObject({ reports: 1 });
+    expect(smtp.mails.filter((m) => m.to.includes(alice.user.email))).toHaveLength(1);
+    const mail = smtp.mails.find((m) => m.to.includes(alice.user.email));
+    expect(mail?.text).toContain('Requests: 3');
+    expect(mail?.text).toContain('Tokens: 30 (10 prompt, 20 completion)');
+    expect(mail?.text).toContain('https://dash.example.test/analytics');
   });
 });

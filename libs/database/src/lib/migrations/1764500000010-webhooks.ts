@@ -11,6 +11,10 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
  *   id receivers deduplicate by. The worker takes rows whose `next_attempt_at` has passed.
  * - `webhook_deliveries`: one row per attempt (status code, latency, error, ≤ 1 KB of the answer).
  * - `webhook_lease`: one row per named job; the instance whose lease has not expired runs it.
+ * - `notification_marks`: what the periodic job has already announced (`token.expiring:7d:…`,
+ *   `quota.threshold:…:80`, `rate_limit.exceeded:<token>`, `report:…`), so each notice goes out
+ *   once; `value`/`period` hold the figure last seen where a notice may repeat.
+ * - `notification_prefs`: per user, the e-mail usage report (`off`, `daily`, `weekly`).
  */
 export class Webhooks1764500000010 implements MigrationInterface {
   name = 'Webhooks1764500000010';
@@ -83,9 +87,32 @@ export class Webhooks1764500000010 implements MigrationInterface {
         ],
       }),
     );
+    await q.createTable(
+      new Table({
+        name: 'notification_marks',
+        columns: [
+          { name: 'key', type: 'varchar', length: '200', isPrimary: true },
+          { name: 'at', type: 'bigint', isNullable: false },
+          { name: 'value', type: 'bigint', isNullable: false, default: 0 },
+          { name: 'period', type: 'integer', isNullable: false, default: 0 },
+        ],
+      }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'notification_prefs',
+        columns: [
+          { name: 'user_id', type: 'integer', isPrimary: true },
+          { name: 'report', type: 'varchar', length: '8', isNullable: false },
+        ],
+        foreignKeys: [{ columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' }],
+      }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.dropTable('notification_prefs');
+    await q.dropTable('notification_marks');
     await q.dropTable('webhook_lease');
     await q.dropTable('webhook_deliveries');
     await q.dropTable('webhook_outbox');
