@@ -262,6 +262,49 @@ describe.each(testDatabaseKinds())('NotificationJobs on $kind', ({ create }) => 
     expect(smtp.mails[0].text).toContain('Requests: 28'); // 1 + … + 7; day 8 is before the week
   });
 
+  it('announces bridge.disconnected to admins when the last browser goes away', async () => {
+    const users = ds.getRepository(UserEntity);
+    const admin = await users.save(
+      users.create({
+        username: `${user.username}a`,
+        email: `a${user.email}`,
+        passwordHash: 'x',
+        role: 'admin',
+        disabled: false,
+        createdAt: now,
+        updatedAt: now,
+        lastLoginAt: null,
+      }),
+    );
+    await ds.getRepository(WebhookEntity).save({
+      userId: admin.id,
+      url: receiver.url,
+      events: JSON.stringify(['bridge.disconnected']),
+      description: null,
+      secret: box.seal('whsec_a'),
+      createdAt: now,
+    });
+    await ds.query('DELETE FROM "bridge_browsers"');
+    const seen = async (id: string, at: number) => {
+      const p = (n: number) => (ds.options.type === 'postgres' ? `$${n}` : '?');
+      await ds.query(`DELETE FROM "bridge_browsers" WHERE browser_id = ${p(1)}`, [id]);
+      await ds.query(
+        `INSERT INTO bridge_browsers (browser_id, instance_id, key_id, origin, version, connected_at, in_flight, last_error, seen_at) VALUES (${[1, 2, 3, 4, 5, 6, 7, 8, 9].map(p).join(', ')})`,
+        [id, 'proxy-1', null, 'https://arena.ai', '1', at, 0, null, at],
+      );
+    };
+    await seen('b1', now.getTime());
+    expect(await jobs.bridgeDisconnected(now)).toBe(0); // first look: connected
+    now = new Date(now.getTime() + 60_000); // b1 not refreshed: stale
+    expect(await jobs.bridgeDisconnected(now)).toBe(1);
+    now = new Date(now.getTime() + 60_000);
+    expect(await jobs.bridgeDisconnected(now)).toBe(0); // still down: said once
+    await seen('b2', now.getTime());
+    expect(await jobs.bridgeDisconnected(now)).toBe(0);
+    await deliver();
+    expect(events().map((e) => [e.type, e.data['browsers_before']])).toEqual([['bridge.disconnected', 1]]);
+  });
+
   it('writes a notice and its mark in one transaction: a failed enqueue leaves no mark', async () => {
     await addToken({ expiresAt: new Date(now.getTime() + 2 * DAY_MS) });
     const failing = new NotificationJobs(

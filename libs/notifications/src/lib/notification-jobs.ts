@@ -4,7 +4,7 @@ import { effectiveLimits } from '@lmarena-bridge/limits';
 import { usdFromNano } from '@lmarena-bridge/usage';
 import { Logger } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
-import { NotificationPrefsEntity, WebhookEntity } from './entities';
+import { NotificationMarkEntity, NotificationPrefsEntity, WebhookEntity } from './entities';
 import { Mail, Mailer, tokenExpiringMail, usageReportMail } from './mailer';
 import { claimGrowth, claimOnce } from './marks';
 import { eventsOf, OutboxEvent } from './outbox';
@@ -34,13 +34,41 @@ export class NotificationJobs {
   ) {}
 
   /** Runs every job once; answers what each produced (for tests and logs). */
-  async run(now: Date): Promise<{ expiring: number; quota: number; rateLimited: number; reports: number }> {
+  async run(now: Date): Promise<{ expiring: number; quota: number; rateLimited: number; reports: number; bridge: number }> {
     return {
+      bridge: await this.bridgeDisconnected(now),
       expiring: await this.tokensExpiring(now),
       quota: await this.quotaThresholds(now),
       rateLimited: await this.rateLimited(now),
       reports: await this.usageReports(now),
     };
+  }
+
+  /**
+   * bridge.disconnected (to admins' webhooks): the proxies keep a row per connected browser,
+   * refreshed while its socket lives; when the count of live rows falls from some to none, the
+   * bridge is down. Seen within a minute and a half (a row goes stale after 30 s, the job runs
+   * every minute); the count last seen is kept in a mark.
+   */
+  async bridgeDisconnected(now: Date, staleMs = 30_000): Promise<number> {
+    const p = placeholders(this.dataSource);
+    const [row] = await this.dataSource.query<Array<{ n: unknown }>>(`SELECT COUNT(*) AS n FROM bridge_browsers WHERE seen_at >= ${p(1)}`, [
+      now.getTime() - staleMs,
+    ]);
+    const live = Number(row?.n ?? 0);
+    return runInTransaction(this.dataSource, async (m) => {
+      const repo = m.getRepository(NotificationMarkEntity);
+      const mark = await repo.findOneBy({ key: 'bridge.live' });
+      if (!mark) {
+        await repo.insert({ key: 'bridge.live', at: now, value: live, period: 0 });
+        return 0;
+      }
+      if (mark.value === live) return 0;
+      await repo.update({ key: 'bridge.live' }, { at: now, value: live });
+      if (!(mark.value > 0 && live === 0)) return 0;
+      await this.enqueue(m, { type: 'bridge.disconnected', userId: null, data: { browsers_before: mark.value, last_change_at: mark.at.toISOString() } }, now);
+      return 1;
+    });
   }
 
   /** token.expiring 7 days and 1 day before expiry, once each (a token made with 20 h left gets only the 1-day one). */
