@@ -1,5 +1,5 @@
 import type { CreatedWebhook, Webhook, WebhookBody, WebhookDelivery } from '@lmarena-bridge/contracts';
-import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
+import { tempSqliteDatabase, testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { verifyWebhookSignature, WebhookRuntime } from '@lmarena-bridge/notifications';
 import { TestReceiver, TestSmtp } from '@lmarena-bridge/notifications/testing';
 import type { Response } from 'supertest';
@@ -112,6 +112,21 @@ describe.each(testDatabaseKinds())('webhook routes on $kind', ({ create }) => {
     await bob.agent.delete(`/api/webhooks/${hook.id}`).expect(204);
   });
 
+  it('documents every webhook route in /docs with its schemas', async () => {
+    const doc = (await h.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(Object.keys(doc.paths['/api/webhooks']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/api/webhooks/{id}'])).toEqual(['delete']);
+    expect(Object.keys(doc.paths['/api/webhooks/{id}/test'])).toEqual(['post']);
+    expect(Object.keys(doc.paths['/api/webhooks/{id}/deliveries'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/api/auth/me']).sort()).toEqual(['get', 'patch']);
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['CreateWebhookDto', 'CreatedWebhookDto', 'WebhookDeliveryListDto', 'UpdateMeDto']),
+    );
+  });
+
   it('test-sends a signed webhook.test event and reports its delivery', async () => {
     const hook = await subscribe(alice, ['usage.report']);
     const start = receiver.received.length;
@@ -147,7 +162,7 @@ describe.each(testDatabaseKinds())('webhooks without allow_private on $kind', ({
 
 describe('webhooks without a server key', () => {
   it('answers 503 webhooks_not_configured: a secret could not be stored sealed', async () => {
-    const h = await DashboardHarness.start(async () => (await import('@lmarena-bridge/database/testing')).tempSqliteDatabase());
+    const h = await DashboardHarness.start(async () => tempSqliteDatabase());
     try {
       const alice = await h.signUp();
       const res = await alice.agent
@@ -204,5 +219,65 @@ describe.each(testDatabaseKinds())('report preference and e-mail through the app
     expect(mail?.text).toContain('Requests: 3');
     expect(mail?.text).toContain('Tokens: 30 (10 prompt, 20 completion)');
     expect(mail?.text).toContain('https://dash.example.test/analytics');
+  });
+});
+
+describe.each(testDatabaseKinds())('a dashboard restart mid-way on $kind', ({ create }) => {
+  it('loses nothing: an event queued while the receiver was down is delivered by the next process', async () => {
+    const receiver = await TestReceiver.start();
+    const db = await create();
+    // The first process must not drop the database when it stops.
+    const kept = async () => ({ ...db, drop: async () => undefined });
+    let first: DashboardHarness | undefined = await DashboardHarness.start(kept, {}, { webhooks: { secret_key: SECRET_KEY, allow_private: true } });
+    let second: DashboardHarness | undefined;
+    try {
+      const alice = await first.signUp();
+      const hook = (
+        await alice.agent
+          .post('/api/webhooks')
+          .send({ url: receiver.url, events: ['token.created'] })
+          .expect(201)
+      ).body as CreatedWebhook;
+      await receiver.down();
+      const token = await first.createToken(alice);
+      // The first attempt fails (connection refused) and is logged; then the process stops.
+      for (let i = 0; i < 100; i++) {
+        const [row] = await first.dataSource.query('SELECT COUNT(*) AS n FROM webhook_deliveries');
+        if (Number(row.n) > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await first.close();
+      first = undefined;
+
+      await receiver.up();
+      second = await DashboardHarness.start(async () => db, {}, { webhooks: { secret_key: SECRET_KEY, allow_private: true } });
+      // The retry is due in 30 s: let that time pass for the row instead of waiting.
+      await second.dataSource.query(`UPDATE webhook_outbox SET next_attempt_at = ${Date.now()} WHERE state = 'pending'`);
+      await receiver.waitFor(1);
+      // The attempt is logged right after the answer arrives.
+      for (let i = 0; i < 100; i++) {
+        const [row] = await second.dataSource.query(`SELECT COUNT(*) AS n FROM webhook_outbox WHERE state = 'delivered'`);
+        if (Number(row.n) > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const [got] = receiver.received;
+      expect(JSON.parse(got.body)).toMatchObject({ type: 'token.created', data: { token: { id: token.id } } });
+      expect(verifyWebhookSignature(hook.secret, String(got.headers['x-lmb-timestamp']), got.body, String(got.headers['x-lmb-signature']))).toBe(true);
+      const attempts = await second.dataSource.query('SELECT attempt, status_code FROM webhook_deliveries ORDER BY id');
+      expect(
+        attempts.map((a: { attempt: number | string; status_code: number | string | null }) => [
+          Number(a.attempt),
+          a.status_code === null ? null : Number(a.status_code),
+        ]),
+      ).toEqual([
+        [1, null],
+        [2, 200],
+      ]);
+      expect(receiver.received).toHaveLength(1);
+    } finally {
+      await first?.close();
+      await second?.close();
+      await receiver.down();
+    }
   });
 });
