@@ -60,7 +60,7 @@ export async function sendWebhook(
       responseBody: truncateUtf8(Buffer.concat(chunks)),
     };
   } catch (err) {
-    const message = err instanceof TargetRefused ? `refused: ${err.message}` : describeError(err);
+    const message = err instanceof TargetRefused ? `refused: ${err.message}` : describeError(err, timeoutMs);
     return { statusCode: null, latencyMs: elapsed(), error: message.slice(0, 500), responseBody: null };
   } finally {
     void agent?.destroy().catch(() => undefined);
@@ -75,12 +75,16 @@ function truncateUtf8(buf: Buffer): string | null {
   return text.slice(0, MAX_BODY_BYTES);
 }
 
-function describeError(err: unknown): string {
-  if (err instanceof Error) {
-    if (err.name === 'TimeoutError' || err.name === 'AbortError') return `timed out after ${SEND_TIMEOUT_MS / 1000} s`;
-    const code = (err as { code?: string }).code;
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    return [code ?? cause?.code, err.message || cause?.message].filter(Boolean).join(': ');
+function describeError(err: unknown, timeoutMs: number): string {
+  // Not `instanceof Error`: the abort signal's DOMException may come from another realm (tests run in a VM context).
+  if (typeof err !== 'object' || err === null) return String(err);
+  const e = err as { name?: unknown; code?: unknown; message?: unknown; cause?: { name?: unknown; code?: unknown; message?: unknown } };
+  const names = [e.name, e.code, e.cause?.name, e.cause?.code];
+  // The timeout surfaces as the error, its name, code or cause depending on the phase it hit.
+  if (names.some((n) => n === 'TimeoutError' || n === 'AbortError' || n === 'UND_ERR_HEADERS_TIMEOUT' || n === 'UND_ERR_CONNECT_TIMEOUT')) {
+    return `timed out after ${timeoutMs / 1000} s`;
   }
-  return String(err);
+  const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+  const message = typeof e.message === 'string' && e.message ? e.message : typeof e.cause?.message === 'string' ? e.cause.message : String(err);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
