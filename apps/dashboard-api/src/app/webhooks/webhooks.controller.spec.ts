@@ -33,6 +33,16 @@ describe.each(testDatabaseKinds())('webhook routes on $kind', ({ create }) => {
     await receiver?.down();
   });
 
+  /** The delivery log once it holds `n` attempts: each is written right after its answer arrives. */
+  const deliveriesOf = async (session: Session, id: number, n: number): Promise<WebhookDelivery[]> => {
+    let rows: WebhookDelivery[] = [];
+    for (let i = 0; i < 100 && rows.length < n; i++) {
+      rows = (await session.agent.get(`/api/webhooks/${id}/deliveries`).expect(200)).body.deliveries;
+      if (rows.length < n) await new Promise((r) => setTimeout(r, 20));
+    }
+    return rows;
+  };
+
   const subscribe = async (session: Session, events: string[], url = receiver.url): Promise<CreatedWebhook> => {
     const res = await session.agent.post('/api/webhooks').send({ url, events, description: 'test hook' }).expect(201);
     h.track(res.body.secret);
@@ -99,7 +109,7 @@ describe.each(testDatabaseKinds())('webhook routes on $kind', ({ create }) => {
     for (const r of got) {
       expect(verifyWebhookSignature(hook.secret, String(r.headers['x-lmb-timestamp']), r.body, String(r.headers['x-lmb-signature']))).toBe(true);
     }
-    const deliveries = (await bob.agent.get(`/api/webhooks/${hook.id}/deliveries`).expect(200)).body.deliveries as WebhookDelivery[];
+    const deliveries = await deliveriesOf(bob, hook.id, 2);
     expect(deliveries.map((d) => [d.type, d.status_code, d.attempt])).toEqual([
       ['token.revoked', 200, 1],
       ['token.created', 200, 1],
@@ -136,11 +146,7 @@ describe.each(testDatabaseKinds())('webhook routes on $kind', ({ create }) => {
     expect(got.headers['x-lmb-delivery']).toBe(delivery_id);
     expect(got.headers['x-lmb-event']).toBe('webhook.test');
     expect(verifyWebhookSignature(hook.secret, String(got.headers['x-lmb-timestamp']), got.body, String(got.headers['x-lmb-signature']))).toBe(true);
-    // The log row is written right after the answer arrives.
-    let deliveries: WebhookDelivery[] = [];
-    for (let i = 0; i < 50 && deliveries.length === 0; i++) {
-      deliveries = (await alice.agent.get(`/api/webhooks/${hook.id}/deliveries`).expect(200)).body.deliveries;
-    }
+    const deliveries = await deliveriesOf(alice, hook.id, 1);
     expect(deliveries[0]).toMatchObject({ delivery_id, type: 'webhook.test', status_code: 200, attempt: 1, error: null });
     await alice.agent.delete(`/api/webhooks/${hook.id}`).expect(204);
   });
