@@ -14,3 +14,4 @@ export * from './lib/tokens/token.mapper';
 export * from './lib/tokens/token-verifier.service';
 export * from './lib/audit/audit.service';
 export * from './lib/auth.module';
+export * from './lib/domain-events';

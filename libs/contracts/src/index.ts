@@ -8,3 +8,4 @@ export * from './lib/bridge';
 export * from './lib/errors';
 export * from './lib/account-security';
 export * from './lib/limits';
+export * from './lib/webhooks';

@@ -2,6 +2,7 @@ import { authEntities } from '@lmarena-bridge/auth';
 import { bridgeEntities } from '@lmarena-bridge/bridge';
 import { AppConfig, ConfigModule } from '@lmarena-bridge/config';
 import { DatabaseModule } from '@lmarena-bridge/database';
+import { notificationEntities } from '@lmarena-bridge/notifications';
 import { loggerModule } from '@lmarena-bridge/server';
 import { usageEntities } from '@lmarena-bridge/usage';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -13,6 +14,7 @@ import { OpsModule } from './ops/ops.module';
 import { StatusModule } from './status/status.module';
 import { TokensModule } from './tokens/tokens.module';
 import { UsageApiModule } from './usage/usage-api.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -22,7 +24,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         loggerModule('dashboard-api', logStream),
-        DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]),
+        DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities, ...notificationEntities]),
         DashboardLimitsModule,
         DashboardAuthModule,
         TokensModule,
@@ -31,6 +33,7 @@ export class AppModule {
         OpsModule,
         UsageApiModule,
         BridgeDashboardModule,
+        WebhooksModule,
       ],
     };
   }

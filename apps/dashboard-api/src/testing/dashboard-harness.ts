@@ -32,6 +32,8 @@ export type DashboardSettings = Partial<
 /** Other sections of config.jsonc a suite may set. */
 export interface HarnessOptions {
   redis?: { url: string; key_prefix: string };
+  webhooks?: { secret_key?: string; allow_private?: boolean };
+  email?: { smtp_url?: string; from?: string };
 }
 
 /** Limits no ordinary suite reaches; the throttling suite sets its own. */
@@ -94,7 +96,16 @@ export class DashboardHarness {
     try {
       writeFileSync(
         join(configDir, 'config.jsonc'),
-        JSON.stringify({ dashboard: { ...UNTHROTTLED, ...dashboard }, ...(options.redis ? { redis: options.redis } : {}) }, null, 2),
+        JSON.stringify(
+          {
+            dashboard: { ...UNTHROTTLED, ...dashboard },
+            ...(options.redis ? { redis: options.redis } : {}),
+            ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+            ...(options.email ? { email: options.email } : {}),
+          },
+          null,
+          2,
+        ),
       );
       writeFileSync(join(configDir, 'models.json'), '{"echo":{"provider":"echo"}}');
       const config = loadConfig({ cwd: configDir, env: { DATABASE_URL: db.url } });

@@ -30,6 +30,12 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./pages/analytics/analytics.page').then((m) => m.AnalyticsPage),
   },
   {
+    path: 'notifications',
+    title: 'Notifications · LMArena Bridge',
+    canActivate: [authGuard],
+    loadComponent: () => import('./pages/notifications/notifications.page').then((m) => m.NotificationsPage),
+  },
+  {
     path: 'account',
     title: 'Account · LMArena Bridge',
     canActivate: [authGuard],

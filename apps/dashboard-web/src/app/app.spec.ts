@@ -42,11 +42,11 @@ describe('App shell', () => {
     expect(nav(el)).toEqual([]);
     session.signedInAs(aUser({ username: 'bob' }));
     await fixture.whenStable();
-    expect(nav(el)).toEqual(['Dashboard', 'Tokens', 'Analytics']);
+    expect(nav(el)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Notifications']);
     expect(el.querySelector('[data-testid=current-user]')?.textContent).toContain('bob');
     session.signedInAs(anAdmin());
     await fixture.whenStable();
-    expect(nav(el)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Admin', 'Bridge']);
+    expect(nav(el)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Notifications', 'Admin', 'Bridge']);
   });
 
   it('signs out: POST /api/auth/logout, forgets the user and goes to /', async () => {
@@ -68,6 +68,7 @@ describe('App shell', () => {
     ['/dashboard', 'Dashboard'],
     ['/tokens', 'API tokens'],
     ['/analytics', 'Analytics'],
+    ['/notifications', 'Notifications'],
     ['/admin', 'Administration'],
     ['/bridge', 'LMArena bridge'],
   ])('routes %s to its page for a signed-in admin', async (url, heading) => {

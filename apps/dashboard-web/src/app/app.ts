@@ -20,6 +20,7 @@ import { StatusApi } from './core/status.api';
           <a routerLink="/dashboard" routerLinkActive="active" ariaCurrentWhenActive="page">Dashboard</a>
           <a routerLink="/tokens" routerLinkActive="active" ariaCurrentWhenActive="page">Tokens</a>
           <a routerLink="/analytics" routerLinkActive="active" ariaCurrentWhenActive="page">Analytics</a>
+          <a routerLink="/notifications" routerLinkActive="active" ariaCurrentWhenActive="page">Notifications</a>
           @if (session.isAdmin()) {
             <a routerLink="/admin" routerLinkActive="active" ariaCurrentWhenActive="page">Admin</a>
             <a routerLink="/bridge" routerLinkActive="active" ariaCurrentWhenActive="page">Bridge</a>

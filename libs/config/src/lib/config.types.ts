@@ -143,6 +143,26 @@ export interface MetricsConfig {
   token: string;
 }
 
+/** Outgoing webhooks (the dashboard's delivery worker). */
+export interface WebhooksConfig {
+  /**
+   * Server key (env WEBHOOK_SECRET_KEY), at least 32 characters: webhook signing secrets are
+   * stored encrypted with AES-256-GCM under a key derived from it. Empty: webhooks can't be
+   * created (503 `webhooks_not_configured`); every dashboard instance needs the same key.
+   */
+  secret_key: string;
+  /** Allow targets that resolve to private, loopback, link-local or unique-local addresses. */
+  allow_private: boolean;
+}
+
+/** E-mail (usage reports, token-expiry notices) through nodemailer. */
+export interface EmailConfig {
+  /** e.g. smtps://user:pass@smtp.example.com:465 (env SMTP_URL); empty: no e-mail is sent. */
+  smtp_url: string;
+  /** The From address, e.g. "LMArena Bridge <bridge@example.com>". */
+  from: string;
+}
+
 export interface AppConfig {
   /** Absolute path of the config file that was read. */
   config_path: string;
@@ -162,6 +182,8 @@ export interface AppConfig {
   limits: LimitsConfig;
   bridge: BridgeConfig;
   metrics: MetricsConfig;
+  webhooks: WebhooksConfig;
+  email: EmailConfig;
   providers: Readonly<Record<string, ProviderConfig>>;
   models: readonly ModelRoute[];
 }

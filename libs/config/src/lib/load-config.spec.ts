@@ -152,6 +152,25 @@ describe('loadConfig', () => {
     expectError(() => load(), 'metrics.tokens', /unknown key/);
   });
 
+  it('reads webhooks and email, with WEBHOOK_SECRET_KEY and SMTP_URL winning over the file', () => {
+    write('{}');
+    expect(load().webhooks).toEqual({ secret_key: '', allow_private: false });
+    expect(load().email).toEqual({ smtp_url: '', from: 'LMArena Bridge <lmarena-bridge@localhost>' });
+    const key = 'k'.repeat(32);
+    write(`{"webhooks": {"secret_key": "${key}", "allow_private": true}, "email": {"smtp_url": "smtp://127.0.0.1:2525", "from": "x@example.com"}}`);
+    expect(load().webhooks).toEqual({ secret_key: key, allow_private: true });
+    expect(load({ WEBHOOK_SECRET_KEY: 'e'.repeat(40) }).webhooks.secret_key).toBe('e'.repeat(40));
+    expect(load({ SMTP_URL: 'smtps://u:p@mail.example.com:465' }).email).toEqual({ smtp_url: 'smtps://u:p@mail.example.com:465', from: 'x@example.com' });
+    write('{"webhooks": {"secret_key": "short"}}');
+    expectError(() => load(), 'webhooks.secret_key', /at least 32 characters/);
+    write('{}');
+    expectError(() => load({ WEBHOOK_SECRET_KEY: 'short' }), 'WEBHOOK_SECRET_KEY', /at least 32 characters/);
+    write('{"email": {"smtp_url": "http://mail"}}');
+    expectError(() => load(), 'email.smtp_url', /smtp:\/\/ or smtps:\/\//);
+    write('{"webhooks": {"allowPrivate": true}}');
+    expectError(() => load(), 'webhooks.allowPrivate', /unknown key/);
+  });
+
   it('accepts comments and trailing commas', () => {
     write(
       `{

@@ -241,6 +241,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     'providers',
     'models_file',
     'metrics',
+    'webhooks',
+    'email',
   ]);
   const proxy = root.section('proxy', ['host', 'port', 'max_body_mb', 'max_inflight_body_mb', 'trusted_proxies']);
   const limits = root.section('limits', ['default_max_tokens', 'lease_ttl_seconds']);
@@ -261,6 +263,18 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const usage = root.section('usage', ['retention_days', 'batch_size', 'flush_interval_ms', 'max_queue', 'spool_dir']);
   const bridge = root.section('bridge', ['secret', 'allowed_origins', 'timeout_seconds', 'max_in_flight_per_browser', 'public_url']);
   const metrics = root.section('metrics', ['token']);
+  const webhooks = root.section('webhooks', ['secret_key', 'allow_private']);
+  const email = root.section('email', ['smtp_url', 'from']);
+  const smtpUrl = envString(env, 'SMTP_URL', email.string('smtp_url', ''));
+  if (smtpUrl !== '' && !/^smtps?:\/\//.test(smtpUrl)) {
+    if (env['SMTP_URL']) throw new ConfigError('environment', 'SMTP_URL', 'expected an smtp:// or smtps:// URL or an empty string');
+    email.fail('smtp_url', 'expected an smtp:// or smtps:// URL or an empty string');
+  }
+  const webhookKey = envString(env, 'WEBHOOK_SECRET_KEY', webhooks.string('secret_key', ''));
+  if (webhookKey !== '' && webhookKey.length < 32) {
+    if (env['WEBHOOK_SECRET_KEY']) throw new ConfigError('environment', 'WEBHOOK_SECRET_KEY', 'expected at least 32 characters or an empty string');
+    webhooks.fail('secret_key', 'expected at least 32 characters or an empty string');
+  }
   const bridgePublicUrl = bridge.string('public_url', '');
   if (bridgePublicUrl !== '' && !/^wss?:\/\/[^/]+/.test(bridgePublicUrl)) {
     bridge.fail('public_url', `expected a ws:// or wss:// URL or an empty string, found ${JSON.stringify(bridgePublicUrl)}`);
@@ -354,6 +368,8 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
       public_url: bridgePublicUrl,
     },
     metrics: { token: envString(env, 'METRICS_TOKEN', metrics.string('token', '')) },
+    webhooks: { secret_key: webhookKey, allow_private: webhooks.bool('allow_private', false) },
+    email: { smtp_url: smtpUrl, from: email.string('from', 'LMArena Bridge <lmarena-bridge@localhost>', { nonEmpty: true }) },
     providers,
     models: readModels(modelsPath, providers),
   };

@@ -1,9 +1,11 @@
 import { NO_LIMITS } from '@lmarena-bridge/contracts';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { BadRequestException, HttpException } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { AuthTestDatabase, openAuthTestDatabase, RecordingNotifier, refuseAuditWrites } from '../../testing/auth-test-database';
 import type { AuditActor } from '../audit/audit.service';
 import { readAuthEpoch } from '../auth-epoch';
+import { DomainEvent, DomainEventSink } from '../domain-events';
 import { AuditEventEntity } from '../entities/audit-event.entity';
 import { UserEntity } from '../entities/user.entity';
 import { TokensService } from './tokens.service';
@@ -196,5 +198,53 @@ describe.each(testDatabaseKinds())('TokensService limits on $kind', ({ create })
     const { id } = await bare.create(owner.id, { name: 'bare' });
     await expect(bare.update(id, { limits: { rpm: 2 } }, asOwner())).resolves.toMatchObject({ limits: { rpm: 2 } });
     await expect(bare.revoke(id, asOwner())).resolves.toBeUndefined();
+  });
+});
+
+describe.each(testDatabaseKinds())('TokensService events on $kind', ({ create }) => {
+  let db: AuthTestDatabase;
+  let owner: UserEntity;
+
+  /** Records events with the manager they came with, and can fail like an outbox that cannot be written. */
+  class Sink extends DomainEventSink {
+    events: Array<{ event: DomainEvent; inTransaction: boolean }> = [];
+    fail = false;
+    async record(manager: EntityManager, event: DomainEvent): Promise<void> {
+      if (this.fail) throw new Error('outbox refused');
+      this.events.push({ event, inTransaction: manager.queryRunner?.isTransactionActive === true });
+    }
+  }
+
+  beforeAll(async () => {
+    db = await openAuthTestDatabase(create);
+    owner = await db.insertUser();
+  });
+  afterAll(() => db?.close());
+
+  it('records token.created and token.revoked inside the change’s transaction', async () => {
+    const sink = new Sink();
+    const tokens = new TokensService(db.dataSource, undefined, sink);
+    const created = await tokens.create(owner.id, { name: 'laptop' });
+    await tokens.revoke(created.id, { id: owner.id, role: 'user' });
+    await tokens.revoke(created.id, { id: owner.id, role: 'user' }); // already revoked: no second event
+    expect(sink.events).toEqual([
+      {
+        event: { type: 'token.created', userId: owner.id, data: { token: { id: created.id, name: 'laptop', hint: created.hint, expires_at: null } } },
+        inTransaction: true,
+      },
+      { event: { type: 'token.revoked', userId: owner.id, data: { token: { id: created.id, name: 'laptop', hint: created.hint } } }, inTransaction: true },
+    ]);
+  });
+
+  it('makes no token when its event cannot be recorded, and revokes nothing either', async () => {
+    const sink = new Sink();
+    const tokens = new TokensService(db.dataSource, undefined, sink);
+    const kept = await tokens.create(owner.id, { name: 'kept' });
+    sink.fail = true;
+    const before = (await tokens.listForUser(owner.id)).length;
+    await expect(tokens.create(owner.id, { name: 'lost' })).rejects.toThrow('outbox refused');
+    expect((await tokens.listForUser(owner.id)).length).toBe(before);
+    await expect(tokens.revoke(kept.id, { id: owner.id, role: 'user' })).rejects.toThrow('outbox refused');
+    expect((await tokens.listForUser(owner.id)).find((t) => t.id === kept.id)?.status).toBe('active');
   });
 });

@@ -7,6 +7,7 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { AuditActor, recordAuditEvent } from '../audit/audit.service';
 import { AuthChangeNotifier, notifyAuthChange } from '../auth-change-notifier';
 import { bumpAuthEpoch } from '../auth-epoch';
+import { DomainEventSink } from '../domain-events';
 import { ApiTokenEntity } from '../entities/api-token.entity';
 import { UserEntity } from '../entities/user.entity';
 import { applyLimitsChange, decodeLimits, encodeLimits, normalizeLimitsInput, setLimits } from '../limits/limits-rules';
@@ -54,6 +55,7 @@ export class TokensService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Optional() private readonly notifier?: AuthChangeNotifier,
+    @Optional() private readonly events?: DomainEventSink,
   ) {}
 
   /** Issues a token; with `audit`, recorded in the same transaction. */
@@ -92,6 +94,11 @@ export class TokensService {
           now,
         );
       }
+      await this.events?.record(
+        manager,
+        { type: 'token.created', userId, data: { token: { id: saved.id, name, hint: saved.hint, expires_at: saved.expiresAt?.toISOString() ?? null } } },
+        now,
+      );
       return saved;
     });
     // A new token was in no proxy's cache: nothing to announce.
@@ -187,6 +194,11 @@ export class TokensService {
       const result = await repo.update({ id: tokenId, revokedAt: IsNull() }, { revokedAt: new Date() });
       if (!result.affected) return false;
       await bumpAuthEpoch(manager);
+      await this.events?.record(
+        manager,
+        { type: 'token.revoked', userId: token.userId, data: { token: { id: token.id, name: token.name, hint: token.hint } } },
+        new Date(),
+      );
       if (audit) {
         await recordAuditEvent(manager, {
           action: 'token.revoked',
