@@ -234,8 +234,8 @@ describe.each(testDatabaseKinds())('the limits migration on $kind, over existing
   });
 
   it('goes down again: the allow-lists are back in allowed_models, limits and the deny list gone', async () => {
-    // The migrations after this one come off first, newest first.
-    for (let i = migrations.length - 1; i >= LIMITS; i--) await ds.undoLastMigration({ transaction: 'all' });
+    // ds knows the migrations up to this one only: it is the last applied.
+    await ds.undoLastMigration({ transaction: 'all' });
     const back: Array<{ name: string; allowed_models: string | null }> = await ds.query('SELECT name, allowed_models FROM api_tokens ORDER BY id');
     expect(back.map((r) => [r.name, r.allowed_models === null ? null : JSON.parse(r.allowed_models)])).toEqual([
       ['listed', ['echo', 'gpt-4o']],
@@ -250,7 +250,7 @@ describe.each(testDatabaseKinds())('the limits migration on $kind, over existing
     expect(await runner.hasTable('ip_denylist')).toBe(false);
     await runner.release();
     // And up once more, as a restart would.
-    expect((await runMigrations(ds)).map((m) => m.name)).toEqual(migrations.slice(LIMITS).map((m) => m.name));
+    expect((await runMigrations(ds)).map((m) => m.name)).toEqual(['Limits1764500000004']);
     expect(await limitsOf('listed')).toEqual({ allowed_models: ['echo', 'gpt-4o'] });
   });
 });
