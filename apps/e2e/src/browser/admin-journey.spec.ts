@@ -83,7 +83,7 @@ describe('browser: an admin manages users and tokens', () => {
     await bob.getByLabel('Repeat password').fill(BOB.password);
     await bob.getByRole('button', { name: 'Create account and sign in' }).click();
     await bob.waitForURL('**/dashboard', { timeout: AUTH_TIMEOUT_MS });
-    expect(await navLinks(bob)).toEqual(['Dashboard', 'Tokens', 'Analytics']);
+    expect(await navLinks(bob)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Notifications']);
     await bob.goto('/admin');
     await bob.waitForURL('**/dashboard');
 
@@ -137,7 +137,7 @@ describe('browser: an admin manages users and tokens', () => {
 
     await signIn(bob, BOB.username, BOB.password);
     await bob.waitForURL('**/tokens', { timeout: AUTH_TIMEOUT_MS });
-    expect(await navLinks(bob)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Admin', 'Bridge']);
+    expect(await navLinks(bob)).toEqual(['Dashboard', 'Tokens', 'Analytics', 'Notifications', 'Admin', 'Bridge']);
     expect(await proxyStatus(bobToken.token)).toBe(200);
   });
 

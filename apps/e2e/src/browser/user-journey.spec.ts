@@ -92,6 +92,7 @@ describe('browser: the journey of the first user', () => {
       'Dashboard',
       'Tokens',
       'Analytics',
+      'Notifications',
       'Admin',
       'Bridge',
     ]);
