@@ -1,5 +1,5 @@
 import type { ChartOptions, TooltipItem } from 'chart.js';
-import { formatMs, formatNumber, formatPercent } from '../core/format';
+import { formatMs, formatNumber, formatPercent, formatUsd } from '../core/format';
 
 /** One palette for every chart, so "errors" is the same red everywhere. */
 export const CHART_COLORS = {
@@ -12,9 +12,9 @@ export const CHART_COLORS = {
   series: ['#2563eb', '#16a34a', '#f59e0b', '#db2777', '#7c3aed', '#0891b2', '#ea580c', '#65a30d', '#6b7280'],
 } as const;
 
-export type ValueKind = 'count' | 'ms';
+export type ValueKind = 'count' | 'ms' | 'usd';
 
-const formatValue = (kind: ValueKind, v: number): string => (kind === 'ms' ? formatMs(v) : formatNumber(v));
+const formatValue = (kind: ValueKind, v: number): string => (kind === 'ms' ? formatMs(v) : kind === 'usd' ? formatUsd(v) : formatNumber(v));
 
 /** Users who ask the system for less motion get charts without animation. */
 export function prefersReducedMotion(): boolean {

@@ -1,5 +1,5 @@
 import type { UsageSummary } from '@lmarena-bridge/contracts';
-import { modelShare, responseTimePerDay, topModels } from './usage-charts';
+import { costPerDay, modelShare, responseTimePerDay, topModels } from './usage-charts';
 
 type Day = UsageSummary['by_day'][number];
 type ModelRow = UsageSummary['by_model'][number];
@@ -23,5 +23,14 @@ describe('usage charts', () => {
     expect(one.datasets[0].data).toEqual([null, 120, null]);
     const run = responseTimePerDay(summary([day('2026-11-30', 4), day('2026-12-01', 1)]));
     expect(run.datasets[1].pointRadius).toEqual([2, 2]);
+  });
+
+  it('draws the cost of each day as the summary has it', () => {
+    const s = summary([
+      { ...day('2026-11-30', 4), cost_usd: 0.25 },
+      { ...day('2026-12-01', 0), cost_usd: 0 },
+    ]);
+    expect(costPerDay(s).datasets[0].data).toEqual([0.25, 0]);
+    expect(costPerDay(s).labels).toHaveLength(2);
   });
 });

@@ -51,6 +51,14 @@ export function responseTimePerDay(summary: UsageSummary): ChartData<'line'> {
   };
 }
 
+/** Cost per day, in USD at the models.json prices (models without a price add nothing). */
+export function costPerDay(summary: UsageSummary): ChartData<'bar'> {
+  return {
+    labels: summary.by_day.map((d) => formatDay(d.date)),
+    datasets: [{ label: 'Cost', data: summary.by_day.map((d) => d.cost_usd), backgroundColor: CHART_COLORS.primary }],
+  };
+}
+
 /** The busiest models, most requests first. */
 export function topModels(summary: UsageSummary, limit = 5): ChartData<'bar'> {
   const models = [...summary.by_model].sort((a, b) => b.requests - a.requests).slice(0, limit);

@@ -32,7 +32,7 @@ describe('AnalyticsPage', () => {
     await settle(fixture);
   }
 
-  it('shows totals, the four charts and the model table for 30 days', async () => {
+  it('shows totals, the five charts and the model table for 30 days', async () => {
     expect(text(fixture)).toContain('Loading analytics…');
     const summary = aSummary({ p50_response_time_ms: 95, p95_response_time_ms: 2400, prompt_tokens: 12345, cost_usd: 4.2371 });
     await loadAll(summary);
@@ -41,16 +41,26 @@ describe('AnalyticsPage', () => {
     expect(text(fixture)).toContain('p95 2.4 s');
     expect(text(fixture)).toContain('12,345');
 
-    const [perDay, latency, models, tokens] = charts();
+    const [perDay, latency, cost, models, tokens] = charts();
     expect(perDay.type()).toBe('bar');
     expect(perDay.data().datasets[1].data).toEqual(summary.by_day.map((d) => d.errors));
     expect(latency.type()).toBe('line');
     expect(latency.data().datasets.map((d) => d.label)).toEqual(['Average', 'p95']);
+    expect(cost.type()).toBe('bar');
+    expect(cost.data().datasets[0].data).toEqual(summary.by_day.map((d) => d.cost_usd));
     expect(models.type()).toBe('doughnut');
     expect(models.data().labels).toEqual(['echo', 'gpt-x']);
     expect(tokens.data().labels).toEqual(['laptop']);
     expect(q(fixture, '[aria-pressed=true]').textContent?.trim()).toBe('30 days');
     expect(q<HTMLAnchorElement>(fixture, '[data-testid=export-csv]').getAttribute('href')).toBe('/api/usage/export?days=30&format=csv');
+  });
+
+  it('says so instead of a cost chart when no priced model was used', async () => {
+    const free = aSummary({ cost_usd: 0 });
+    await loadAll({ ...free, by_day: free.by_day.map((d) => ({ ...d, cost_usd: 0 })) });
+    expect((fixture.nativeElement as HTMLElement).querySelector('[data-chart=cost]')).toBeNull();
+    expect(text(fixture)).toContain('No priced model was used in this range');
+    expect(charts()).toHaveLength(4);
   });
 
   it('switches the range to 7 and 90 days', async () => {

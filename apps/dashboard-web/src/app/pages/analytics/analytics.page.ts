@@ -5,7 +5,7 @@ import type { UsageLogEntry, UsageLogQuery, UsageScopeParam, UsageSummary } from
 import { catchError, defer, finalize, map, merge, of, Subscription, switchMap } from 'rxjs';
 import { barOptions, doughnutOptions, lineOptions } from '../../charts/chart-options';
 import { ChartComponent } from '../../charts/chart.component';
-import { modelShare, requestsPerDay, requestsPerToken, responseTimePerDay } from '../../charts/usage-charts';
+import { costPerDay, modelShare, requestsPerDay, requestsPerToken, responseTimePerDay } from '../../charts/usage-charts';
 import { latencyWhenAny, successRatio } from '../../core/format';
 import { CountPipe, LocalDateTimePipe, ModelPipe, MsPipe, NumberPipe, PctPipe, UsdPipe } from '../../core/format.pipes';
 import { describeHttpError } from '../../core/http-error';
@@ -49,11 +49,14 @@ export class AnalyticsPage {
   });
   protected readonly perDay = computed(() => this.chartOf(requestsPerDay));
   protected readonly latency = computed(() => this.chartOf(responseTimePerDay));
+  /** Shown when the range cost anything (no priced model: nothing to draw). */
+  protected readonly cost = computed(() => ((this.summary.value()?.cost_usd ?? 0) > 0 ? this.chartOf(costPerDay) : null));
   protected readonly models = computed(() => (this.summary.value()?.by_model.length ? this.chartOf(modelShare) : null));
   protected readonly perToken = computed(() => (this.summary.value()?.by_token.length ? this.chartOf(requestsPerToken) : null));
   protected readonly modelRows = computed(() => [...(this.summary.value()?.by_model ?? [])].sort((a, b) => b.requests - a.requests));
   protected readonly perDayOptions = barOptions({ stacked: true });
   protected readonly latencyOptions = lineOptions({ kind: 'ms' });
+  protected readonly costOptions = barOptions({ kind: 'usd', legend: false });
   protected readonly modelOptions = doughnutOptions();
   protected readonly tokenOptions = barOptions({ horizontal: true, legend: false });
 
