@@ -33,6 +33,17 @@ const ABORTS = 8;
 const POOL_BOUND = 2 * CONCURRENCY;
 
 /**
+ * The handle counts that can leak. One-shot requests (an fs call such as the usage spool's
+ * fsync or a log write, a DNS lookup) are pending only for the moment they run: a snapshot
+ * that happens to catch one is not a leak (a CI run saw `FSReqCallback: 1` in the baseline
+ * and none afterwards), and a leaked socket or timer still shows in the other types.
+ */
+const ONE_SHOT = new Set(['FSReqCallback', 'FSReqPromise', 'GetAddrInfoReqWrap']);
+function lasting(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([type]) => !ONE_SHOT.has(type)));
+}
+
+/**
  * Upstream faults leave nothing behind in the proxy (issue 7). Measured from outside the
  * built proxy process, three ways:
  *  - its TCP connections to the fake upstream (Linux /proc: the proxy's socket inodes matched
@@ -186,7 +197,7 @@ describe('upstream faults leave no open sockets or timers behind', () => {
     await normalTraffic(2 * CONCURRENCY);
     const ok = await settle(async () => {
       const now = await activeHandles(stack.proxy);
-      return upstreamSockets() <= POOL_BOUND && JSON.stringify(now.counts) === JSON.stringify(baseline.handles.counts);
+      return upstreamSockets() <= POOL_BOUND && JSON.stringify(lasting(now.counts)) === JSON.stringify(lasting(baseline.handles.counts));
     });
     const after = await activeHandles(stack.proxy);
     figures['after'] = {
@@ -202,7 +213,7 @@ describe('upstream faults leave no open sockets or timers behind', () => {
     // What keeps the event loop alive is exactly what did before the faults: the listening
     // server and the stdout/stderr pipes (idle pool sockets are unref'd). A socket still busy
     // with a failed request, or a per-request timer left running, would show here.
-    expect(after.counts).toEqual(baseline.handles.counts);
+    expect(lasting(after.counts)).toEqual(lasting(baseline.handles.counts));
     // Open file descriptors: the baseline's, give or take the pool's sockets.
     expect(openFds(stack.proxy.process.pid as number)).toBeLessThanOrEqual(baseline.fds - baseline.upstreamSockets + POOL_BOUND);
     // The proxy answers as usual.
