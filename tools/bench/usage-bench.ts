@@ -43,13 +43,13 @@ async function measure(label: string, dataSource: DataSource, runs: number): Pro
   const logs = new UsageLogService(dataSource);
   const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM usage_logs');
   const [{ d }] = await dataSource.query('SELECT COUNT(*) AS d FROM usage_daily');
-  const [{ l }] = await dataSource.query('SELECT COUNT(*) AS l FROM usage_daily_latency');
+  const [{ l }] = await dataSource.query('SELECT COUNT(*) AS l FROM usage_day_latency');
   // The user with the most requests, and their second model (a filter that skips rows).
   const [top] = await dataSource.query('SELECT user_id, COUNT(*) AS n FROM usage_daily GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1');
   const models: Array<{ model: string }> = await dataSource.query('SELECT DISTINCT model FROM usage_daily ORDER BY model');
   const model = models[1]?.model ?? models[0]?.model ?? 'echo';
   console.log(
-    `\n${label}: ${Number(n).toLocaleString('en')} raw rows, ${Number(d).toLocaleString('en')} usage_daily rows, ${Number(l).toLocaleString('en')} usage_daily_latency rows`,
+    `\n${label}: ${Number(n).toLocaleString('en')} raw rows, ${Number(d).toLocaleString('en')} usage_daily rows, ${Number(l).toLocaleString('en')} usage_day_latency rows`,
   );
   console.log(`  ${'query'.padEnd(52)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}`);
   const scopes: Array<[string, UsageScope]> = [

@@ -1,5 +1,6 @@
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { aUsageConfig, aUsageRow, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
+import { ROLLUP_TABLES } from '../recorder/rollup-tables';
 import { UsageRecorder } from '../recorder/usage-recorder.service';
 import { DAY_MS } from '../recorder/usage-row';
 import { RETENTION_BATCH, RETENTION_FIRST_RUN_MS, RETENTION_INTERVAL_MS, UsageRetentionService } from './usage-retention.service';
@@ -24,10 +25,8 @@ describe.each(testDatabaseKinds())('UsageRetentionService on $kind', ({ create }
     (await db.dataSource.query('SELECT created_at FROM usage_logs')).map((r: { created_at: unknown }) => Number(r.created_at));
   /** Every rollup row, in a stable order, as text. */
   const rollups = async () =>
-    JSON.stringify([
-      await db.dataSource.query('SELECT * FROM usage_daily ORDER BY day, user_id, token_id, model, status_code'),
-      await db.dataSource.query('SELECT * FROM usage_daily_latency ORDER BY day, user_id, token_id, model, bucket'),
-    ]);
+    // usage_daily and the summary's rollups (AnalyticsRollups1764500000006), each in key order.
+    JSON.stringify(await Promise.all(ROLLUP_TABLES.map((t) => db.dataSource.query(`SELECT * FROM ${t.table} ORDER BY ${t.key.join(', ')}`))));
 
   beforeEach(async () => {
     db = await openUsageTestDatabase(create);

@@ -5,9 +5,9 @@ import { aUsageConfig, aUsageRow, openUsageTestDatabase, UsageTestDatabase } fro
 import { requestCostUsd } from '../cost';
 import { LATENCY_MAX_RELATIVE_ERROR } from '../latency-buckets';
 import { UsageRecorder } from '../recorder/usage-recorder.service';
-import { DAY_MS, UsageRow, utcDay } from '../recorder/usage-row';
+import { DAY_MS, isSuccessStatus, UsageRow, utcDay } from '../recorder/usage-row';
 import { isoDate, UsageScope } from './usage-scope';
-import { isSuccessStatus, UsageSummaryService } from './usage-summary.service';
+import { UsageSummaryService } from './usage-summary.service';
 
 /** 2025-03-20 15:30 UTC, the "now" of every summary here. */
 const NOW = Date.UTC(2025, 2, 20, 15, 30);

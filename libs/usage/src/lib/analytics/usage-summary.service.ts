@@ -5,12 +5,8 @@ import { DataSource } from 'typeorm';
 import { usdFromNano } from '../cost';
 import { emptyHistogram, histogramPercentile, LatencyHistogram, roundMs } from './histogram';
 import { num, SqlParams } from './sql';
-import { isoDate, UsageScope, usageWindow } from './usage-scope';
-
-/** 2xx is a success; everything else (4xx, 5xx, 499 client gone, …) an error. */
-export function isSuccessStatus(statusCode: number): boolean {
-  return statusCode >= 200 && statusCode < 300;
-}
+import { isSuccessStatus } from '../recorder/usage-row';
+import { DayRange, isoDate, UsageScope, usageWindow, windowParts } from './usage-scope';
 
 interface Sums {
   requests: number;
@@ -24,8 +20,7 @@ interface Sums {
 
 const noSums = (): Sums => ({ requests: 0, errors: 0, responseTimeMsSum: 0, promptTokens: 0, completionTokens: 0, costNanoUsd: 0 });
 
-interface RollupRow {
-  status_code: number | string;
+interface SumRow {
   requests: number | string;
   rt: number | string | null;
   pt: number | string | null;
@@ -33,22 +28,30 @@ interface RollupRow {
   cost: number | string | null;
 }
 
-function add(into: Sums, row: RollupRow): void {
-  const requests = num(row.requests);
-  into.requests += requests;
-  if (!isSuccessStatus(num(row.status_code))) into.errors += requests;
+/** Adds a row of sums; `errors`: how many of its requests were errors. */
+function add(into: Sums, row: SumRow, errors: number): void {
+  into.requests += num(row.requests);
+  into.errors += errors;
   into.responseTimeMsSum += num(row.rt);
   into.promptTokens += num(row.pt);
   into.completionTokens += num(row.ct);
   into.costNanoUsd += num(row.cost);
 }
 
+const SUMS = 'SUM(requests) AS requests, SUM(response_time_ms_sum) AS rt, SUM(prompt_tokens) AS pt, SUM(completion_tokens) AS ct, SUM(cost_nano_usd) AS cost';
+const MODEL_COLUMNS = 'model, requests, errors, response_time_ms_sum, prompt_tokens, completion_tokens, cost_nano_usd';
+
 const average = (s: Sums) => (s.requests === 0 ? 0 : roundMs(s.responseTimeMsSum / s.requests));
 
 /**
- * The dashboard summary, read from the per-day rollups only (usage_daily and
- * usage_daily_latency), so its cost grows with days x tokens x models x statuses, never
- * with the number of requests. Retention of raw rows does not change it.
+ * The dashboard summary, read from the rollups keyed by user (AnalyticsRollups1764500000006),
+ * so its cost grows with days x statuses and latency buckets, and with months x models and
+ * tokens, never with the number of requests. Retention of raw rows does not change it.
+ *
+ * by_model and by_token read the whole months inside the window from the monthly rollups and
+ * only the edge days (at most about 61) from the daily ones: a 365-day window reads some 12
+ * rows per model and token instead of 365. Every statement filters on a key range of an index
+ * (user_id first for one user, day or month first for everyone): see the query-plan spec.
  */
 @Injectable()
 export class UsageSummaryService {
@@ -56,35 +59,35 @@ export class UsageSummaryService {
 
   async summary(days: number, scope: UsageScope, now: number = Date.now()): Promise<UsageSummary> {
     const { firstDay, lastDay } = usageWindow(days, now);
-    // The rollup filter, built fresh for each statement (each has its own parameter list).
-    const where = () => {
+    const whole = { from: firstDay, to: lastDay + 1 };
+    const parts = windowParts(firstDay, lastDay);
+    // Each statement has its own parameter list (SQLite's `?` are positional).
+    const statement = () => {
       const p = SqlParams.for(this.dataSource);
-      let sql = `day >= ${p.add(firstDay)} AND day <= ${p.add(lastDay)}`;
-      if (scope !== 'all') sql += ` AND user_id = ${p.add(scope.userId)}`;
-      return { sql, params: p.values };
+      const range = (column: 'day' | 'month', r: DayRange) =>
+        `${scope === 'all' ? '' : `user_id = ${p.add(scope.userId)} AND `}${column} >= ${p.add(r.from)} AND ${column} < ${p.add(r.to)}`;
+      return { p, range };
     };
-    const sums =
-      'SUM(requests) AS requests, SUM(response_time_ms_sum) AS rt, SUM(prompt_tokens) AS pt, SUM(completion_tokens) AS ct, SUM(cost_nano_usd) AS cost';
+    /** Sums per `key` of the edge days from `table`'s daily rollup and of the whole months from its monthly one. */
+    const perKey = (table: 'model' | 'token', key: string, columns: string, sums: string) => {
+      const { p, range } = statement();
+      const selects = parts.days.map((r) => `SELECT ${columns} FROM usage_day_${table} WHERE ${range('day', r)}`);
+      if (parts.months) selects.push(`SELECT ${columns} FROM usage_month_${table} WHERE ${range('month', parts.months)}`);
+      return { sql: `SELECT ${key}, ${sums} FROM (${selects.join(' UNION ALL ')}) AS parts GROUP BY ${key}`, params: p.values };
+    };
 
-    // ORDER BY the covering indexes' order (see the UsageSummaryIndexes migration): SQLite
-    // sums along the index with no sort either way, and PostgreSQL may then pick an
-    // index-only scan with a streaming aggregate (it did at 1 M requests: 40 -> 18 ms).
-    const perDay = where();
-    const perKey = where();
-    const perBucket = where();
-    const [dayRows, keyRows, bucketRows, activeTokens] = await Promise.all([
-      this.dataSource.query<Array<RollupRow & { day: number | string }>>(
-        `SELECT day, status_code, ${sums} FROM usage_daily WHERE ${perDay.sql} GROUP BY day, status_code ORDER BY day, status_code`,
-        perDay.params,
-      ),
-      this.dataSource.query<Array<RollupRow & { model: string; token_id: number | string }>>(
-        `SELECT model, token_id, status_code, ${sums} FROM usage_daily WHERE ${perKey.sql} GROUP BY model, token_id, status_code`,
-        perKey.params,
-      ),
-      this.dataSource.query<Array<{ day: number | string; bucket: number | string; n: number | string }>>(
-        `SELECT day, bucket, SUM(count) AS n FROM usage_daily_latency WHERE ${perBucket.sql} GROUP BY day, bucket ORDER BY day, bucket`,
-        perBucket.params,
-      ),
+    // ORDER BY the index order: both engines sum along the index with no sort.
+    const perDay = statement();
+    const daySql = `SELECT day, status_code, ${SUMS} FROM usage_day_status WHERE ${perDay.range('day', whole)} GROUP BY day, status_code ORDER BY day, status_code`;
+    const perBucket = statement();
+    const bucketSql = `SELECT day, bucket, SUM(count) AS n FROM usage_day_latency WHERE ${perBucket.range('day', whole)} GROUP BY day, bucket ORDER BY day, bucket`;
+    const models = perKey('model', 'model', MODEL_COLUMNS, `SUM(errors) AS errors, ${SUMS}`);
+    const tokens = perKey('token', 'token_id', 'token_id, requests, cost_nano_usd', 'SUM(requests) AS requests, SUM(cost_nano_usd) AS cost');
+    const [dayRows, bucketRows, modelRows, tokenRows, activeTokens] = await Promise.all([
+      this.dataSource.query<Array<SumRow & { day: number | string; status_code: number | string }>>(daySql, perDay.p.values),
+      this.dataSource.query<Array<{ day: number | string; bucket: number | string; n: number | string }>>(bucketSql, perBucket.p.values),
+      this.dataSource.query<Array<SumRow & { model: string; errors: number | string }>>(models.sql, models.params),
+      this.dataSource.query<Array<{ token_id: number | string; requests: number | string; cost: number | string | null }>>(tokens.sql, tokens.params),
       this.activeTokens(scope, now),
     ]);
 
@@ -94,9 +97,10 @@ export class UsageSummaryService {
     const daySums = Array.from({ length: days }, noSums);
     const statusCounts = new Map<number, number>();
     for (const row of dayRows) {
-      add(total, row);
-      add(daySums[dayIndex(num(row.day))], row);
       const status = num(row.status_code);
+      const errors = isSuccessStatus(status) ? 0 : num(row.requests);
+      add(total, row, errors);
+      add(daySums[dayIndex(num(row.day))], row, errors);
       statusCounts.set(status, (statusCounts.get(status) ?? 0) + num(row.requests));
     }
 
@@ -111,18 +115,15 @@ export class UsageSummaryService {
       windowHistogram[bucket] += n;
     }
 
-    // by_model and by_token from the (model, token, status) sums.
+    // by_model and by_token, summed over the edge days and whole months.
     const modelSums = new Map<string, Sums>();
-    const tokenSums = new Map<number, Sums>();
-    for (const row of keyRows) {
-      let m = modelSums.get(row.model);
-      if (!m) modelSums.set(row.model, (m = noSums()));
-      add(m, row);
-      const tokenId = num(row.token_id);
-      let t = tokenSums.get(tokenId);
-      if (!t) tokenSums.set(tokenId, (t = noSums()));
-      add(t, row);
+    for (const row of modelRows) {
+      const m = noSums();
+      add(m, row, num(row.errors));
+      modelSums.set(row.model, m);
     }
+    const tokenSums = new Map<number, Sums>();
+    for (const row of tokenRows) tokenSums.set(num(row.token_id), { ...noSums(), requests: num(row.requests), costNanoUsd: num(row.cost) });
     const tokenNames = await this.tokenNames([...tokenSums.keys()]);
 
     const byDay: DayUsage[] = daySums.map((s, i) => ({
