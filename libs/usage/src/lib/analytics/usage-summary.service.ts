@@ -4,9 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { usdFromNano } from '../cost';
 import { emptyHistogram, histogramPercentile, LatencyHistogram, roundMs } from './histogram';
-import { num, SqlParams } from './sql';
-import { isSuccessStatus } from '../recorder/usage-row';
-import { DayRange, isoDate, UsageScope, usageWindow, windowParts } from './usage-scope';
+import { isPostgres, num, SqlParams } from './sql';
+import { Statement, summaryStatements } from './summary-statements';
+import { isoDate, UsageScope, usageWindow } from './usage-scope';
 
 interface Sums {
   requests: number;
@@ -20,38 +20,57 @@ interface Sums {
 
 const noSums = (): Sums => ({ requests: 0, errors: 0, responseTimeMsSum: 0, promptTokens: 0, completionTokens: 0, costNanoUsd: 0 });
 
+/** PostgreSQL answers SUM() as text, SQLite as numbers. */
+type Value = number | string | null;
+
 interface SumRow {
-  requests: number | string;
-  rt: number | string | null;
-  pt: number | string | null;
-  ct: number | string | null;
-  cost: number | string | null;
+  requests: Value;
+  errors: Value;
+  rt: Value;
+  pt: Value;
+  ct: Value;
+  cost: Value;
 }
 
-/** Adds a row of sums; `errors`: how many of its requests were errors. */
-function add(into: Sums, row: SumRow, errors: number): void {
-  into.requests += num(row.requests);
-  into.errors += errors;
-  into.responseTimeMsSum += num(row.rt);
-  into.promptTokens += num(row.pt);
-  into.completionTokens += num(row.ct);
-  into.costNanoUsd += num(row.cost);
+const sumsOf = (row: SumRow): Sums => ({
+  requests: num(row.requests),
+  errors: num(row.errors),
+  responseTimeMsSum: num(row.rt),
+  promptTokens: num(row.pt),
+  completionTokens: num(row.ct),
+  costNanoUsd: num(row.cost),
+});
+
+function addTo(into: Sums, s: Sums): void {
+  into.requests += s.requests;
+  into.errors += s.errors;
+  into.responseTimeMsSum += s.responseTimeMsSum;
+  into.promptTokens += s.promptTokens;
+  into.completionTokens += s.completionTokens;
+  into.costNanoUsd += s.costNanoUsd;
 }
 
-const SUMS = 'SUM(requests) AS requests, SUM(response_time_ms_sum) AS rt, SUM(prompt_tokens) AS pt, SUM(completion_tokens) AS ct, SUM(cost_nano_usd) AS cost';
-const MODEL_COLUMNS = 'model, requests, errors, response_time_ms_sum, prompt_tokens, completion_tokens, cost_nano_usd';
+/** Adds `bucket:count,…` pairs (summaryStatements' histograms) to a histogram. */
+function addPairs(into: LatencyHistogram, pairs: string | null): void {
+  if (!pairs) return;
+  for (const pair of pairs.split(',')) {
+    const colon = pair.indexOf(':');
+    into[Number(pair.slice(0, colon))] += Number(pair.slice(colon + 1));
+  }
+}
 
 const average = (s: Sums) => (s.requests === 0 ? 0 : roundMs(s.responseTimeMsSum / s.requests));
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The dashboard summary, read from the rollups keyed by user (AnalyticsRollups1764500000006),
- * so its cost grows with days x statuses and latency buckets, and with months x models and
- * tokens, never with the number of requests. Retention of raw rows does not change it.
+ * so its cost grows with days x (statuses + latency buckets) and with months x (models +
+ * tokens), never with the number of requests. Retention of raw rows does not change it.
  *
  * by_model and by_token read the whole months inside the window from the monthly rollups and
- * only the edge days (at most about 61) from the daily ones: a 365-day window reads some 12
- * rows per model and token instead of 365. Every statement filters on a key range of an index
- * (user_id first for one user, day or month first for everyone): see the query-plan spec.
+ * only the edge days (at most about 61) from the daily ones: a 365-day window reads about 12
+ * rows per model and token instead of 365. See summaryStatements for the statements, and
+ * its spec for their query plans.
  */
 @Injectable()
 export class UsageSummaryService {
@@ -59,72 +78,33 @@ export class UsageSummaryService {
 
   async summary(days: number, scope: UsageScope, now: number = Date.now()): Promise<UsageSummary> {
     const { firstDay, lastDay } = usageWindow(days, now);
-    const whole = { from: firstDay, to: lastDay + 1 };
-    const parts = windowParts(firstDay, lastDay);
-    // Each statement has its own parameter list (SQLite's `?` are positional).
-    const statement = () => {
-      const p = SqlParams.for(this.dataSource);
-      const range = (column: 'day' | 'month', r: DayRange) =>
-        `${scope === 'all' ? '' : `user_id = ${p.add(scope.userId)} AND `}${column} >= ${p.add(r.from)} AND ${column} < ${p.add(r.to)}`;
-      return { p, range };
-    };
-    /** Sums per `key` of the edge days from `table`'s daily rollup and of the whole months from its monthly one. */
-    const perKey = (table: 'model' | 'token', key: string, columns: string, sums: string) => {
-      const { p, range } = statement();
-      const selects = parts.days.map((r) => `SELECT ${columns} FROM usage_day_${table} WHERE ${range('day', r)}`);
-      if (parts.months) selects.push(`SELECT ${columns} FROM usage_month_${table} WHERE ${range('month', parts.months)}`);
-      return { sql: `SELECT ${key}, ${sums} FROM (${selects.join(' UNION ALL ')}) AS parts GROUP BY ${key}`, params: p.values };
-    };
-
-    // ORDER BY the index order: both engines sum along the index with no sort.
-    const perDay = statement();
-    const daySql = `SELECT day, status_code, ${SUMS} FROM usage_day_status WHERE ${perDay.range('day', whole)} GROUP BY day, status_code ORDER BY day, status_code`;
-    const perBucket = statement();
-    const bucketSql = `SELECT day, bucket, SUM(count) AS n FROM usage_day_latency WHERE ${perBucket.range('day', whole)} GROUP BY day, bucket ORDER BY day, bucket`;
-    const models = perKey('model', 'model', MODEL_COLUMNS, `SUM(errors) AS errors, ${SUMS}`);
-    const tokens = perKey('token', 'token_id', 'token_id, requests, cost_nano_usd', 'SUM(requests) AS requests, SUM(cost_nano_usd) AS cost');
-    const [dayRows, bucketRows, modelRows, tokenRows, activeTokens] = await Promise.all([
-      this.dataSource.query<Array<SumRow & { day: number | string; status_code: number | string }>>(daySql, perDay.p.values),
-      this.dataSource.query<Array<{ day: number | string; bucket: number | string; n: number | string }>>(bucketSql, perBucket.p.values),
-      this.dataSource.query<Array<SumRow & { model: string; errors: number | string }>>(models.sql, models.params),
-      this.dataSource.query<Array<{ token_id: number | string; requests: number | string; cost: number | string | null }>>(tokens.sql, tokens.params),
+    const statements = summaryStatements(isPostgres(this.dataSource), scope, firstDay, lastDay);
+    const run = <T>(s: Statement) => this.dataSource.query<T[]>(s.sql, s.params);
+    const [dayRows, statusRows, histogramRows, modelRows, tokenRows, activeTokens] = await Promise.all([
+      run<SumRow & { day: Value }>(statements.byDay),
+      run<{ status_code: Value; requests: Value }>(statements.byStatus),
+      run<{ day: Value; pairs: string | null }>(statements.histograms),
+      run<SumRow & { model: string }>(statements.byModel),
+      run<{ token_id: Value; requests: Value; cost: Value }>(statements.byToken),
       this.activeTokens(scope, now),
     ]);
 
-    // Totals, by_day and by_status from the (day, status) sums.
+    // Totals and by_day.
     const total = noSums();
-    const dayIndex = (day: number) => day - firstDay;
     const daySums = Array.from({ length: days }, noSums);
-    const statusCounts = new Map<number, number>();
     for (const row of dayRows) {
-      const status = num(row.status_code);
-      const errors = isSuccessStatus(status) ? 0 : num(row.requests);
-      add(total, row, errors);
-      add(daySums[dayIndex(num(row.day))], row, errors);
-      statusCounts.set(status, (statusCounts.get(status) ?? 0) + num(row.requests));
+      const s = sumsOf(row);
+      addTo(total, s);
+      addTo(daySums[num(row.day) - firstDay], s);
     }
 
     // Latency: one histogram per day, and their sum for the whole window.
     const dayHistograms: Array<LatencyHistogram | undefined> = new Array(days);
+    for (const row of histogramRows) addPairs((dayHistograms[num(row.day) - firstDay] ??= emptyHistogram()), row.pairs);
     const windowHistogram = emptyHistogram();
-    for (const row of bucketRows) {
-      const i = dayIndex(num(row.day));
-      const bucket = num(row.bucket);
-      const n = num(row.n);
-      (dayHistograms[i] ??= emptyHistogram())[bucket] += n;
-      windowHistogram[bucket] += n;
-    }
+    for (const h of dayHistograms) h?.forEach((n, bucket) => (windowHistogram[bucket] += n));
 
-    // by_model and by_token, summed over the edge days and whole months.
-    const modelSums = new Map<string, Sums>();
-    for (const row of modelRows) {
-      const m = noSums();
-      add(m, row, num(row.errors));
-      modelSums.set(row.model, m);
-    }
-    const tokenSums = new Map<number, Sums>();
-    for (const row of tokenRows) tokenSums.set(num(row.token_id), { ...noSums(), requests: num(row.requests), costNanoUsd: num(row.cost) });
-    const tokenNames = await this.tokenNames([...tokenSums.keys()]);
+    const tokenNames = await this.tokenNames(tokenRows.map((row) => num(row.token_id)));
 
     const byDay: DayUsage[] = daySums.map((s, i) => ({
       date: isoDate(firstDay + i),
@@ -134,22 +114,28 @@ export class UsageSummaryService {
       p95_response_time_ms: roundMs(histogramPercentile(dayHistograms[i] ?? [], 0.95)),
       cost_usd: usdFromNano(s.costNanoUsd),
     }));
-    const byModel: ModelUsage[] = [...modelSums]
-      .map(([model, s]) => ({
-        model,
-        requests: s.requests,
-        errors: s.errors,
-        avg_response_time_ms: average(s),
-        prompt_tokens: s.promptTokens,
-        completion_tokens: s.completionTokens,
-        cost_usd: usdFromNano(s.costNanoUsd),
-      }))
-      .sort((a, b) => b.requests - a.requests || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
-    const byToken: TokenUsage[] = [...tokenSums]
-      .map(([tokenId, s]) => ({ token_id: tokenId, name: tokenNames.get(tokenId) ?? '', requests: s.requests, cost_usd: usdFromNano(s.costNanoUsd) }))
+    const byModel: ModelUsage[] = modelRows
+      .map((row) => {
+        const s = sumsOf(row);
+        return {
+          model: row.model,
+          requests: s.requests,
+          errors: s.errors,
+          avg_response_time_ms: average(s),
+          prompt_tokens: s.promptTokens,
+          completion_tokens: s.completionTokens,
+          cost_usd: usdFromNano(s.costNanoUsd),
+        };
+      })
+      .sort((a, b) => b.requests - a.requests || byName(a.model, b.model));
+    const byToken: TokenUsage[] = tokenRows
+      .map((row) => {
+        const tokenId = num(row.token_id);
+        return { token_id: tokenId, name: tokenNames.get(tokenId) ?? '', requests: num(row.requests), cost_usd: usdFromNano(num(row.cost)) };
+      })
       .sort((a, b) => b.requests - a.requests || a.token_id - b.token_id);
-    const byStatus: StatusUsage[] = [...statusCounts]
-      .map(([statusCode, count]) => ({ status_code: statusCode, count }))
+    const byStatus: StatusUsage[] = statusRows
+      .map((row) => ({ status_code: num(row.status_code), count: num(row.requests) }))
       .sort((a, b) => a.status_code - b.status_code);
 
     const success = total.requests - total.errors;
