@@ -13,7 +13,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * `month` is the UTC day number of the month's first day, so it compares with day numbers:
  * the summary reads the whole months inside its window from the monthly tables and only the
- * edge days (at most about 61) from the daily ones. The writer keeps them all in the batch's
+ * edge days (at most 60) from the daily ones. The writer keeps them all in the batch's
  * transaction (libs/usage recorder/rollup-tables.ts), from the rows actually inserted.
  *
  * Keys start with user_id (an ordinary user's summary reads one key range; the user's

@@ -41,7 +41,7 @@ export interface DayRange {
 
 /**
  * The window cut for the rollups: the whole UTC months inside it (read from the monthly
- * tables) and the days before and after them (from the daily ones), at most about 61 days
+ * tables) and the days before and after them (from the daily ones), at most 60 days
  * however long the window. A window holding no whole month is all edge days.
  */
 export function windowParts(firstDay: number, lastDay: number): { months: DayRange | null; days: DayRange[] } {

@@ -68,7 +68,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * tokens), never with the number of requests. Retention of raw rows does not change it.
  *
  * by_model and by_token read the whole months inside the window from the monthly rollups and
- * only the edge days (at most about 61) from the daily ones: a 365-day window reads about 12
+ * only the edge days (at most 60) from the daily ones: a 365-day window reads about 12
  * rows per model and token instead of 365. See summaryStatements for the statements, and
  * its spec for their query plans.
  */
