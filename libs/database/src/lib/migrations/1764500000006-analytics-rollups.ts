@@ -22,8 +22,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * PostgreSQL 15 has no skip scan): each table has a covering index led by day or month.
  * On SQLite the tables are WITHOUT ROWID, so the primary key holds every column and a
  * user's read never goes back to the table. token_id has no foreign key: tokens are revoked,
- * never deleted but with their user, whose cascade takes these rows anyway (a key on
- * token_id would make each of those deletions scan the table). usage_daily is unchanged.
+ * not deleted, except with their user, whose cascade takes these rows anyway (a foreign key
+ * on token_id would make each token's deletion scan the table: no index starts with it).
+ * usage_daily is unchanged.
  *
  * Filled from usage_daily and usage_daily_latency, which hold exactly these sums, then
  * usage_daily_latency (read by the summary only) is dropped. down() recreates it but cannot
