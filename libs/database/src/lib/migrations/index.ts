@@ -7,6 +7,7 @@ import { UsageRowUid1764500000002 } from './1764500000002-usage-row-uid';
 import { AccountsSecurity1764500000003 } from './1764500000003-accounts-security';
 import { Limits1764500000004 } from './1764500000004-limits';
 import { UsageCost1764500000005 } from './1764500000005-usage-cost';
+import { UsageLogSearch1764500000007 } from './1764500000007-usage-log-search';
 import { Webhooks1764500000010 } from './1764500000010-webhooks';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
@@ -20,5 +21,6 @@ export const migrations = [
   AccountsSecurity1764500000003,
   Limits1764500000004,
   UsageCost1764500000005,
+  UsageLogSearch1764500000007,
   Webhooks1764500000010,
 ];

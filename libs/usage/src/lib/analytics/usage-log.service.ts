@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { storableCostUsd } from '../cost';
 import { decodeLogCursor, encodeLogCursor, LogCursor } from './log-cursor';
-import { likeContains, num, numOrNull, SqlParams } from './sql';
+import { Arm, indexableQ, likeTerm, statusArms, textArms, tokenInScope } from './log-arms';
+import { num, numOrNull, SqlParams } from './sql';
 import { UsageScope, usageWindow } from './usage-scope';
 
 /** `success` (2xx), `error` (anything else) or one exact status code. */
@@ -85,14 +86,22 @@ function toEntry(row: LogRow): UsageLogEntry {
   };
 }
 
+const STATUS_TERM: Record<'success' | 'error', string> = {
+  success: 'l.status_code >= 200 AND l.status_code < 300',
+  error: '(l.status_code < 200 OR l.status_code >= 300)',
+};
+
 const COLUMNS = `l.id, l.created_at, l.token_id, t.name AS token_name, l.model, l.endpoint, l.stream, l.status_code,
   l.response_time_ms, l.ttft_ms, l.prompt_tokens, l.completion_tokens, l.error_message, l.usage_estimated, l.cost_usd`;
 
 /**
  * The request log: raw usage rows newest first, (created_at, id) descending, paged with a
  * keyset cursor so a page costs the same however deep it is and rows arriving meanwhile
- * neither repeat nor shift later pages. Reads use the (user_id | token_id, created_at, id)
- * and (created_at, id) indexes in order; the other filters are checked along the way.
+ * neither repeat nor shift later pages. Each filter has an index ending in (created_at, id)
+ * (UsageLogSearch1764500000007), read in order, the other filters checked along the way.
+ * A status class and a text search are several such ordered reads ("arms", see log-arms.ts)
+ * whose first pages are merged; a text search re-checks every candidate with the LIKE the
+ * log always used, so the answer is the one the plain scan gives.
  */
 @Injectable()
 export class UsageLogService {
@@ -130,32 +139,53 @@ export class UsageLogService {
   }
 
   private async select(filter: UsageLogFilter, scope: UsageScope, now: number, after: LogCursor | null, limit: number): Promise<UsageLogEntry[]> {
-    const p = SqlParams.for(this.dataSource);
-    const where: string[] = [];
-    if (scope !== 'all') where.push(`l.user_id = ${p.add(scope.userId)}`);
-    if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
-    if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
-    if (filter.model !== undefined) where.push(`l.model = ${p.add(filter.model)}`);
-    if (filter.endpoint !== undefined) where.push(`l.endpoint = ${p.add(filter.endpoint)}`);
-    if (filter.status === 'success') where.push('l.status_code >= 200 AND l.status_code < 300');
-    else if (filter.status === 'error') where.push('(l.status_code < 200 OR l.status_code >= 300)');
-    else if (filter.status !== undefined) where.push(`l.status_code = ${p.add(filter.status)}`);
-    if (filter.q !== undefined && filter.q !== '') {
-      // LOWER() on both sides, by the same engine: PostgreSQL's LIKE is case-sensitive, and
-      // each engine folds case its own way (SQLite: ASCII letters only), so text always
-      // matches itself and differs in case only where the engine can fold it.
-      const pattern = likeContains(filter.q);
-      const like = (column: string) => `LOWER(${column}) LIKE LOWER(${p.add(pattern)}) ESCAPE '\\'`;
-      where.push(`(${like('l.model')} OR ${like('t.name')} OR ${like('l.error_message')})`);
+    const ds = this.dataSource;
+    if (filter.tokenId !== undefined && !(await tokenInScope(ds, filter.tokenId, scope))) return [];
+    const q = filter.q ?? '';
+    const byCode = (filter.status === 'success' || filter.status === 'error') && q === '';
+    let arms: Arm[] = [() => []];
+    if (q !== '' && indexableQ(q)) arms = await textArms(ds, q, scope, filter.model, filter.tokenId);
+    else if (byCode && filter.status !== undefined && typeof filter.status !== 'number') arms = await statusArms(ds, filter.status, scope);
+    if (arms.length === 0) return [];
+    // The terms every arm shares: scope, filters, cursor. A status class read per code is in the arms.
+    const shared = (p: SqlParams): string[] => {
+      const where: string[] = [];
+      if (scope !== 'all') where.push(`l.user_id = ${p.add(scope.userId)}`);
+      if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
+      if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
+      if (filter.model !== undefined) where.push(`l.model = ${p.add(filter.model)}`);
+      if (filter.endpoint !== undefined) where.push(`l.endpoint = ${p.add(filter.endpoint)}`);
+      if (typeof filter.status === 'number') where.push(`l.status_code = ${p.add(filter.status)}`);
+      else if (filter.status !== undefined && !byCode) where.push(STATUS_TERM[filter.status]);
+      if (q !== '' && !indexableQ(q)) {
+        // Too short for trigrams: the plain scan. LOWER() on both sides, by the same engine:
+        // PostgreSQL's LIKE is case-sensitive, and each engine folds case its own way (SQLite:
+        // ASCII letters only), so text always matches itself and differs in case only where
+        // the engine can fold it. Every indexed path re-checks with this very predicate.
+        where.push(`(${likeTerm(p, 'l.model', q)} OR ${likeTerm(p, 't.name', q)} OR ${likeTerm(p, 'l.error_message', q)})`);
+      }
+      if (after) {
+        // (created_at, id) < (cursor): the first term is an index range, the second trims ties.
+        where.push(`l.created_at <= ${p.add(after.createdAt)} AND (l.created_at < ${p.add(after.createdAt)} OR l.id < ${p.add(after.id)})`);
+      }
+      return where;
+    };
+    const p = SqlParams.for(ds);
+    const order = 'ORDER BY l.created_at DESC, l.id DESC';
+    const whereOf = (terms: string[]) => (terms.length ? `WHERE ${terms.join(' AND ')}` : '');
+    let sql: string;
+    if (arms.length === 1) {
+      sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id ${whereOf([...shared(p), ...arms[0](p)])} ${order} LIMIT ${p.add(limit)}`;
+    } else {
+      // Each arm's first `limit` rows hold the merged page's: merge them, then read the page's rows.
+      const parts = arms.map(
+        (arm, i) =>
+          `SELECT s${i}.id, s${i}.created_at FROM (SELECT l.id, l.created_at FROM usage_logs l ${whereOf([...shared(p), ...arm(p)])} ${order} LIMIT ${p.add(limit)}) s${i}`,
+      );
+      sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
+        WHERE l.id IN (SELECT u.id FROM (${parts.join(' UNION ')}) u ORDER BY u.created_at DESC, u.id DESC LIMIT ${p.add(limit)}) ${order}`;
     }
-    if (after) {
-      // (created_at, id) < (cursor): the first term is an index range, the second trims ties.
-      where.push(`l.created_at <= ${p.add(after.createdAt)} AND (l.created_at < ${p.add(after.createdAt)} OR l.id < ${p.add(after.id)})`);
-    }
-    const sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY l.created_at DESC, l.id DESC LIMIT ${p.add(limit)}`;
-    const rows = await this.dataSource.query<LogRow[]>(sql, p.values);
+    const rows = await ds.query<LogRow[]>(sql, p.values);
     return rows.map(toEntry);
   }
 }
