@@ -8,9 +8,21 @@ import { UsageScope } from './usage-scope';
  * the merge of each arm's first page (see UsageLogService), which is exact because every
  * row of the answer is the newest-first prefix of the arm it lies in.
  */
-export type Arm = (p: SqlParams) => string[];
+export interface Arm {
+  terms: (p: SqlParams) => string[];
+  /**
+   * The walk over rows with a message: on SQLite, which plans without statistics, it names its
+   * partial index (INDEXED BY), or a model's or an owner's index (more rows per match) may win.
+   */
+  messageWalk?: true;
+}
+
+const arm = (terms: (p: SqlParams) => string[]): Arm => ({ terms });
 
 /** Fewer FTS candidates than this are fetched by id and sorted; more: the ordered walk over rows with a message. */
+/** No extra terms: the page's own filters alone. */
+export const PLAIN: Arm = arm(() => []);
+
 export const FTS_FEW = 2000;
 /** Trigram indexes match substrings of 3 characters or more; shorter text is searched by the plain scan. */
 export const MIN_INDEXED_Q = 3;
@@ -75,38 +87,30 @@ function ftsPhrase(q: string): string {
  * of them are fetched by id; many make the ordered walk over rows with a message find a page
  * soon, so that one is taken. PostgreSQL: the same LIKE, which the pg_trgm index serves.
  */
-async function messageArm(ds: DataSource, q: string): Promise<Arm | null> {
+async function messageArm(ds: DataSource, q: string, few: number): Promise<Arm | null> {
   const like = (p: SqlParams) => ['l.error_message IS NOT NULL', likeTerm(p, 'l.error_message', q)];
-  if (isPostgres(ds)) return like;
+  if (isPostgres(ds)) return arm(like);
   const rows = await ds.query<Array<{ id: number }>>('SELECT rowid AS id FROM usage_logs_fts WHERE usage_logs_fts MATCH ? LIMIT ?', [
     ftsPhrase(q),
     FTS_FEW + 1,
   ]);
   if (rows.length === 0) return null;
-  if (rows.length > FTS_FEW) return like;
+  if (rows.length > few) return { terms: like, messageWalk: true };
   const ids = JSON.stringify(rows.map((r) => r.id));
-  return (p) => [`l.id IN (SELECT value FROM json_each(${p.add(ids)}))`, ...like(p)];
+  return arm((p) => [`l.id IN (SELECT value FROM json_each(${p.add(ids)}))`, ...like(p)]);
 }
 
 /**
  * The arms of a text search: one per model whose name contains q, one per token whose name
  * does, one for messages. `model` / `tokenId`: the page's own filters, which leave only the
- * arms they can match. Empty: no row can match.
+ * arms they can match; `few`: see FTS_FEW. Empty: no row can match.
  */
-export async function textArms(ds: DataSource, q: string, scope: UsageScope, model?: string, tokenId?: number): Promise<Arm[]> {
+export async function textArms(ds: DataSource, q: string, scope: UsageScope, only: { model?: string; tokenId?: number; few: number }): Promise<Arm[]> {
+  const { model, tokenId } = only;
   const models = (await distinctValues(ds, 'model', scope, q)).map(String).filter((m) => model === undefined || m === model);
   const tokens = (await tokensNamed(ds, q, scope)).filter((id) => tokenId === undefined || id === tokenId);
-  const arms: Arm[] = [
-    ...models.map(
-      (m): Arm =>
-        (p) => [`l.model = ${p.add(m)}`],
-    ),
-    ...tokens.map(
-      (id): Arm =>
-        (p) => [`l.token_id = ${p.add(id)}`],
-    ),
-  ];
-  const message = await messageArm(ds, q);
+  const arms: Arm[] = [...models.map((m) => arm((p) => [`l.model = ${p.add(m)}`])), ...tokens.map((id) => arm((p) => [`l.token_id = ${p.add(id)}`]))];
+  const message = await messageArm(ds, q, only.few);
   if (message) arms.push(message);
   return arms;
 }
@@ -115,10 +119,5 @@ export async function textArms(ds: DataSource, q: string, scope: UsageScope, mod
 export async function statusArms(ds: DataSource, status: 'success' | 'error', scope: UsageScope): Promise<Arm[]> {
   const codes = (await distinctValues(ds, 'status_code', scope)).map(num);
   const ok = (code: number) => code >= 200 && code < 300;
-  return codes
-    .filter((code) => ok(code) === (status === 'success'))
-    .map(
-      (code): Arm =>
-        (p) => [`l.status_code = ${p.add(code)}`],
-    );
+  return codes.filter((code) => ok(code) === (status === 'success')).map((code) => arm((p) => [`l.status_code = ${p.add(code)}`]));
 }

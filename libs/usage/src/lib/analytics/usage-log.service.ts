@@ -4,8 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { storableCostUsd } from '../cost';
 import { decodeLogCursor, encodeLogCursor, LogCursor } from './log-cursor';
-import { Arm, indexableQ, likeTerm, statusArms, textArms, tokenInScope } from './log-arms';
-import { num, numOrNull, SqlParams } from './sql';
+import { Arm, FTS_FEW, indexableQ, PLAIN, likeTerm, statusArms, textArms, tokenInScope } from './log-arms';
+import { isPostgres, num, numOrNull, SqlParams } from './sql';
 import { UsageScope, usageWindow } from './usage-scope';
 
 /** `success` (2xx), `error` (anything else) or one exact status code. */
@@ -105,6 +105,9 @@ const COLUMNS = `l.id, l.created_at, l.token_id, t.name AS token_name, l.model, 
  */
 @Injectable()
 export class UsageLogService {
+  /** See FTS_FEW; tests lower it to take both ways on a small log. */
+  ftsFew = FTS_FEW;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async page(query: UsageLogPageQuery, scope: UsageScope, now: number = Date.now()): Promise<UsageLogPage> {
@@ -142,15 +145,23 @@ export class UsageLogService {
     const ds = this.dataSource;
     if (filter.tokenId !== undefined && !(await tokenInScope(ds, filter.tokenId, scope))) return [];
     const q = filter.q ?? '';
-    const byCode = (filter.status === 'success' || filter.status === 'error') && q === '';
-    let arms: Arm[] = [() => []];
-    if (q !== '' && indexableQ(q)) arms = await textArms(ds, q, scope, filter.model, filter.tokenId);
+    // A status class alone is read per code; beside an equality filter, that filter's index
+    // reads fewer rows (a class holds most rows or a few per cent of each value's).
+    const byCode =
+      (filter.status === 'success' || filter.status === 'error') &&
+      q === '' &&
+      filter.model === undefined &&
+      filter.endpoint === undefined &&
+      filter.tokenId === undefined;
+    let arms: Arm[] = [PLAIN];
+    if (q !== '' && indexableQ(q)) arms = await textArms(ds, q, scope, { model: filter.model, tokenId: filter.tokenId, few: this.ftsFew });
     else if (byCode && filter.status !== undefined && typeof filter.status !== 'number') arms = await statusArms(ds, filter.status, scope);
     if (arms.length === 0) return [];
     // The terms every arm shares: scope, filters, cursor. A status class read per code is in the arms.
     const shared = (p: SqlParams): string[] => {
       const where: string[] = [];
-      if (scope !== 'all') where.push(`l.user_id = ${p.add(scope.userId)}`);
+      // A token in the scope (checked above) has only its owner's rows: the token's index alone reads them.
+      if (ownerTerm) where.push(`l.user_id = ${p.add(scope.userId)}`);
       if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
       if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
       if (filter.model !== undefined) where.push(`l.model = ${p.add(filter.model)}`);
@@ -170,17 +181,22 @@ export class UsageLogService {
       }
       return where;
     };
+    const ownerTerm = scope !== 'all' && filter.tokenId === undefined;
+    const from = (arm: Arm) => {
+      if (!arm.messageWalk || filter.tokenId !== undefined || isPostgres(ds)) return 'usage_logs l';
+      return `usage_logs l INDEXED BY ${ownerTerm ? 'IDX_usage_logs_user_message_time' : 'IDX_usage_logs_message_time'}`;
+    };
     const p = SqlParams.for(ds);
     const order = 'ORDER BY l.created_at DESC, l.id DESC';
     const whereOf = (terms: string[]) => (terms.length ? `WHERE ${terms.join(' AND ')}` : '');
     let sql: string;
     if (arms.length === 1) {
-      sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id ${whereOf([...shared(p), ...arms[0](p)])} ${order} LIMIT ${p.add(limit)}`;
+      sql = `SELECT ${COLUMNS} FROM ${from(arms[0])} LEFT JOIN api_tokens t ON t.id = l.token_id ${whereOf([...shared(p), ...arms[0].terms(p)])} ${order} LIMIT ${p.add(limit)}`;
     } else {
       // Each arm's first `limit` rows hold the merged page's: merge them, then read the page's rows.
       const parts = arms.map(
         (arm, i) =>
-          `SELECT s${i}.id, s${i}.created_at FROM (SELECT l.id, l.created_at FROM usage_logs l ${whereOf([...shared(p), ...arm(p)])} ${order} LIMIT ${p.add(limit)}) s${i}`,
+          `SELECT s${i}.id, s${i}.created_at FROM (SELECT l.id, l.created_at FROM ${from(arm)} ${whereOf([...shared(p), ...arm.terms(p)])} ${order} LIMIT ${p.add(limit)}) s${i}`,
       );
       sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
         WHERE l.id IN (SELECT u.id FROM (${parts.join(' UNION ')}) u ORDER BY u.created_at DESC, u.id DESC LIMIT ${p.add(limit)}) ${order}`;
