@@ -1,13 +1,14 @@
 /**
  * `TS_NODE_PROJECT=tools/bench/tsconfig.json ts-node --transpile-only -r tsconfig-paths/register tools/bench/usage-log-bench.ts
- *    [--rows N] [--database-url URL] [--before path/to/old-service]`
+ *    [--rows N] [--database-url URL] [--before path/to/old-service] [--rate-only]`
  *
  * Times the request log's first pages (GET /api/usage/logs, in process) per filter, filter
  * combination and text search at N rows (default 1.5 M) over 365 days, 100 tokens of 10 owners,
  * 20 models, ~7 % errors, written through the real UsageWriter. With --before, the schema
  * stops before UsageLogSearch1764500000007 and the given (older) UsageLogService is timed
  * first; then the migration runs (timed) and the current service is timed. The writer's
- * insert rate is measured before and after the migration's indexes.
+ * insert rate (100k rows appended in the proxy's batches of 500) is measured before and after
+ * the migration's indexes; --rate-only measures only that. CASES=regex picks cases.
  */
 import { authEntities } from '@lmarena-bridge/auth';
 import { parseDatabaseUrl } from '@lmarena-bridge/config';
@@ -96,7 +97,16 @@ async function existing(ds: DataSource): Promise<{ users: number[]; tokens: numb
 }
 
 /** Writes `rows` rows through the UsageWriter in batches of 5000; answers rows per second. */
-async function writeRows(ds: DataSource, rows: number, tokens: number[], owner: Map<number, number>, seed: number, uidBase: number): Promise<number> {
+async function writeRows(
+  ds: DataSource,
+  rows: number,
+  tokens: number[],
+  owner: Map<number, number>,
+  seed: number,
+  uidBase: number,
+  /** Rows from NOW on, one per ms, in batches of 500: the proxy's appends (default: the year, in 5000s). */
+  append = false,
+): Promise<number> {
   const random = seededRandom(seed);
   const pickToken = weighted(
     random,
@@ -118,7 +128,7 @@ async function writeRows(ds: DataSource, rows: number, tokens: number[], owner: 
     const message = MESSAGES[statusCode];
     batch.push({
       uid: `r${uidBase + i}`,
-      createdAt: Math.min(NOW, start + Math.floor(((i + random()) * DAYS * DAY_MS) / rows)),
+      createdAt: append ? NOW + uidBase / 1000 + i : Math.min(NOW, start + Math.floor(((i + random()) * DAYS * DAY_MS) / rows)),
       userId: owner.get(tokenId) ?? null,
       tokenId,
       model: pickModel(),
@@ -134,7 +144,7 @@ async function writeRows(ds: DataSource, rows: number, tokens: number[], owner: 
       usageEstimated: false,
       costUsd: null,
     } as SpooledRow);
-    if (batch.length === 5000) {
+    if (batch.length === (append ? 500 : 5000)) {
       await writer.write(batch);
       batch = [];
     }
@@ -180,6 +190,13 @@ function cases(users: number[], tokens: number[]): Array<[string, Record<string,
     ['token + model absent', { tokenId: tokens[0], model: 'no-such-model' }],
     ['endpoint rare + error', { endpoint: '/v1/completions', status: 'error' }],
     ['token + error', { tokenId: tokens[5], status: 'error' }],
+    ['token + 504', { tokenId: tokens[0], status: 504 }],
+    ['token + 201 (absent)', { tokenId: tokens[0], status: 201 }],
+    ['model + 201 (absent)', { model: 'gpt-4o', status: 201 }],
+    ['model + 504', { model: 'gpt-4o', status: 504 }],
+    ['model + endpoint rare', { model: 'gpt-4o', endpoint: '/v1/completions' }],
+    ['token + endpoint rare', { tokenId: tokens[0], endpoint: '/v1/completions' }],
+    ['endpoint + model rare + error', { endpoint: '/v1/chat/completions', model: 'model-20', status: 'error' }],
     ['q model (claude)', { q: 'claude' }],
     ['q token name (token 7)', { q: 'token 7' }],
     ['q message, many (RESET)', { q: 'RESET' }],
@@ -187,6 +204,9 @@ function cases(users: number[], tokens: number[]): Array<[string, Record<string,
     ['q absent', { q: 'zzqqxx' }],
     ['q short (ab)', { q: 'ab' }],
     ['q + model', { q: 'retry', model: 'gpt-4o' }],
+    ['q + error', { q: 'gpt', status: 'error' }],
+    ['q + token', { q: 'connection', tokenId: tokens[0] }],
+    ['q + model absent combo', { q: 'zzqqxx', model: 'gpt-4o' }],
   ]
     .map(([label, query]) => [label as string, query as Record<string, unknown>])
     .concat(users.length ? [] : []);
@@ -195,7 +215,8 @@ function cases(users: number[], tokens: number[]): Array<[string, Record<string,
 async function report(label: string, service: LogService, users: number[], tokens: number[]): Promise<void> {
   console.log(`\n## ${label}`);
   console.log('case | scope | p50 ms | p95 ms | runs | rows');
-  for (const [name, query] of cases(users, tokens)) {
+  const only = process.env['CASES'] ? new RegExp(process.env['CASES']) : null;
+  for (const [name, query] of cases(users, tokens).filter(([n]) => !only || only.test(n))) {
     for (const [scopeName, scope] of [
       ['all', 'all'],
       ['user', { userId: users[0] }],
@@ -207,13 +228,15 @@ async function report(label: string, service: LogService, users: number[], token
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, 'database-url': { type: 'string' }, before: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { rows: { type: 'string' }, 'database-url': { type: 'string' }, before: { type: 'string' }, 'rate-only': { type: 'boolean' } },
+  });
   const rows = Number(values.rows ?? 1_500_000);
   const temp = values['database-url'] ? null : tempSqliteDatabase();
   const target = temp ? temp.target : parseDatabaseUrl(values['database-url'] ?? '', process.cwd(), { file: 'command line', key: '--database-url' });
   const mine = migrations.findIndex((m) => m.name === 'UsageLogSearch1764500000007');
   const ds = createDataSource(target, [...authEntities, ...usageEntities]);
-  ds.setOptions({ migrations: values.before ? migrations.slice(0, mine) : migrations });
+  ds.setOptions({ migrations: values.before || values['rate-only'] ? migrations.slice(0, mine) : migrations });
   await ds.initialize();
   await runMigrations(ds);
   let t = Date.now();
@@ -223,7 +246,22 @@ async function main(): Promise<void> {
   if (!filled) console.log(`filled ${rows} rows in ${((Date.now() - t) / 1000).toFixed(1)} s (${values.before ? 'without' : 'with'} the new indexes)`);
   const owner = new Map(tokens.map((id, i) => [id, users[i % 10]]));
   const rate = async (label: string, seed: number) =>
-    console.log(`writer ${label}: ${Math.round(await writeRows(ds, 100_000, tokens, owner, seed, 100_000_000 * seed))} rows/s (100k rows, batches of 5000)`);
+    console.log(
+      `writer ${label}: ${Math.round(await writeRows(ds, 100_000, tokens, owner, seed, 100_000_000 * seed, true))} rows/s (100k new rows appended, batches of 500)`,
+    );
+  if (values['rate-only']) {
+    await rate('before the migration', 2);
+    ds.setOptions({ migrations });
+    await ds.destroy();
+    await ds.initialize();
+    t = Date.now();
+    await runMigrations(ds);
+    console.log(`migration UsageLogSearch1764500000007 took ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    await rate('after the migration', 3);
+    await ds.destroy();
+    await temp?.drop();
+    return;
+  }
   if (values.before && !filled) {
     await rate('before the migration', 2);
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -93,6 +93,9 @@ describe.each(testDatabaseKinds())('UsageLogService query plans on $kind', ({ cr
     ['token + model', { tokenId: 0, model: 'echo' }, () => 'all', /IDX_usage_logs_token_model_time/],
     ['token + model, one owner', { tokenId: 0, model: 'echo' }, mine, /IDX_usage_logs_token_model_time/],
     ['endpoint + model', { endpoint: '/v1/messages', model: 'echo' }, () => 'all', /IDX_usage_logs_(endpoint|model)_time/],
+    // The rarer key's index (SQLite counts both; an absent one has no entries).
+    ['token + an absent endpoint', { tokenId: 0, endpoint: '/v1/none' }, () => 'all', /IDX_usage_logs_endpoint_time|IDX_usage_logs_token_time/],
+    ['model + an absent status, one owner', { model: 'echo', status: 201 }, mine, /IDX_usage_logs_user_(status|model)_time/],
     ['q on a model', { q: 'claude' }, () => 'all', /IDX_usage_logs_model_time/],
     ['q on a model, one owner', { q: 'claude' }, mine, /IDX_usage_logs_user_model_time/],
     ['q on a token name', { q: 'token' }, () => 'all', /IDX_usage_logs_token_time/],
@@ -112,6 +115,16 @@ describe.each(testDatabaseKinds())('UsageLogService query plans on $kind', ({ cr
       expect(plan).not.toMatch(/Seq Scan on usage_logs/);
     }
     expect(explained.join('\n---\n')).toMatch(index);
+  });
+
+  it('reads a rare combination through the rarer key (SQLite names it, PostgreSQL estimates it)', async () => {
+    const rare = await plans({ tokenId: owner.tokenId, endpoint: '/v1/none' }, 'all');
+    const common = await plans({ tokenId: owner.tokenId, status: 201 }, 'all');
+    if (db.dataSource.options.type !== 'postgres') {
+      expect(rare.join('\n')).toMatch(/USING (COVERING )?INDEX IDX_usage_logs_endpoint_time/);
+      expect(common.join('\n')).toMatch(/USING (COVERING )?INDEX IDX_usage_logs_status_time/);
+    }
+    for (const plan of [...rare, ...common]) expect(plan).not.toMatch(/\bSCAN (l|usage_logs)\b(?! USING)|Seq Scan on usage_logs/);
   });
 
   it('reads many message candidates by the ordered walk over rows with a message', async () => {

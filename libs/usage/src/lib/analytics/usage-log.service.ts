@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { storableCostUsd } from '../cost';
 import { decodeLogCursor, encodeLogCursor, LogCursor } from './log-cursor';
 import { Arm, FTS_FEW, indexableQ, PLAIN, likeTerm, statusArms, textArms, tokenInScope } from './log-arms';
+import { KeyIndex, rarestIndex } from './log-index-choice';
 import { isPostgres, num, numOrNull, SqlParams } from './sql';
 import { UsageScope, usageWindow } from './usage-scope';
 
@@ -141,6 +142,29 @@ export class UsageLogService {
     }
   }
 
+  /** The index of each equality filter, led by user_id when the owner's term is in the query (see rarestIndex). */
+  private keyIndexes(filter: UsageLogFilter, owner: UsageScope): KeyIndex[] {
+    const mine: KeyIndex['key'] = owner === 'all' ? [] : [['user_id', owner.userId]];
+    const led = (column: string) => `IDX_usage_logs_${owner === 'all' ? '' : 'user_'}${column}_time`;
+    const indexes: KeyIndex[] = [];
+    if (filter.tokenId !== undefined) {
+      indexes.push(
+        filter.model === undefined
+          ? { name: 'IDX_usage_logs_token_time', key: [['token_id', filter.tokenId]] }
+          : {
+              name: 'IDX_usage_logs_token_model_time',
+              key: [
+                ['token_id', filter.tokenId],
+                ['model', filter.model],
+              ],
+            },
+      );
+    } else if (filter.model !== undefined) indexes.push({ name: led('model'), key: [...mine, ['model', filter.model]] });
+    if (filter.endpoint !== undefined) indexes.push({ name: led('endpoint'), key: [...mine, ['endpoint', filter.endpoint]] });
+    if (typeof filter.status === 'number') indexes.push({ name: led('status'), key: [...mine, ['status_code', filter.status]] });
+    return indexes;
+  }
+
   private async select(filter: UsageLogFilter, scope: UsageScope, now: number, after: LogCursor | null, limit: number): Promise<UsageLogEntry[]> {
     const ds = this.dataSource;
     if (filter.tokenId !== undefined && !(await tokenInScope(ds, filter.tokenId, scope))) return [];
@@ -182,7 +206,9 @@ export class UsageLogService {
       return where;
     };
     const ownerTerm = scope !== 'all' && filter.tokenId === undefined;
+    const chosen = arms[0] === PLAIN && !isPostgres(ds) ? await rarestIndex(ds, this.keyIndexes(filter, ownerTerm ? scope : 'all')) : null;
     const from = (arm: Arm) => {
+      if (chosen) return `usage_logs l INDEXED BY ${chosen}`;
       if (!arm.messageWalk || filter.tokenId !== undefined || isPostgres(ds)) return 'usage_logs l';
       return `usage_logs l INDEXED BY ${ownerTerm ? 'IDX_usage_logs_user_message_time' : 'IDX_usage_logs_message_time'}`;
     };
