@@ -82,22 +82,41 @@ function ftsPhrase(q: string): string {
 }
 
 /**
- * Rows with a message containing q. SQLite: the trigram FTS table gives candidates (a
- * superset: its Unicode folding is looser than LOWER's), each re-checked with the LIKE. Few
- * of them are fetched by id; many make the ordered walk over rows with a message find a page
- * soon, so that one is taken. PostgreSQL: the same LIKE, which the pg_trgm index serves.
+ * Rows with a message containing q. The candidates come from the trigram index first, at most
+ * `few` + 1 of them: SQLite's FTS5 table (a superset: its Unicode folding is looser than
+ * LOWER's), PostgreSQL's pg_trgm index (the LIKE itself; sequential and plain index scans are
+ * switched off for that one statement so the planner cannot walk the log instead). Few are
+ * fetched by id, each re-checked with the LIKE; many make the ordered walk over rows with a
+ * message find a page soon, so that one is taken, with the LIKE written so that no trigram
+ * index serves it (PostgreSQL would otherwise gather every match to sort it).
  */
 async function messageArm(ds: DataSource, q: string, few: number): Promise<Arm | null> {
   const like = (p: SqlParams) => ['l.error_message IS NOT NULL', likeTerm(p, 'l.error_message', q)];
-  if (isPostgres(ds)) return arm(like);
-  const rows = await ds.query<Array<{ id: number }>>('SELECT rowid AS id FROM usage_logs_fts WHERE usage_logs_fts MATCH ? LIMIT ?', [
-    ftsPhrase(q),
-    FTS_FEW + 1,
-  ]);
-  if (rows.length === 0) return null;
-  if (rows.length > few) return { terms: like, messageWalk: true };
-  const ids = JSON.stringify(rows.map((r) => r.id));
-  return arm((p) => [`l.id IN (SELECT value FROM json_each(${p.add(ids)}))`, ...like(p)]);
+  const ids = await messageCandidates(ds, q, few + 1);
+  if (ids.length === 0) return null;
+  if (ids.length > few) {
+    // `LOWER(x) || ''` is LOWER(x) for every row with a message, and matches no index expression.
+    const walk = (p: SqlParams) => ['l.error_message IS NOT NULL', `LOWER(l.error_message) || '' LIKE LOWER(${p.add(likeContains(q))}) ESCAPE '\\'`];
+    return { terms: walk, messageWalk: true };
+  }
+  if (isPostgres(ds)) return arm((p) => [`l.id = ANY(${p.add(ids)}::int[])`, ...like(p)]);
+  return arm((p) => [`l.id IN (SELECT value FROM json_each(${p.add(JSON.stringify(ids))}))`, ...like(p)]);
+}
+
+async function messageCandidates(ds: DataSource, q: string, cap: number): Promise<number[]> {
+  if (!isPostgres(ds)) {
+    const rows = await ds.query<Array<{ id: number }>>('SELECT rowid AS id FROM usage_logs_fts WHERE usage_logs_fts MATCH ? LIMIT ?', [ftsPhrase(q), cap]);
+    return rows.map((r) => r.id);
+  }
+  return ds.transaction(async (m) => {
+    await m.query('SET LOCAL enable_seqscan = off');
+    await m.query('SET LOCAL enable_indexscan = off');
+    const rows: Array<{ id: unknown }> = await m.query(`SELECT id FROM usage_logs WHERE LOWER(error_message) LIKE LOWER($1) ESCAPE '\\' LIMIT $2`, [
+      likeContains(q),
+      cap,
+    ]);
+    return rows.map((r) => num(r.id));
+  });
 }
 
 /**

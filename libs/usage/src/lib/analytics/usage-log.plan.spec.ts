@@ -101,8 +101,8 @@ describe.each(testDatabaseKinds())('UsageLogService query plans on $kind', ({ cr
     ['q on a token name', { q: 'token' }, () => 'all', /IDX_usage_logs_token_time/],
     // SQLite: the FTS candidates by rowid. PostgreSQL picks by its statistics among the
     // trigram index and the partial ones over rows with a message.
-    ['q on a message', { q: 'timeout' }, () => 'all', /INTEGER PRIMARY KEY|IDX_usage_logs_(user_)?message_(trgm|time)/],
-    ['q on a message, one owner', { q: 'timeout' }, mine, /INTEGER PRIMARY KEY|IDX_usage_logs_(user_)?message_(trgm|time)/],
+    ['q on a message', { q: 'timeout' }, () => 'all', /INTEGER PRIMARY KEY|"PK_\w+" on usage_logs|IDX_usage_logs_(user_)?message_(trgm|time)/],
+    ['q on a message, one owner', { q: 'timeout' }, mine, /INTEGER PRIMARY KEY|"PK_\w+" on usage_logs|IDX_usage_logs_(user_)?message_(trgm|time)/],
     ['q + model + error', { q: 'upstream', model: 'echo', status: 'error' }, () => 'all', /IDX_usage_logs_model_time|IDX_usage_logs_message/],
   ];
 
