@@ -11,8 +11,9 @@ import { UsageScope } from './usage-scope';
 export interface Arm {
   terms: (p: SqlParams) => string[];
   /**
-   * The walk over rows with a message: on SQLite, which plans without statistics, it names its
-   * partial index (INDEXED BY), or a model's or an owner's index (more rows per match) may win.
+   * The ordered walk over rows with a message, for many matches. SQLite, which plans without
+   * statistics, is given its partial index (INDEXED BY), or a model's or an owner's index (more
+   * rows per match) may win; PostgreSQL is kept from bitmap scans and sorting (see walkInOrder).
    */
   messageWalk?: true;
 }

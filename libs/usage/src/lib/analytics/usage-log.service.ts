@@ -227,7 +227,19 @@ export class UsageLogService {
       sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
         WHERE l.id IN (SELECT u.id FROM (${parts.join(' UNION ')}) u ORDER BY u.created_at DESC, u.id DESC LIMIT ${p.add(limit)}) ${order}`;
     }
-    const rows = await ds.query<LogRow[]>(sql, p.values);
+    const rows = await (isPostgres(ds) && arms.some((a) => a.messageWalk) ? this.walkInOrder(sql, p.values) : ds.query<LogRow[]>(sql, p.values));
     return rows.map(toEntry);
+  }
+
+  /**
+   * PostgreSQL cannot estimate how many rows a substring LIKE keeps and guesses few: it would
+   * gather every row with a message (or scan the table) and sort. The walk is taken only when
+   * the matches are known to be many, so the statement is told to read an index in order.
+   */
+  private walkInOrder(sql: string, values: unknown[]): Promise<LogRow[]> {
+    return this.dataSource.transaction(async (m) => {
+      for (const setting of ['enable_bitmapscan', 'enable_seqscan', 'enable_sort']) await m.query(`SET LOCAL ${setting} = off`);
+      return m.query<LogRow[]>(sql, values);
+    });
   }
 }
