@@ -181,10 +181,11 @@ export class UsageLogService {
     if (q !== '' && indexableQ(q)) arms = await textArms(ds, q, scope, { model: filter.model, tokenId: filter.tokenId, few: this.ftsFew });
     else if (byCode && filter.status !== undefined && typeof filter.status !== 'number') arms = await statusArms(ds, filter.status, scope);
     if (arms.length === 0) return [];
+    // A token in the scope (checked above) has only its owner's rows: the token's index alone reads them.
+    const ownerTerm = scope !== 'all' && filter.tokenId === undefined;
     // The terms every arm shares: scope, filters, cursor. A status class read per code is in the arms.
     const shared = (p: SqlParams): string[] => {
       const where: string[] = [];
-      // A token in the scope (checked above) has only its owner's rows: the token's index alone reads them.
       if (ownerTerm) where.push(`l.user_id = ${p.add(scope.userId)}`);
       if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
       if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
@@ -205,7 +206,6 @@ export class UsageLogService {
       }
       return where;
     };
-    const ownerTerm = scope !== 'all' && filter.tokenId === undefined;
     const chosen = arms[0] === PLAIN && !isPostgres(ds) ? await rarestIndex(ds, this.keyIndexes(filter, ownerTerm ? scope : 'all')) : null;
     const from = (arm: Arm) => {
       if (chosen) return `usage_logs l INDEXED BY ${chosen}`;
