@@ -242,7 +242,10 @@ async function main(): Promise<void> {
   // A database filled by an earlier run (--database-url) is timed again as it is.
   const filled = Number((await ds.query('SELECT COUNT(*) AS n FROM usage_logs'))[0].n) > 0;
   const { users, tokens } = filled ? await existing(ds) : await fill(ds, rows);
-  if (!filled) console.log(`filled ${rows} rows in ${((Date.now() - t) / 1000).toFixed(1)} s (${values.before || values['rate-only'] ? 'without' : 'with'} the new indexes)`);
+  if (!filled)
+    console.log(
+      `filled ${rows} rows in ${((Date.now() - t) / 1000).toFixed(1)} s (${values.before || values['rate-only'] ? 'without' : 'with'} the new indexes)`,
+    );
   const owner = new Map(tokens.map((id, i) => [id, users[i % 10]]));
   const rate = async (label: string, seed: number) =>
     console.log(
