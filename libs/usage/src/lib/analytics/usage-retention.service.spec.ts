@@ -143,12 +143,12 @@ describe.each(testDatabaseKinds())('UsageRetentionService on $kind', ({ create }
     const started = performance.now();
     await expect(service.runRetentionOnce(NOW)).resolves.toBe(3000);
     const wall = performance.now() - started;
-    // The first step (500 rows, ~100 ms) is the only long one; the rest fit the budget:
-    // ~75 rows a step. A loaded machine stretches a step now and then, so the median is checked.
+    // The first step (100 rows, ~20 ms) is the only long one; the rest fit the budget:
+    // ~50 rows a step. A loaded machine stretches a step now and then, so the median is checked.
     const later = steps.slice(2).map((s) => s.ms);
     expect(later.length).toBeGreaterThan(10);
     later.sort((a, b) => a - b);
-    expect(later[Math.floor(later.length / 2)]).toBeLessThan(RETENTION_PACING.stepBudgetMs * 2.5);
+    expect(later[Math.floor(later.length / 2)]).toBeLessThan(RETENTION_PACING.stepBudgetMs * 3);
     expect(Math.max(...steps.slice(2).map((s) => s.limit))).toBeLessThan(RETENTION_PACING.firstBatch);
     // At least minPauseMs between steps.
     expect(wall).toBeGreaterThan((steps.length - 1) * RETENTION_PACING.minPauseMs);

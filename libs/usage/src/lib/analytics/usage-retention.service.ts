@@ -23,7 +23,7 @@ export interface RetentionPacing {
   minPauseMs: number;
 }
 
-export const RETENTION_PACING: Readonly<RetentionPacing> = { firstBatch: 500, minBatch: 20, maxBatch: 5_000, stepBudgetMs: 15, minPauseMs: 25 };
+export const RETENTION_PACING: Readonly<RetentionPacing> = { firstBatch: 100, minBatch: 20, maxBatch: 5_000, stepBudgetMs: 10, minPauseMs: 25 };
 
 /** Kept for callers that want the largest step: no statement deletes more rows than this. */
 export const RETENTION_BATCH = RETENTION_PACING.maxBatch;
