@@ -11,7 +11,7 @@
  * migrated first. Prints the user's credentials so the dashboard can show the data.
  */
 import { authEntities, hashPassword, TokensService, UserEntity } from '@lmarena-bridge/auth';
-import { AppConfig, loadConfig, parseDatabaseUrl } from '@lmarena-bridge/config';
+import { loadConfig, parseDatabaseUrl } from '@lmarena-bridge/config';
 import { createDataSource, openDatabase } from '@lmarena-bridge/database';
 import { createUsageWriter, DAY_MS, SpooledRow, storableCostUsd, usageEntities } from '@lmarena-bridge/usage';
 import { randomBytes } from 'node:crypto';
