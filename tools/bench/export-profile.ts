@@ -17,6 +17,12 @@ async function main(): Promise<void> {
       for await (const page of logs.pages({ days: 30 }, { userId: seed.userId })) n += page.length;
       const pagesMs = performance.now() - t;
       t = performance.now();
+      for await (const page of logs.pages({ days: 30 }, { userId: seed.userId }, Date.now(), 5000)) n += page.length;
+      console.log(`pages of 5000: ${(performance.now() - t).toFixed(0)} ms`);
+      t = performance.now();
+      for await (const page of logs.pages({ days: 30 }, { userId: seed.userId }, Date.now(), 200)) n += page.length;
+      console.log(`pages of 200: ${(performance.now() - t).toFixed(0)} ms`);
+      t = performance.now();
       let bytes = 0;
       const file = await service.open({ days: 30 }, { userId: seed.userId }, 'csv');
       for await (const chunk of file.stream) bytes += (chunk as Buffer).length;

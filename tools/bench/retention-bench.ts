@@ -1,5 +1,5 @@
 /**
- * `npm run bench:retention -- [--rows N] [--writer-batch B] [--writer-gap-ms G] [--delete-cost-us U] [--pacing adaptive|fixed]`
+ * `npm run bench:retention -- [--rows N] [--writer-batch B] [--writer-gap-ms G] [--search-indexes] [--delete-cost-us U] [--pacing adaptive|fixed]`
  *
  * Does retention keep the proxy's usage writes flowing? Seeds N (default 1,000,000) rows older
  * than the retention period into a temp SQLite database, and a temp PostgreSQL one when
@@ -9,9 +9,10 @@
  * UsageRetentionService deletes the old rows, and prints the writer's lock wait (SQLite) and
  * batch time (both) for each phase. Target: no batch waits more than 50 ms.
  *
- * --delete-cost-us adds that much work per deleted row in a trigger on usage_logs (as a
- * full-text index kept by triggers would); --pacing fixed runs the old fixed 5,000-row
- * batches without pauses, for comparison.
+ * --search-indexes adds what the request log's search migration (1764500000007, issue 18)
+ * puts on usage_logs, if it is not there yet: eight more b-trees, two partial ones and, on
+ * SQLite, the FTS5 table kept by triggers; --delete-cost-us adds that much work per deleted
+ * row in a trigger; --pacing fixed runs the old fixed 5,000-row batches without pauses.
  */
 import { AppConfig } from '@lmarena-bridge/config';
 import { sqliteHandle } from '@lmarena-bridge/database';
@@ -45,6 +46,51 @@ async function addDeleteCost(dataSource: DataSource, micros: number): Promise<vo
     );
     await dataSource.query('CREATE TRIGGER bench_delete_cost AFTER DELETE ON usage_logs FOR EACH ROW EXECUTE FUNCTION bench_delete_cost()');
   }
+}
+
+/** The search migration's indexes and (SQLite) FTS table and triggers, as it writes them; IF NOT EXISTS, for a database that has them already. */
+async function addSearchIndexes(dataSource: DataSource): Promise<void> {
+  const btrees: Array<[string, string[]]> = [
+    ['IDX_usage_logs_model_time', ['model', 'created_at', 'id']],
+    ['IDX_usage_logs_user_model_time', ['user_id', 'model', 'created_at', 'id']],
+    ['IDX_usage_logs_endpoint_time', ['endpoint', 'created_at', 'id']],
+    ['IDX_usage_logs_user_endpoint_time', ['user_id', 'endpoint', 'created_at', 'id']],
+    ['IDX_usage_logs_status_time', ['status_code', 'created_at', 'id']],
+    ['IDX_usage_logs_user_status_time', ['user_id', 'status_code', 'created_at', 'id']],
+    ['IDX_usage_logs_token_model_time', ['token_id', 'model', 'created_at', 'id']],
+  ];
+  const list = (columns: string[]) => columns.map((c) => `"${c}"`).join(', ');
+  for (const [name, columns] of btrees) await dataSource.query(`CREATE INDEX IF NOT EXISTS "${name}" ON "usage_logs" (${list(columns)})`);
+  const hasMessage = '"error_message" IS NOT NULL';
+  await dataSource.query(`CREATE INDEX IF NOT EXISTS "IDX_usage_logs_message_time" ON "usage_logs" ("created_at", "id") WHERE ${hasMessage}`);
+  await dataSource.query(`CREATE INDEX IF NOT EXISTS "IDX_usage_logs_user_message_time" ON "usage_logs" ("user_id", "created_at", "id") WHERE ${hasMessage}`);
+  if (!sqliteHandle(dataSource)) return;
+  const [exists] = await dataSource.query(`SELECT 1 FROM sqlite_master WHERE name = 'usage_logs_fts'`);
+  if (exists) return;
+  await dataSource.query(`CREATE VIRTUAL TABLE "usage_logs_fts" USING fts5(error_message, content='', contentless_delete=1, tokenize='trigram')`);
+  await dataSource.query(`INSERT INTO "usage_logs_fts" (rowid, error_message) SELECT "id", "error_message" FROM "usage_logs" WHERE ${hasMessage}`);
+  await dataSource.query(`CREATE TRIGGER "usage_logs_fts_insert" AFTER INSERT ON "usage_logs" WHEN new."error_message" IS NOT NULL BEGIN
+    INSERT INTO "usage_logs_fts" (rowid, error_message) VALUES (new."id", new."error_message"); END`);
+  await dataSource.query(`CREATE TRIGGER "usage_logs_fts_delete" AFTER DELETE ON "usage_logs" WHEN old."error_message" IS NOT NULL BEGIN
+    DELETE FROM "usage_logs_fts" WHERE rowid = old."id"; END`);
+}
+
+/** Times every DELETE retention runs (on the query runner it creates). */
+function timeDeletes(dataSource: DataSource): Array<{ rows: number; ms: number }> {
+  const steps: Array<{ rows: number; ms: number }> = [];
+  const createRunner = dataSource.createQueryRunner.bind(dataSource);
+  dataSource.createQueryRunner = (...args) => {
+    const runner = createRunner(...args);
+    const query = runner.query.bind(runner) as (...a: unknown[]) => Promise<unknown>;
+    runner.query = (async (sql: string, ...rest: unknown[]) => {
+      const started = performance.now();
+      const answer = await query(sql, ...rest);
+      if (sql.startsWith('DELETE')) steps.push({ rows: Number((answer as { affected?: number }).affected ?? 0), ms: performance.now() - started });
+      return answer;
+    }) as typeof runner.query;
+    return runner;
+  };
+  return steps;
 }
 
 function startWriter(options: WriterOptions): Promise<{ phase(name: string): void; stop(): Promise<WriterSample[]> }> {
@@ -84,7 +130,7 @@ function report(label: string, values: number[], target?: number): void {
 
 async function benchDatabase(
   db: TestDatabase,
-  options: { rows: number; batch: number; gapMs: number; deleteCostUs: number; pacing: RetentionPacing },
+  options: { rows: number; batch: number; gapMs: number; deleteCostUs: number; searchIndexes: boolean; pacing: RetentionPacing },
 ): Promise<void> {
   const now = Date.now();
   const dataSource = await openSeedDatabase(db.url);
@@ -93,6 +139,11 @@ async function benchDatabase(
     // A year of old traffic ending 100 days ago: every row is past retention.
     const seed = await seedUsage(dataSource, { rows: options.rows, days: 365, tokens: 10, models: 5, seed: 1, now: now - 100 * DAY_MS });
     console.log(`  seeded in ${seed.seconds.toFixed(1)} s`);
+    if (options.searchIndexes) {
+      const t = performance.now();
+      await addSearchIndexes(dataSource);
+      console.log(`  search indexes added in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
     if (options.deleteCostUs > 0) await addDeleteCost(dataSource, options.deleteCostUs);
 
     const writer = await startWriter({ url: db.url, userId: seed.userId, tokenId: seed.tokenIds[0], batch: options.batch, gapMs: options.gapMs });
@@ -101,12 +152,21 @@ async function benchDatabase(
     writer.phase('retention');
     const retention = new UsageRetentionService(dataSource, { usage: { retention_days: RETENTION_DAYS } } as AppConfig);
     retention.pacing = options.pacing;
+    const steps = timeDeletes(dataSource);
     const started = performance.now();
     const deleted = await retention.runRetentionOnce(now);
     const seconds = (performance.now() - started) / 1000;
     const samples = await writer.stop();
     console.log(
       `  retention deleted ${deleted.toLocaleString('en')} rows in ${seconds.toFixed(1)} s (${Math.round(deleted / seconds).toLocaleString('en')} rows/s)`,
+    );
+    report(
+      'retention steps (ms each)',
+      steps.map((st) => st.ms),
+    );
+    report(
+      'retention steps (rows each)',
+      steps.map((st) => st.rows),
     );
     const head = `writer: ${options.batch} rows a batch, ${options.gapMs} ms apart`;
     console.log(`  ${head.padEnd(44)}${'n'.padStart(7)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}`);
@@ -153,6 +213,7 @@ async function main(): Promise<void> {
       'writer-batch': { type: 'string' },
       'writer-gap-ms': { type: 'string' },
       'delete-cost-us': { type: 'string' },
+      'search-indexes': { type: 'boolean' },
       pacing: { type: 'string' },
     },
   });
@@ -162,10 +223,11 @@ async function main(): Promise<void> {
     batch: positiveInt('writer-batch', values['writer-batch'], 500),
     gapMs: positiveInt('writer-gap-ms', values['writer-gap-ms'], 50, 0),
     deleteCostUs: positiveInt('delete-cost-us', values['delete-cost-us'], 0, 0),
+    searchIndexes: values['search-indexes'] === true,
     pacing: values.pacing === 'fixed' ? FIXED_PACING : { ...RETENTION_PACING },
   };
   console.log(
-    `Retention against a concurrent usage writer (Node ${process.version}; pacing ${values.pacing ?? 'adaptive'}${options.deleteCostUs ? `, +${options.deleteCostUs} µs a deleted row` : ''})`,
+    `Retention against a concurrent usage writer (Node ${process.version}; pacing ${values.pacing ?? 'adaptive'}${options.searchIndexes ? ', with the search indexes' : ''}${options.deleteCostUs ? `, +${options.deleteCostUs} µs a deleted row` : ''})`,
   );
   const databases: Array<() => Promise<TestDatabase>> = [async () => tempSqliteDatabase()];
   const pg = process.env['TEST_DATABASE_URL'];

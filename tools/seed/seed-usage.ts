@@ -172,7 +172,8 @@ export async function seedUsage(dataSource: DataSource, options: SeedOptions, pr
       usageEstimated: false,
       costUsd,
       refused: false,
-      uid: `${uidPrefix}${i.toString(36)}`,
+      // Zero-padded like the recorder's, so the row_uid index is appended to in order, as in production.
+      uid: `${uidPrefix}${i.toString(36).padStart(10, '0')}`,
     });
     if (batch.length === SEED_BATCH) {
       await writer.write(batch);
