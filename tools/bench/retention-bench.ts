@@ -41,6 +41,7 @@ async function addDeleteCost(dataSource: DataSource, micros: number): Promise<vo
     });
     sqlite.exec('CREATE TRIGGER bench_delete_cost AFTER DELETE ON usage_logs BEGIN SELECT bench_delete_cost(); END');
   } else {
+    // pg_sleep rounds up to whole milliseconds: below 1,000 µs PostgreSQL's cost is 1 ms or more a row.
     await dataSource.query(
       `CREATE FUNCTION bench_delete_cost() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(${micros / 1e6}); RETURN OLD; END $$`,
     );

@@ -123,7 +123,7 @@ describe.each(testDatabaseKinds())('UsageRetentionService on $kind', ({ create }
 
   it('keeps each step near its time budget when deleting a row costs more (a trigger on usage_logs), and pauses between steps', async () => {
     await seed(Array.from({ length: 3000 }, (_, i) => CUTOFF - 1 - i));
-    // About 0.2 ms a deleted row, as a full-text index kept by triggers might add.
+    // About 0.2 ms a deleted row (SQLite: a spin; PostgreSQL: a sum over 5,000 numbers), as a full-text index kept by triggers might add.
     const sqlite = sqliteHandle(db.dataSource);
     if (sqlite) {
       sqlite.function('retention_spec_cost', () => {
@@ -134,7 +134,8 @@ describe.each(testDatabaseKinds())('UsageRetentionService on $kind', ({ create }
       sqlite.exec('CREATE TRIGGER retention_spec_cost AFTER DELETE ON usage_logs BEGIN SELECT retention_spec_cost(); END');
     } else {
       await db.dataSource.query(
-        'CREATE FUNCTION retention_spec_cost() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0002); RETURN OLD; END $$',
+        // CPU work, not pg_sleep: that sleeps at least a whole millisecond.
+        'CREATE FUNCTION retention_spec_cost() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM sum(g) FROM generate_series(1, 5000) g; RETURN OLD; END $$',
       );
       await db.dataSource.query('CREATE TRIGGER retention_spec_cost AFTER DELETE ON usage_logs FOR EACH ROW EXECUTE FUNCTION retention_spec_cost()');
     }
