@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     if ('stop' in command) stop = true;
     else phase = command.phase;
   });
+  // The bench stopped (or died): nothing left to report to.
+  process.on('disconnect', () => process.exit(0));
   const samples: WriterSample[] = [];
   let seq = 0;
   const uid = `bench-writer-${process.pid}-`;
