@@ -150,9 +150,9 @@ async function benchDatabase(label: string, url: string, options: Omit<SeedOptio
     console.log(`  seeded in ${seed.seconds.toFixed(1)} s: ${Math.round(seed.rows / seed.seconds).toLocaleString('en')} rows/s`);
     const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM usage_logs');
     const [{ d }] = await dataSource.query('SELECT COUNT(*) AS d FROM usage_daily');
-    const [{ l }] = await dataSource.query('SELECT COUNT(*) AS l FROM usage_daily_latency');
+    const [{ l }] = await dataSource.query('SELECT COUNT(*) AS l FROM usage_day_latency');
     console.log(
-      `  ${Number(n).toLocaleString('en')} usage_logs, ${Number(d).toLocaleString('en')} usage_daily, ${Number(l).toLocaleString('en')} usage_daily_latency rows`,
+      `  ${Number(n).toLocaleString('en')} usage_logs, ${Number(d).toLocaleString('en')} usage_daily, ${Number(l).toLocaleString('en')} usage_day_latency rows`,
     );
     found = await facts(dataSource, seed);
     admin = await benchAdmin(dataSource);
