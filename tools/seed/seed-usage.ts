@@ -12,7 +12,7 @@
  */
 import { authEntities, hashPassword, TokensService, UserEntity } from '@lmarena-bridge/auth';
 import { loadConfig, parseDatabaseUrl } from '@lmarena-bridge/config';
-import { createDataSource, openDatabase } from '@lmarena-bridge/database';
+import { createDataSource, migrations, openDatabase, runMigrations } from '@lmarena-bridge/database';
 import { createUsageWriter, DAY_MS, SpooledRow, storableCostUsd, usageEntities } from '@lmarena-bridge/usage';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -189,10 +189,28 @@ export async function seedUsage(dataSource: DataSource, options: SeedOptions, pr
   return { userId: user.id, username, password, tokenIds, models, rows, seconds };
 }
 
-/** Opens (and migrates) the database named by a URL, `sqlite:<path>` or `postgres://…`. */
-export async function openSeedDatabase(url: string): Promise<DataSource> {
+/**
+ * Opens (and migrates) the database named by a URL, `sqlite:<path>` or `postgres://…`; with
+ * `before`, only the migrations older than the one of that name (run the rest with
+ * `finishMigrations`).
+ */
+export async function openSeedDatabase(url: string, before?: string): Promise<DataSource> {
   const target = parseDatabaseUrl(url, process.cwd(), { file: 'command line', key: '--database-url' });
-  return openDatabase(createDataSource(target, [...authEntities, ...usageEntities]));
+  const dataSource = createDataSource(target, [...authEntities, ...usageEntities]);
+  if (before !== undefined) {
+    const at = migrations.findIndex((m) => m.name === before);
+    if (at < 0) throw new Error(`no migration named ${before}`);
+    dataSource.setOptions({ migrations: migrations.slice(0, at) });
+  }
+  return openDatabase(dataSource);
+}
+
+/** Runs every migration a database opened with `openSeedDatabase(url, before)` has not run yet. */
+export async function finishMigrations(dataSource: DataSource): Promise<void> {
+  dataSource.setOptions({ migrations });
+  await dataSource.destroy();
+  await dataSource.initialize();
+  await runMigrations(dataSource);
 }
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
