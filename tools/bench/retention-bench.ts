@@ -1,5 +1,5 @@
 /**
- * `npm run bench:retention -- [--rows N] [--writer-batch B] [--writer-gap-ms G] [--search-indexes] [--delete-cost-us U] [--pacing adaptive|fixed]`
+ * `npm run bench:retention -- [--rows N] [--writer-batch B] [--writer-gap-ms G] [--delete-cost-us U] [--pacing adaptive|fixed]`
  *
  * Does retention keep the proxy's usage writes flowing? Seeds N (default 1,000,000) rows older
  * than the retention period into a temp SQLite database, and a temp PostgreSQL one when
@@ -9,9 +9,8 @@
  * UsageRetentionService deletes the old rows, and prints the writer's lock wait (SQLite) and
  * batch time (both) for each phase. Target: no batch waits more than 50 ms.
  *
- * --search-indexes adds what the request log's search migration (1764500000007, issue 18)
- * puts on usage_logs, if it is not there yet: eight more b-trees, two partial ones and, on
- * SQLite, the FTS5 table kept by triggers; --delete-cost-us adds that much work per deleted
+ * The database has every migration, so usage_logs carries the request log's search indexes
+ * and, on SQLite, the FTS5 triggers (UsageLogSearch1764500000007). --delete-cost-us adds that much work per deleted
  * row in a trigger; --pacing fixed runs the old fixed 5,000-row batches without pauses.
  */
 import { AppConfig } from '@lmarena-bridge/config';
@@ -47,33 +46,6 @@ async function addDeleteCost(dataSource: DataSource, micros: number): Promise<vo
     );
     await dataSource.query('CREATE TRIGGER bench_delete_cost AFTER DELETE ON usage_logs FOR EACH ROW EXECUTE FUNCTION bench_delete_cost()');
   }
-}
-
-/** The search migration's indexes and (SQLite) FTS table and triggers, as it writes them; IF NOT EXISTS, for a database that has them already. */
-async function addSearchIndexes(dataSource: DataSource): Promise<void> {
-  const btrees: Array<[string, string[]]> = [
-    ['IDX_usage_logs_model_time', ['model', 'created_at', 'id']],
-    ['IDX_usage_logs_user_model_time', ['user_id', 'model', 'created_at', 'id']],
-    ['IDX_usage_logs_endpoint_time', ['endpoint', 'created_at', 'id']],
-    ['IDX_usage_logs_user_endpoint_time', ['user_id', 'endpoint', 'created_at', 'id']],
-    ['IDX_usage_logs_status_time', ['status_code', 'created_at', 'id']],
-    ['IDX_usage_logs_user_status_time', ['user_id', 'status_code', 'created_at', 'id']],
-    ['IDX_usage_logs_token_model_time', ['token_id', 'model', 'created_at', 'id']],
-  ];
-  const list = (columns: string[]) => columns.map((c) => `"${c}"`).join(', ');
-  for (const [name, columns] of btrees) await dataSource.query(`CREATE INDEX IF NOT EXISTS "${name}" ON "usage_logs" (${list(columns)})`);
-  const hasMessage = '"error_message" IS NOT NULL';
-  await dataSource.query(`CREATE INDEX IF NOT EXISTS "IDX_usage_logs_message_time" ON "usage_logs" ("created_at", "id") WHERE ${hasMessage}`);
-  await dataSource.query(`CREATE INDEX IF NOT EXISTS "IDX_usage_logs_user_message_time" ON "usage_logs" ("user_id", "created_at", "id") WHERE ${hasMessage}`);
-  if (!sqliteHandle(dataSource)) return;
-  const [exists] = await dataSource.query(`SELECT 1 FROM sqlite_master WHERE name = 'usage_logs_fts'`);
-  if (exists) return;
-  await dataSource.query(`CREATE VIRTUAL TABLE "usage_logs_fts" USING fts5(error_message, content='', contentless_delete=1, tokenize='trigram')`);
-  await dataSource.query(`INSERT INTO "usage_logs_fts" (rowid, error_message) SELECT "id", "error_message" FROM "usage_logs" WHERE ${hasMessage}`);
-  await dataSource.query(`CREATE TRIGGER "usage_logs_fts_insert" AFTER INSERT ON "usage_logs" WHEN new."error_message" IS NOT NULL BEGIN
-    INSERT INTO "usage_logs_fts" (rowid, error_message) VALUES (new."id", new."error_message"); END`);
-  await dataSource.query(`CREATE TRIGGER "usage_logs_fts_delete" AFTER DELETE ON "usage_logs" WHEN old."error_message" IS NOT NULL BEGIN
-    DELETE FROM "usage_logs_fts" WHERE rowid = old."id"; END`);
 }
 
 /** Times every DELETE retention runs (on the query runner it creates). */
@@ -131,7 +103,7 @@ function report(label: string, values: number[], target?: number): void {
 
 async function benchDatabase(
   db: TestDatabase,
-  options: { rows: number; batch: number; gapMs: number; deleteCostUs: number; searchIndexes: boolean; pacing: RetentionPacing },
+  options: { rows: number; batch: number; gapMs: number; deleteCostUs: number; pacing: RetentionPacing },
 ): Promise<void> {
   const now = Date.now();
   const dataSource = await openSeedDatabase(db.url);
@@ -140,11 +112,6 @@ async function benchDatabase(
     // A year of old traffic ending 100 days ago: every row is past retention.
     const seed = await seedUsage(dataSource, { rows: options.rows, days: 365, tokens: 10, models: 5, seed: 1, now: now - 100 * DAY_MS });
     console.log(`  seeded in ${seed.seconds.toFixed(1)} s`);
-    if (options.searchIndexes) {
-      const t = performance.now();
-      await addSearchIndexes(dataSource);
-      console.log(`  search indexes added in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    }
     if (options.deleteCostUs > 0) await addDeleteCost(dataSource, options.deleteCostUs);
 
     const writer = await startWriter({ url: db.url, userId: seed.userId, tokenId: seed.tokenIds[0], batch: options.batch, gapMs: options.gapMs });
@@ -214,7 +181,6 @@ async function main(): Promise<void> {
       'writer-batch': { type: 'string' },
       'writer-gap-ms': { type: 'string' },
       'delete-cost-us': { type: 'string' },
-      'search-indexes': { type: 'boolean' },
       pacing: { type: 'string' },
     },
   });
@@ -224,11 +190,10 @@ async function main(): Promise<void> {
     batch: positiveInt('writer-batch', values['writer-batch'], 500),
     gapMs: positiveInt('writer-gap-ms', values['writer-gap-ms'], 50, 0),
     deleteCostUs: positiveInt('delete-cost-us', values['delete-cost-us'], 0, 0),
-    searchIndexes: values['search-indexes'] === true,
     pacing: values.pacing === 'fixed' ? FIXED_PACING : { ...RETENTION_PACING },
   };
   console.log(
-    `Retention against a concurrent usage writer (Node ${process.version}; pacing ${values.pacing ?? 'adaptive'}${options.searchIndexes ? ', with the search indexes' : ''}${options.deleteCostUs ? `, +${options.deleteCostUs} µs a deleted row` : ''})`,
+    `Retention against a concurrent usage writer (Node ${process.version}; pacing ${values.pacing ?? 'adaptive'}${options.deleteCostUs ? `, +${options.deleteCostUs} µs a deleted row` : ''})`,
   );
   const databases: Array<() => Promise<TestDatabase>> = [async () => tempSqliteDatabase()];
   const pg = process.env['TEST_DATABASE_URL'];
