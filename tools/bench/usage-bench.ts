@@ -1,86 +1,182 @@
 /**
- * `npm run bench:usage -- [--rows N] [--days D] [--tokens T] [--models M] [--runs R] [--database-url URL]`
+ * `npm run bench:usage -- [--rows N] [--days D] [--tokens T] [--models M] [--runs R] [--database-url URL] [--indexes-while-seeding]`
  *
- * Times the usage analytics queries the dashboard runs: summary?days=30, summary?days=365,
- * the first request-log page and a filtered page (status=error and one model), p50/p95
- * over R runs each (after warm-up), in both scopes (one user's rows, and scope=all).
+ * Every analytics call the dashboard makes, timed through HTTP on the built dashboard-api
+ * (build it first: `npx nx build dashboard-api`), at a real team's scale: by default
+ * 10,000,000 requests over 365 days from 100 tokens and 20 models (issue 18), with p50/p95
+ * over R runs (after 3 untimed ones) and the target beside each figure.
  *
- * Without --database-url it seeds a temp SQLite database (default 1,000,000 rows over 365
- * days) through the real recorder, and a temp PostgreSQL database too when
- * TEST_DATABASE_URL is set. With --database-url it measures that database as it is
- * (seed it first with `npm run seed:usage`), or seeds it when --rows is given.
- * The services are called in-process: the figures are database plus mapping time, without
- * the few tenths of a millisecond HTTP adds.
+ * Without --database-url it seeds a temp SQLite database, and a temp PostgreSQL database too
+ * when TEST_DATABASE_URL is set, each removed afterwards. With --database-url it seeds that
+ * database (a new seed user; the rows stay: use a scratch database) and measures it.
+ * Seeding goes through the production usage writer in batches of 5,000, so the rollups are
+ * what the proxy would have written. Calls are made as the seed user (an ordinary user: its
+ * own rows) and as a bench admin with scope=all.
  */
+import { hashPassword, UserEntity } from '@lmarena-bridge/auth';
 import { tempPostgresDatabase, tempSqliteDatabase, TestDatabase } from '@lmarena-bridge/database/testing';
-import { UsageLogService, UsageScope, UsageSummaryService } from '@lmarena-bridge/usage';
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
-import { openSeedDatabase, seedUsage } from '../seed/seed-usage';
+import { startServer, writeTestConfig } from '../../apps/e2e/src/support/servers';
+import { finishMigrations, openSeedDatabase, seedUsage, SeedOptions, SeedResult } from '../seed/seed-usage';
 
-interface Case {
+const SEARCH_MIGRATION = 'UsageLogSearch1764500000007';
+import { DashboardSession, timeDownload, timeGet } from './usage-http';
+
+/** What a measured call must reach: p95 of the whole answer, or (for the export) first byte and throughput. */
+interface Call {
   name: string;
-  run: () => Promise<unknown>;
+  path: string;
+  targetMs: number;
 }
 
-const ms = (n: number) => n.toFixed(1).padStart(9);
-
-async function time(run: () => Promise<unknown>, runs: number): Promise<{ p50: number; p95: number }> {
-  for (let i = 0; i < 3; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    await run();
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  const rank = (q: number) => times[Math.max(1, Math.ceil(q * times.length)) - 1];
-  return { p50: rank(0.5), p95: rank(0.95) };
+/** What the calls need to know about the seeded data. */
+interface Facts {
+  topModel: string;
+  token: { id: number; name: string };
 }
 
-async function measure(label: string, dataSource: DataSource, runs: number): Promise<void> {
-  const summaries = new UsageSummaryService(dataSource);
-  const logs = new UsageLogService(dataSource);
-  const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM usage_logs');
-  const [{ d }] = await dataSource.query('SELECT COUNT(*) AS d FROM usage_daily');
-  const [{ l }] = await dataSource.query('SELECT COUNT(*) AS l FROM usage_daily_latency');
-  // The user with the most requests, and their second model (a filter that skips rows).
-  const [top] = await dataSource.query('SELECT user_id, COUNT(*) AS n FROM usage_daily GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1');
-  const models: Array<{ model: string }> = await dataSource.query('SELECT DISTINCT model FROM usage_daily ORDER BY model');
-  const model = models[1]?.model ?? models[0]?.model ?? 'echo';
-  console.log(
-    `\n${label}: ${Number(n).toLocaleString('en')} raw rows, ${Number(d).toLocaleString('en')} usage_daily rows, ${Number(l).toLocaleString('en')} usage_daily_latency rows`,
-  );
-  console.log(`  ${'query'.padEnd(52)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}`);
-  const scopes: Array<[string, UsageScope]> = [
-    [`user ${top?.user_id}`, { userId: Number(top?.user_id ?? 1) }],
-    ['scope=all', 'all'],
+const MODEL_WITHOUT_ROWS = 'no-such-model';
+const EXPORT_TTFB_MS = 100;
+const EXPORT_MB_PER_S = 50;
+
+export function calls(facts: Facts): Call[] {
+  const model = encodeURIComponent(facts.topModel);
+  const summary = [1, 7, 30, 90, 180, 365].map((days) => ({ name: `summary?days=${days}`, path: `/api/usage/summary?days=${days}`, targetMs: 50 }));
+  const log = (name: string, query: string, targetMs: number) => ({ name: `logs ${name}`, path: `/api/usage/logs?limit=100${query}`, targetMs });
+  const tokenWord = facts.token.name.replace(/^seed /, '');
+  return [
+    ...summary,
+    log('(no filter)', '', 20),
+    log(`model=${facts.topModel}`, `&model=${model}`, 20),
+    log(`model=${MODEL_WITHOUT_ROWS}`, `&model=${MODEL_WITHOUT_ROWS}`, 20),
+    log(`token_id=${facts.token.id}`, `&token_id=${facts.token.id}`, 20),
+    log('status=error', '&status=error', 20),
+    log('status=429', '&status=429', 20),
+    log('endpoint=/v1/embeddings', '&endpoint=%2Fv1%2Fembeddings', 20),
+    log(`model=${facts.topModel}&status=error`, `&model=${model}&status=error`, 50),
+    log(`token_id=${facts.token.id}&model=${facts.topModel}`, `&token_id=${facts.token.id}&model=${model}`, 50),
+    log(`model=${MODEL_WITHOUT_ROWS}&status=error`, `&model=${MODEL_WITHOUT_ROWS}&status=error`, 50),
+    log(`q=${facts.topModel.slice(0, 5)} (model)`, `&q=${encodeURIComponent(facts.topModel.slice(0, 5))}`, 100),
+    log(`q=${tokenWord} (token name)`, `&q=${encodeURIComponent(tokenWord)}`, 100),
+    log('q=timeout', '&q=timeout', 100),
+    log('q=too large (rare message)', '&q=too%20large', 100),
   ];
-  for (const [who, scope] of scopes) {
-    let deepCursor: string | null = null;
-    for (let i = 0; i < 50; i++) deepCursor = (await logs.page({ cursor: deepCursor }, scope)).next_cursor;
-    const cases: Case[] = [
-      { name: 'summary?days=30', run: () => summaries.summary(30, scope) },
-      { name: 'summary?days=365', run: () => summaries.summary(365, scope) },
-      { name: 'logs (first page, 100)', run: () => logs.page({}, scope) },
-      { name: `logs?status=error&model=${model}`, run: () => logs.page({ status: 'error', model }, scope) },
-      // Informational: a text search (no index can serve a substring) and a page 50 pages deep.
-      { name: 'logs?q=reset (text search)', run: () => logs.page({ q: 'reset' }, scope) },
-      { name: 'logs, page 51 (keyset cursor)', run: () => logs.page({ cursor: deepCursor }, scope) },
-    ];
-    for (const c of cases) {
-      const { p50, p95 } = await time(c.run, runs);
-      console.log(`  ${`${c.name} (${who})`.padEnd(52)}${ms(p50)}${ms(p95)}`);
-    }
-  }
 }
 
-async function seeded(db: TestDatabase, options: { rows: number; days: number; tokens: number; models: number }): Promise<DataSource> {
-  const dataSource = await openSeedDatabase(db.url);
-  console.log(`\nSeeding ${db.name}: ${options.rows.toLocaleString('en')} rows over ${options.days} days, ${options.tokens} tokens, ${options.models} models…`);
-  const result = await seedUsage(dataSource, { ...options, seed: 1 });
-  console.log(`  seeded in ${result.seconds.toFixed(1)} s (${Math.round(result.rows / result.seconds).toLocaleString('en')} rows/s through the recorder)`);
-  return dataSource;
+const fmt = (n: number, width = 9, digits = 1) => n.toFixed(digits).padStart(width);
+const mark = (ok: boolean) => (ok ? '  pass' : '  FAIL');
+
+async function facts(dataSource: DataSource, seed: SeedResult): Promise<Facts> {
+  const [top] = await dataSource.query('SELECT model, SUM(requests) AS n FROM usage_daily GROUP BY model ORDER BY SUM(requests) DESC LIMIT 1');
+  // A token in the middle of the traffic (the tenth: about a tenth of the top token's rows).
+  const id = seed.tokenIds[Math.min(9, seed.tokenIds.length - 1)];
+  const [token] = await dataSource.query(`SELECT name FROM api_tokens WHERE id = ${Number(id)}`);
+  return { topModel: String(top?.model ?? seed.models[0]), token: { id, name: String(token?.name ?? '') } };
+}
+
+/** An admin to read scope=all, made as the admin CLI makes one (a users row with role admin). */
+async function benchAdmin(dataSource: DataSource): Promise<{ username: string; password: string }> {
+  const username = `bench-admin-${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(12).toString('base64url');
+  const users = dataSource.getRepository(UserEntity);
+  const now = new Date();
+  await users.save(
+    users.create({
+      username,
+      email: `${username}@example.com`,
+      passwordHash: await hashPassword(password),
+      role: 'admin',
+      disabled: false,
+      createdAt: now,
+      updatedAt: now,
+      lastLoginAt: null,
+    }),
+  );
+  return { username, password };
+}
+
+async function measure(url: string, seed: SeedResult, found: Facts, admin: { username: string; password: string }, runs: number): Promise<number> {
+  // Retention far away, so the dashboard's hourly job leaves the seeded year alone; a long
+  // query timeout, so a slow call is measured rather than cut off at 10 s.
+  const dir = writeTestConfig({ database: { url, query_timeout_ms: 600_000 }, usage: { retention_days: 36_500 } });
+  const dashboard = await startServer('dashboard-api', dir.configPath, { LOG_LEVEL: 'warn' }, 120_000);
+  let failed = 0;
+  try {
+    const scopes: Array<[string, DashboardSession, string]> = [
+      [`user ${seed.username}`, await DashboardSession.signIn(dashboard.url, seed.username, seed.password), ''],
+      ['admin, scope=all', await DashboardSession.signIn(dashboard.url, admin.username, admin.password), '&scope=all'],
+    ];
+    for (const [who, session, scope] of scopes) {
+      console.log(`\n  as ${who} (${runs} runs each after 3 untimed)`);
+      console.log(`  ${'call'.padEnd(58)}${'p50 ms'.padStart(9)}${'p95 ms'.padStart(9)}${'target'.padStart(16)}`);
+      for (const call of calls(found)) {
+        const t = await timeGet(session, `${call.path}${scope}`, runs);
+        const ok = t.failures === 0 && t.p95 <= call.targetMs;
+        if (!ok) failed += 1;
+        const note = t.failures ? `  (${t.failures} failed: ${t.failure})` : '';
+        console.log(`  ${call.name.padEnd(58)}${fmt(t.p50)}${fmt(t.p95)}${`≤ ${call.targetMs} p95`.padStart(16)}${mark(ok)}${note}`);
+      }
+      const exportRuns = Math.max(1, Math.min(runs, 3));
+      const d = await timeDownload(session, `/api/usage/export?days=30&format=csv${scope}`, exportRuns);
+      const ttfbOk = d.failures === 0 && d.firstByteP95 <= EXPORT_TTFB_MS;
+      const rateOk = d.failures === 0 && d.mbPerSecond >= EXPORT_MB_PER_S;
+      failed += (ttfbOk ? 0 : 1) + (rateOk ? 0 : 1);
+      console.log(
+        `  ${`export?days=30&format=csv: first byte (${exportRuns} runs)`.padEnd(58)}${fmt(d.firstByteP50)}${fmt(d.firstByteP95)}${`≤ ${EXPORT_TTFB_MS} p95`.padStart(16)}${mark(ttfbOk)}`,
+      );
+      console.log(
+        `  ${`export?days=30&format=csv: MB/s over ${(d.bytes / 1e6).toFixed(1)} MB`.padEnd(58)}${fmt(d.mbPerSecond)}${''.padStart(9)}${`≥ ${EXPORT_MB_PER_S} MB/s`.padStart(16)}${mark(rateOk)}${d.failures ? `  (${d.failures} failed)` : ''}`,
+      );
+      await session.close();
+    }
+  } finally {
+    await dashboard.stop();
+    dir.cleanup();
+  }
+  return failed;
+}
+
+/** Seeds the database, then measures it through a dashboard started on it; resolves with the number of calls off target. */
+async function benchDatabase(label: string, url: string, options: Omit<SeedOptions, 'seed'>, runs: number, indexesWhileSeeding: boolean): Promise<number> {
+  // The request log's search indexes (UsageLogSearch1764500000007) are built after the seed,
+  // as that migration builds them on an existing database: the rows and rollups are the
+  // production writer's either way, and 10 M appends through a dozen indexes and the FTS5
+  // triggers would take the writer's ~5 k rows/s (--indexes-while-seeding does that).
+  const dataSource = await openSeedDatabase(url, indexesWhileSeeding ? undefined : SEARCH_MIGRATION);
+  let seed: SeedResult;
+  let found: Facts;
+  let admin: { username: string; password: string };
+  try {
+    console.log(
+      `\n${label}: seeding ${options.rows.toLocaleString('en')} rows over ${options.days} days, ${options.tokens} tokens, ${options.models} models through the usage writer…`,
+    );
+    seed = await seedUsage(dataSource, { ...options, seed: 1 }, (m) => console.log(m));
+    console.log(`  seeded in ${seed.seconds.toFixed(1)} s: ${Math.round(seed.rows / seed.seconds).toLocaleString('en')} rows/s`);
+    if (!indexesWhileSeeding) {
+      const started = performance.now();
+      await finishMigrations(dataSource);
+      console.log(`  ${SEARCH_MIGRATION} (and any later migration) ran in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM usage_logs');
+    const [{ d }] = await dataSource.query('SELECT COUNT(*) AS d FROM usage_daily');
+    const [{ l }] = await dataSource.query('SELECT COUNT(*) AS l FROM usage_day_latency');
+    console.log(
+      `  ${Number(n).toLocaleString('en')} usage_logs, ${Number(d).toLocaleString('en')} usage_daily, ${Number(l).toLocaleString('en')} usage_day_latency rows`,
+    );
+    found = await facts(dataSource, seed);
+    admin = await benchAdmin(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+  return measure(url, seed, found, admin, runs);
+}
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--${name} must be a whole number of at least 1, got ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 async function main(): Promise<void> {
@@ -92,42 +188,43 @@ async function main(): Promise<void> {
       models: { type: 'string' },
       runs: { type: 'string' },
       'database-url': { type: 'string' },
+      'indexes-while-seeding': { type: 'boolean' },
     },
   });
-  const int = (text: string | undefined, fallback: number) => (text === undefined ? fallback : Number(text));
-  const options = { rows: int(values.rows, 1_000_000), days: int(values.days, 365), tokens: int(values.tokens, 10), models: int(values.models, 5) };
-  const runs = int(values.runs, 20);
-  console.log(`Usage analytics benchmark (Node ${process.version}, ${runs} runs per query after 3 warm-up runs)`);
+  const indexesWhileSeeding = values['indexes-while-seeding'] === true;
+  const options = {
+    rows: positiveInt('rows', values.rows, 10_000_000),
+    days: positiveInt('days', values.days, 365),
+    tokens: positiveInt('tokens', values.tokens, 100),
+    models: positiveInt('models', values.models, 20),
+  };
+  const runs = positiveInt('runs', values.runs, 20);
+  console.log(`Usage analytics benchmark through HTTP (Node ${process.version})`);
 
+  let failed = 0;
   const url = values['database-url'];
   if (url) {
-    const dataSource = await openSeedDatabase(url);
-    try {
-      if (values.rows !== undefined) await seedUsage(dataSource, { ...options, seed: 1 }, (m) => console.log(m));
-      await measure(url.replace(/\/\/[^@/]*@/, '//…@'), dataSource, runs);
-    } finally {
-      await dataSource.destroy();
-    }
-    return;
-  }
-  const databases: Array<() => Promise<TestDatabase>> = [async () => tempSqliteDatabase()];
-  const pg = process.env['TEST_DATABASE_URL'];
-  if (pg) databases.push(() => tempPostgresDatabase(pg));
-  else console.log('(PostgreSQL skipped: set TEST_DATABASE_URL to measure it too)');
-  for (const create of databases) {
-    const db = await create();
-    let dataSource: DataSource | undefined;
-    try {
-      dataSource = await seeded(db, options);
-      await measure(db.name, dataSource, runs);
-    } finally {
-      await dataSource?.destroy();
-      await db.drop();
+    failed += await benchDatabase(url.replace(/\/\/[^@/]*@/, '//…@'), url, options, runs, indexesWhileSeeding);
+  } else {
+    const databases: Array<() => Promise<TestDatabase>> = [async () => tempSqliteDatabase()];
+    const pg = process.env['TEST_DATABASE_URL'];
+    if (pg) databases.push(() => tempPostgresDatabase(pg));
+    else console.log('(PostgreSQL skipped: set TEST_DATABASE_URL to measure it too)');
+    for (const create of databases) {
+      const db = await create();
+      try {
+        failed += await benchDatabase(db.name, db.url, options, runs, indexesWhileSeeding);
+      } finally {
+        await db.drop();
+      }
     }
   }
+  console.log(failed === 0 ? '\nEvery call within its target.' : `\n${failed} figure(s) off target.`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  });
+}

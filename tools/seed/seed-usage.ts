@@ -1,21 +1,20 @@
 /**
  * `npm run seed:usage -- --rows N --days D --tokens T --models M [--database-url URL] [--seed S]`
  *
- * Fills a database with realistic usage through the real UsageRecorder (so the rollups are
- * exactly what production would have): one new user with T tokens, N requests spread over
- * the last D days up to now, in time order, over M models, with a realistic mix of
- * statuses, streaming, response times and token counts. Deterministic for a given --seed.
+ * Fills a database with realistic usage through the production usage writer (the one the
+ * recorder hands its batches to, so the rollups are exactly what production would have; the
+ * recorder's spool is skipped, it only costs time here): one new user with T tokens, N
+ * requests spread over the last D days up to now, in time order, over M models, with a
+ * realistic mix of endpoints, statuses, streaming, response times, token counts and costs.
+ * Deterministic for a given --seed.
  * The database defaults to DATABASE_URL, then to database.url of ./config.jsonc; it is
  * migrated first. Prints the user's credentials so the dashboard can show the data.
  */
 import { authEntities, hashPassword, TokensService, UserEntity } from '@lmarena-bridge/auth';
-import { AppConfig, loadConfig, parseDatabaseUrl } from '@lmarena-bridge/config';
-import { createDataSource, openDatabase } from '@lmarena-bridge/database';
-import { DAY_MS, usageEntities, UsageRecorder, UsageRow } from '@lmarena-bridge/usage';
+import { loadConfig, parseDatabaseUrl } from '@lmarena-bridge/config';
+import { createDataSource, migrations, openDatabase, runMigrations } from '@lmarena-bridge/database';
+import { createUsageWriter, DAY_MS, SpooledRow, storableCostUsd, usageEntities } from '@lmarena-bridge/usage';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { seededRandom } from '../../libs/usage/src/testing/analytics-fixtures';
@@ -41,6 +40,9 @@ export interface SeedResult {
   seconds: number;
 }
 
+/** Rows per write, as a busy proxy's recorder hands them to the writer (usage.batch_size 5,000). */
+export const SEED_BATCH = 5000;
+
 const MODEL_NAMES = ['gpt-4o', 'claude-3-5-sonnet', 'gemini-1.5-pro', 'llama-3.1-70b', 'mistral-large', 'deepseek-v3', 'qwen-2.5-72b', 'o1-mini'];
 
 /** Picks by weight: `weights` need not sum to 1. */
@@ -65,6 +67,14 @@ const STATUSES: ReadonlyArray<readonly [number, number]> = [
   [502, 7],
   [503, 2],
   [504, 1],
+  // Rare: a message a text search finds in about one row in 5,000.
+  [413, 0.2],
+];
+/** Most traffic is chat; a little goes to the other endpoints the proxy serves. */
+const ENDPOINTS: ReadonlyArray<readonly [string, number]> = [
+  ['/v1/chat/completions', 97],
+  ['/v1/embeddings', 2],
+  ['/v1/messages', 1],
 ];
 const ERROR_MESSAGES: Record<number, string> = {
   400: "Invalid request: 'messages' must be a non-empty array",
@@ -74,8 +84,9 @@ const ERROR_MESSAGES: Record<number, string> = {
   499: 'client closed the connection before the answer ended',
   500: 'upstream answered 500: internal error, "please retry"',
   502: 'upstream reset the connection',
+  413: 'request body too large for the upstream (max 10 MiB)',
   503: 'no browser connected to the LMArena bridge',
-  504: 'upstream did not answer within 600000 ms',
+  504: 'upstream timeout: no answer within 600000 ms',
 };
 
 export async function seedUsage(dataSource: DataSource, options: SeedOptions, progress: (message: string) => void = () => undefined): Promise<SeedResult> {
@@ -113,60 +124,93 @@ export async function seedUsage(dataSource: DataSource, options: SeedOptions, pr
   );
   const pickModel = weighted(
     random,
-    models.map((m, i) => [m, 1 / (i + 1)] as const),
+    models.map((_, i) => [i, 1 / (i + 1)] as const),
   );
   const pickStatus = weighted(random, STATUSES);
 
-  // The recorder spools every batch before writing it; a throw-away folder, removed after the flush.
-  const spoolDir = mkdtempSync(join(tmpdir(), 'lmb-seed-spool-'));
-  const config = { usage: { retention_days: 36_500, batch_size: 5000, flush_interval_ms: 1000, max_queue: 50_000, spool_dir: spoolDir } } as AppConfig;
-  const recorder = new UsageRecorder(dataSource, config);
+  const pickEndpoint = weighted(random, ENDPOINTS);
+  // USD per million prompt / completion tokens, by model: some priced, the last ones not.
+  const prices = models.map((_, i) => (i < Math.ceil(modelCount * 0.75) ? [0.15 * (i + 1), 0.6 * (i + 1)] : null));
+
+  const writer = createUsageWriter(dataSource);
+  const uidPrefix = `${username}-`;
   const start = now - days * DAY_MS;
   const span = now - start;
   const started = process.hrtime.bigint();
   let nextReport = 0.1;
+  let batch: SpooledRow[] = [];
   for (let i = 0; i < rows; i++) {
     const statusCode = pickStatus();
     const ok = statusCode === 200;
-    const stream = random() < 0.6;
+    const endpoint = pickEndpoint();
+    const chat = endpoint !== '/v1/embeddings';
+    const stream = chat && random() < 0.6;
     const responseTimeMs = Math.min(
       600_000,
-      Math.max(1, Math.round(statusCode === 504 ? 600_000 : statusCode < 499 && !ok ? logNormal(4, 0.5) : logNormal(ok ? 900 : 2000, 0.9))),
+      Math.max(1, Math.round(statusCode === 504 ? 600_000 : statusCode < 499 && !ok ? logNormal(4, 0.5) : logNormal(ok ? (chat ? 900 : 80) : 2000, 0.9))),
     );
     const promptTokens = ok || statusCode === 499 ? Math.round(logNormal(600, 1)) : null;
-    const row: UsageRow = {
+    const completionTokens = ok ? (chat ? Math.round(logNormal(300, 0.8)) : 0) : null;
+    const modelIndex = pickModel();
+    const price = prices[modelIndex];
+    const costUsd =
+      price && promptTokens !== null && completionTokens !== null ? storableCostUsd((promptTokens * price[0] + completionTokens * price[1]) / 1e6) : null;
+    batch.push({
       // In time order, as the proxy writes them, a little jitter inside each slot.
       createdAt: Math.min(now, start + Math.floor(((i + random()) * span) / rows)),
       userId: user.id,
       tokenId: pickToken(),
-      model: pickModel(),
-      endpoint: '/v1/chat/completions',
+      model: models[modelIndex],
+      endpoint,
       stream,
       statusCode,
       responseTimeMs,
       ttftMs: stream && ok ? Math.max(1, Math.round(responseTimeMs * (0.1 + 0.3 * random()))) : null,
       promptTokens,
-      completionTokens: ok ? Math.round(logNormal(300, 0.8)) : null,
+      completionTokens,
       errorMessage: ok ? null : (ERROR_MESSAGES[statusCode] ?? `upstream answered ${statusCode}`),
-    };
-    recorder.record(row);
-    if (recorder.pending >= 20_000) await recorder.flush();
+      usageEstimated: false,
+      costUsd,
+      refused: false,
+      // Zero-padded like the recorder's, so the row_uid index is appended to in order, as in production.
+      uid: `${uidPrefix}${i.toString(36).padStart(10, '0')}`,
+    });
+    if (batch.length === SEED_BATCH) {
+      await writer.write(batch);
+      batch = [];
+    }
     if ((i + 1) / rows >= nextReport) {
       progress(`  ${Math.round(((i + 1) / rows) * 100)}% (${i + 1} rows)`);
       nextReport += 0.1;
     }
   }
-  await recorder.flush();
-  await recorder.beforeApplicationShutdown();
-  rmSync(spoolDir, { recursive: true, force: true });
+  if (batch.length > 0) await writer.write(batch);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { userId: user.id, username, password, tokenIds, models, rows, seconds };
 }
 
-/** Opens (and migrates) the database named by a URL, `sqlite:<path>` or `postgres://…`. */
-export async function openSeedDatabase(url: string): Promise<DataSource> {
+/**
+ * Opens (and migrates) the database named by a URL, `sqlite:<path>` or `postgres://…`; with
+ * `before`, only the migrations older than the one of that name (run the rest with
+ * `finishMigrations`).
+ */
+export async function openSeedDatabase(url: string, before?: string): Promise<DataSource> {
   const target = parseDatabaseUrl(url, process.cwd(), { file: 'command line', key: '--database-url' });
-  return openDatabase(createDataSource(target, [...authEntities, ...usageEntities]));
+  const dataSource = createDataSource(target, [...authEntities, ...usageEntities]);
+  if (before !== undefined) {
+    const at = migrations.findIndex((m) => m.name === before);
+    if (at < 0) throw new Error(`no migration named ${before}`);
+    dataSource.setOptions({ migrations: migrations.slice(0, at) });
+  }
+  return openDatabase(dataSource);
+}
+
+/** Runs every migration a database opened with `openSeedDatabase(url, before)` has not run yet. */
+export async function finishMigrations(dataSource: DataSource): Promise<void> {
+  dataSource.setOptions({ migrations });
+  await dataSource.destroy();
+  await dataSource.initialize();
+  await runMigrations(dataSource);
 }
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {

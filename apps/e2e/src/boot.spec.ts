@@ -27,7 +27,7 @@ describe.each(testDatabaseKinds())('both servers on a fresh $kind database', ({ 
     const ds = await createDataSource(db.target, [...authEntities, ...usageEntities]).initialize();
     try {
       const runner = ds.createQueryRunner();
-      for (const table of ['users', 'sessions', 'api_tokens', 'usage_logs', 'usage_daily', 'usage_daily_latency']) {
+      for (const table of ['users', 'sessions', 'api_tokens', 'usage_logs', 'usage_daily', 'usage_day_status', 'usage_month_model']) {
         expect(await runner.hasTable(table)).toBe(true);
       }
       await runner.release();

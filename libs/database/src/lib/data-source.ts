@@ -7,6 +7,9 @@ import { migrations } from './migrations';
 export type EntityList = MixedList<Function | string | EntitySchema>;
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
+/** SQLite's page cache per connection, KiB. */
+const SQLITE_CACHE_KIB = 64 * 1024;
+
 export const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 /** Default of `database.query_timeout_ms`. */
@@ -64,6 +67,11 @@ export function dataSourceOptions(
         // power loss can drop the last transactions.
         db.pragma('synchronous = NORMAL');
         db.pragma('foreign_keys = ON');
+        // 64 MiB of page cache instead of SQLite's 2 MiB: the request log's indexes take each
+        // batch's rows at one leaf per key (100 tokens x 20 models is ~2,000 hot leaves), and
+        // with 2 MiB those leaves went back and forth to the OS for every batch (measured on
+        // 600 k rows: the writer's appends 2.6 k -> 4.6-5.4 k rows/s).
+        db.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
       },
     };
   }

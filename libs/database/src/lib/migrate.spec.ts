@@ -4,7 +4,22 @@ import { createDataSource, dataSourceOptions } from './data-source';
 import { openDatabase, pingDatabase, runMigrations } from './migrate';
 import { migrations } from './migrations';
 
-const TABLES = ['users', 'sessions', 'api_tokens', 'usage_logs', 'usage_daily', 'usage_daily_latency', 'auth_epoch', 'audit_events', 'ip_denylist'];
+const TABLES = [
+  'users',
+  'sessions',
+  'api_tokens',
+  'usage_logs',
+  'usage_daily',
+  'usage_day_status',
+  'usage_day_latency',
+  'usage_day_model',
+  'usage_month_model',
+  'usage_day_token',
+  'usage_month_token',
+  'auth_epoch',
+  'audit_events',
+  'ip_denylist',
+];
 const INDEXES: Array<[string, string]> = [
   ['users', 'UQ_users_username_lower'],
   ['users', 'UQ_users_email_lower'],
@@ -14,7 +29,8 @@ const INDEXES: Array<[string, string]> = [
   ['usage_logs', 'IDX_usage_logs_token_time'],
   ['usage_logs', 'IDX_usage_logs_time'],
   ['usage_daily', 'IDX_usage_daily_user_day'],
-  ['usage_daily_latency', 'IDX_usage_daily_latency_user_day'],
+  ['usage_day_latency', 'IDX_usage_day_latency_day'],
+  ['usage_month_token', 'IDX_usage_month_token_month'],
   ['usage_daily', 'IDX_usage_daily_token_day'],
   ['audit_events', 'IDX_audit_events_action'],
   ['audit_events', 'IDX_audit_events_actor'],
@@ -25,7 +41,8 @@ const FOREIGN_KEYS: Array<[string, string, string]> = [
   ['usage_logs', 'user_id', 'users'],
   ['usage_logs', 'token_id', 'api_tokens'],
   ['usage_daily', 'token_id', 'api_tokens'],
-  ['usage_daily_latency', 'user_id', 'users'],
+  ['usage_day_latency', 'user_id', 'users'],
+  ['usage_month_model', 'user_id', 'users'],
 ];
 
 async function indexNames(ds: DataSource, table: string): Promise<string[]> {

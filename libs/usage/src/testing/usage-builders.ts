@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { UsageDailyEntity, UsageDailyLatencyEntity, usageEntities, UsageLogEntity } from '../lib/entities';
+import { UsageDailyEntity, usageEntities, UsageLogEntity } from '../lib/entities';
 import type { UsageRow } from '../lib/recorder/usage-row';
+import { inKeyOrder, RollupRecord, rollupRecord, RollupTableName } from './rollup-fixtures';
 
 /** 2025-03-14 12:00:00.000 UTC: a fixed instant, so day numbers in the tests are known. */
 export const NOON = Date.UTC(2025, 2, 14, 12);
@@ -82,7 +83,10 @@ export interface UsageTestDatabase {
   aToken(userId: number, opts?: { lastUsedAt?: number | null }): Promise<number>;
   logs(tokenId: number): Promise<UsageLogEntity[]>;
   daily(tokenId: number): Promise<UsageDailyEntity[]>;
-  latency(tokenId: number): Promise<UsageDailyLatencyEntity[]>;
+  /** The user's latency histogram rows (usage_day_latency), in key order. */
+  latency(userId: number): Promise<Array<{ day: number; bucket: number; count: number }>>;
+  /** Every row of a rollup table (usage_day_status, usage_month_model, …) of the user, in key order, counters as numbers. */
+  rollup(table: RollupTableName, userId: number): Promise<RollupRecord[]>;
   lastUsedAt(tokenId: number): Promise<number | null>;
   close(): Promise<void>;
 }
@@ -93,6 +97,13 @@ export async function openUsageTestDatabase(create: () => Promise<TestDatabase>)
     await db.drop();
     throw err;
   });
+  const readRollup = async (table: RollupTableName, userId: number): Promise<RollupRecord[]> => {
+    const rows: Array<Record<string, unknown>> = await dataSource.query(
+      `SELECT * FROM ${table} WHERE user_id = ${dataSource.options.type === 'postgres' ? '$1' : '?'}`,
+      [userId],
+    );
+    return inKeyOrder(table, rows.map(rollupRecord));
+  };
   const users = dataSource.getRepository(UserEntity);
   const tokens = dataSource.getRepository(ApiTokenEntity);
   const aToken = async (userId: number, opts: { lastUsedAt?: number | null } = {}) => {
@@ -134,7 +145,9 @@ export async function openUsageTestDatabase(create: () => Promise<TestDatabase>)
     },
     logs: (tokenId) => dataSource.getRepository(UsageLogEntity).find({ where: { tokenId }, order: { id: 'ASC' } }),
     daily: (tokenId) => dataSource.getRepository(UsageDailyEntity).find({ where: { tokenId } }),
-    latency: (tokenId) => dataSource.getRepository(UsageDailyLatencyEntity).find({ where: { tokenId } }),
+    latency: async (userId) =>
+      (await readRollup('usage_day_latency', userId)).map((r) => ({ day: Number(r['day']), bucket: Number(r['bucket']), count: Number(r['count']) })),
+    rollup: readRollup,
     lastUsedAt: async (tokenId) => (await tokens.findOneByOrFail({ id: tokenId })).lastUsedAt?.getTime() ?? null,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();

@@ -7,6 +7,8 @@ import { UsageRowUid1764500000002 } from './1764500000002-usage-row-uid';
 import { AccountsSecurity1764500000003 } from './1764500000003-accounts-security';
 import { Limits1764500000004 } from './1764500000004-limits';
 import { UsageCost1764500000005 } from './1764500000005-usage-cost';
+import { AnalyticsRollups1764500000006 } from './1764500000006-analytics-rollups';
+import { UsageLogSearch1764500000007 } from './1764500000007-usage-log-search';
 import { Webhooks1764500000010 } from './1764500000010-webhooks';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
@@ -20,5 +22,7 @@ export const migrations = [
   AccountsSecurity1764500000003,
   Limits1764500000004,
   UsageCost1764500000005,
+  AnalyticsRollups1764500000006,
+  UsageLogSearch1764500000007,
   Webhooks1764500000010,
 ];

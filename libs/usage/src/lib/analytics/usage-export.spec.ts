@@ -5,7 +5,7 @@ import { text } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parseCsv } from '../../testing/analytics-fixtures';
+import { parseCsv, seededRandom } from '../../testing/analytics-fixtures';
 import { aUsageConfig, aUsageRow, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
 import { UsageRecorder } from '../recorder/usage-recorder.service';
 import { DAY_MS } from '../recorder/usage-row';
@@ -53,6 +53,43 @@ describe('CSV encoding', () => {
     ]);
     expect(parseCsv(csvLogRecord({ cost_usd: 3.8e-8 } as UsageLogEntry))[0][USAGE_CSV_COLUMNS.indexOf('cost_usd')]).toBe('0.000000038');
     expect(parseCsv(csvLogRecord({ cost_usd: null } as UsageLogEntry))[0][USAGE_CSV_COLUMNS.indexOf('cost_usd')]).toBe('');
+  });
+
+  it('writes a log record field by field exactly as the generic record over USAGE_CSV_COLUMNS', () => {
+    const random = seededRandom(7);
+    const one = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    const texts = ['gpt-4o', '', 'a, b', 'say "hi"', 'one\r\ntwo', '=SUM(A1)', '+1', '-x', '@me', '\tx', '\rx', "'quoted", 'ünïcødé ✓', ','];
+    const numbers = [0, 1, -5, 12.5, 2_147_483_647, 1e21, 3.8e-8];
+    // The rules as first written (regular expressions over String(value)): the fast path must give the same bytes.
+    const referenceField = (value: string | number | boolean | null): string => {
+      if (value === null) return '';
+      let text = String(value);
+      if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+      return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    };
+    for (const value of [null, true, false, ...numbers, ...texts]) expect(csvField(value)).toBe(referenceField(value));
+    const generic = (entry: UsageLogEntry) =>
+      `${USAGE_CSV_COLUMNS.map((c) => referenceField(c === 'cost_usd' && entry.cost_usd !== null ? usdText(entry.cost_usd) : entry[c])).join(',')}\r\n`;
+    for (let i = 0; i < 2000; i++) {
+      const entry: UsageLogEntry = {
+        id: one(numbers),
+        created_at: one(['2025-03-20T15:30:00.000Z', '+275760-09-13T00:00:00.000Z', '-000001-01-01T00:00:00.000Z']),
+        token_id: one([null, ...numbers]),
+        token_name: one([null, ...texts]),
+        model: one(texts),
+        endpoint: one(texts),
+        stream: one([true, false]),
+        status_code: one(numbers),
+        response_time_ms: one(numbers),
+        ttft_ms: one([null, ...numbers]),
+        prompt_tokens: one([null, ...numbers]),
+        completion_tokens: one([null, ...numbers]),
+        error_message: one([null, ...texts]),
+        usage_estimated: one([true, false]),
+        cost_usd: one([null, 0, 3.8e-8, 0.1 + 0.2, 123.456789012, -1]),
+      };
+      expect(csvLogRecord(entry)).toBe(generic(entry));
+    }
   });
 
   it('names the file after the UTC day of now', () => {

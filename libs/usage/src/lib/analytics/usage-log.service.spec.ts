@@ -79,6 +79,8 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
     bob = { userId: b.userId, tokens: [b.tokenId] };
     const p = (i: number) => (db.dataSource.options.type === 'postgres' ? `$${i}` : '?');
     await db.dataSource.query(`UPDATE api_tokens SET name = ${p(1)} WHERE id = ${p(2)}`, ['Work Laptop', alice.tokens[1]]);
+    // Non-ASCII capitals: SQLite's LOWER() leaves them, PostgreSQL's folds them.
+    await db.dataSource.query(`UPDATE api_tokens SET name = ${p(1)} WHERE id = ${p(2)}`, ['Büro Ärger 50%_x', bob.tokens[0]]);
 
     const owners = [...alice.tokens.map((tokenId) => ({ userId: alice.userId, tokenId })), { userId: bob.userId, tokenId: bob.tokens[0] }];
     for (let i = 0; i < 1500; i++) {
@@ -97,6 +99,8 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
       'path C:\\tmp',
       'Upstream TIMEOUT',
       'Größe überschritten',
+      'ÜBER LIMIT erreicht',
+      'quota über limit',
     ]) {
       recorder.record(aUsageRow({ userId: alice.userId, tokenId: alice.tokens[0], createdAt: NOW - 1000, statusCode: 500, errorMessage }));
     }
@@ -194,6 +198,125 @@ describe.each(testDatabaseKinds())('UsageLogService on $kind', ({ create }) => {
     const percent = await messages('%');
     expect(percent).toContain('quota 100% used');
     expect(percent.filter((m) => !m?.includes('%'))).toEqual([]);
+  });
+
+  /**
+   * The answer as the log gave it before its indexes and arms: one plain statement with the
+   * LOWER() LIKE LOWER() search on the engine itself (so each engine's own case folding is the
+   * reference, not JavaScript's), every matching row in (created_at, id) descending order.
+   */
+  async function todaysAnswer(filter: UsageLogFilter, scope: UsageScope): Promise<number[]> {
+    const postgres = db.dataSource.options.type === 'postgres';
+    const values: unknown[] = [];
+    const add = (v: unknown) => (values.push(v), postgres ? `$${values.length}` : '?');
+    const where: string[] = [];
+    if (scope !== 'all') where.push(`l.user_id = ${add(scope.userId)}`);
+    if (filter.tokenId !== undefined) where.push(`l.token_id = ${add(filter.tokenId)}`);
+    if (filter.days !== undefined) where.push(`l.created_at >= ${add((utcDay(NOW) - filter.days + 1) * DAY_MS)}`);
+    if (filter.model !== undefined) where.push(`l.model = ${add(filter.model)}`);
+    if (filter.endpoint !== undefined) where.push(`l.endpoint = ${add(filter.endpoint)}`);
+    if (filter.status === 'success') where.push('l.status_code >= 200 AND l.status_code < 300');
+    else if (filter.status === 'error') where.push('(l.status_code < 200 OR l.status_code >= 300)');
+    else if (filter.status !== undefined) where.push(`l.status_code = ${add(filter.status)}`);
+    if (filter.q) {
+      const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const like = (column: string) => `LOWER(${column}) LIKE LOWER(${add(pattern)}) ESCAPE '\\'`;
+      where.push(`(${like('l.model')} OR ${like('t.name')} OR ${like('l.error_message')})`);
+    }
+    const rows: Array<{ id: unknown }> = await db.dataSource.query(
+      `SELECT l.id FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY l.created_at DESC, l.id DESC`,
+      values,
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** Single filters, rare and absent values, combinations, and text that the indexes fold or tokenize differently. */
+  const everyFilter = (): Array<[string, UsageLogFilter]> => {
+    const texts = [
+      'claude',
+      'CLAUDE 3',
+      'LAPTOP',
+      'work lap',
+      'timeout',
+      'UpStReAm',
+      'reset',
+      'echo',
+      'token',
+      '100%',
+      '50%_',
+      'a_b',
+      'c:\\',
+      'C:\\TMP',
+      '"model"',
+    ];
+    const unicode = ['ärger', 'ÄRGER', 'Ärger', 'über', 'ÜBER', 'Über', 'größe', 'GRÖSSE', 'büro ä'];
+    const short = ['ec', 'É', '%', '_x', 'xyzzy-none'];
+    const singles: Array<[string, UsageLogFilter]> = [
+      ...['echo', 'gpt-x', 'Claude 3', 'claude 3', 'absent-model'].map((model): [string, UsageLogFilter] => [`model ${model}`, { model }]),
+      ...[alice.tokens[0], alice.tokens[1], bob.tokens[0], 999_999].map((tokenId): [string, UsageLogFilter] => [`token ${tokenId}`, { tokenId }]),
+      ...(['success', 'error', 499, 500, 201, 200] as const).map((status): [string, UsageLogFilter] => [`status ${status}`, { status }]),
+      ...['/v1/messages', '/v1/embeddings', '/v1/responses'].map((endpoint): [string, UsageLogFilter] => [`endpoint ${endpoint}`, { endpoint }]),
+      ...[...texts, ...unicode, ...short].map((q): [string, UsageLogFilter] => [`q ${q}`, { q }]),
+    ];
+    const combos: Array<[string, UsageLogFilter]> = [
+      ['model + error', { model: 'echo', status: 'error' }],
+      ['model + success', { model: 'gpt-x', status: 'success' }],
+      ['model + 499', { model: 'Claude 3', status: 499 }],
+      ['absent model + error', { model: 'absent-model', status: 'error' }],
+      ['token + model', { tokenId: alice.tokens[1], model: 'gpt-x' }],
+      ["another owner's token + model", { tokenId: bob.tokens[0], model: 'echo' }],
+      ['token + error', { tokenId: alice.tokens[0], status: 'error' }],
+      ['token + 201 (none)', { tokenId: alice.tokens[0], status: 201 }],
+      ['endpoint + model', { endpoint: '/v1/embeddings', model: 'echo' }],
+      ['endpoint + error', { endpoint: '/v1/messages', status: 'error' }],
+      ['endpoint + success + token', { endpoint: '/v1/messages', status: 'success', tokenId: alice.tokens[0] }],
+      ['q + model', { q: 'upstream', model: 'gpt-x' }],
+      ['q matching the model + that model', { q: 'claude', model: 'Claude 3' }],
+      ['q matching a model + another model', { q: 'claude', model: 'echo' }],
+      ['q + error', { q: 'echo', status: 'error' }],
+      ['q + success', { q: 'laptop', status: 'success' }],
+      ['q + token', { q: 'echo', tokenId: alice.tokens[1] }],
+      ['q on the token name + that token', { q: 'laptop', tokenId: alice.tokens[1] }],
+      ['q on the token name + another token', { q: 'laptop', tokenId: alice.tokens[0] }],
+      ['q + days', { q: 'reset', days: 2 }],
+      ['q + endpoint + 500', { q: 'upstream', endpoint: '/v1/chat/completions', status: 500 }],
+      ['short q + model', { q: 'ec', model: 'echo' }],
+      ['everything', { model: 'echo', status: 'error', q: 'reset', days: 4, endpoint: '/v1/chat/completions', tokenId: alice.tokens[0] }],
+    ];
+    return [...singles, ...combos];
+  };
+
+  it.each([
+    ['with few text candidates (fetched by id)', 2000],
+    ['with many text candidates (the ordered walk)', 2],
+  ])('answers every filter, rare value and combination as the plain scan did, page by page, %s', async (_label, few) => {
+    service.ftsFew = few;
+    const carol = await db.anOwner();
+    try {
+      for (const [label, filter] of everyFilter()) {
+        for (const [who, scope] of [...scopes(), ['carol (no rows)', { userId: carol.userId }] as const]) {
+          const expected = await todaysAnswer(filter, scope);
+          for (const limit of expected.length > 0 && expected.length < 400 ? [100, 7] : [100]) {
+            const got = await walk({ ...filter, limit }, scope);
+            expect({ label, who, limit, ids: got.map((l) => l.id) }).toEqual({ label, who, limit, ids: expected });
+          }
+        }
+      }
+    } finally {
+      service.ftsFew = 2000;
+    }
+  });
+
+  it('finds text the engines fold differently exactly as each engine did', async () => {
+    const postgres = db.dataSource.options.type === 'postgres';
+    const names = async (q: string) => [...new Set((await walk({ q }, 'all')).map((l) => l.token_name))];
+    const messages = async (q: string) => [...new Set((await walk({ q }, 'all')).map((l) => l.error_message))].sort();
+    // SQLite's LOWER() folds ASCII letters only: Ä is not ä there, the FTS candidates it folds are re-checked away.
+    expect(await names('ärger')).toEqual(postgres ? ['Büro Ärger 50%_x'] : []);
+    expect(await names('Ärger')).toEqual(['Büro Ärger 50%_x']);
+    expect(await messages('über limit')).toEqual(postgres ? ['quota über limit', 'ÜBER LIMIT erreicht'].sort() : ['quota über limit']);
+    expect(await messages('ÜBER LIMIT')).toEqual(postgres ? ['quota über limit', 'ÜBER LIMIT erreicht'].sort() : ['ÜBER LIMIT erreicht']);
   });
 
   it('returns every row exactly once while new rows arrive between pages', async () => {

@@ -4,7 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { storableCostUsd } from '../cost';
 import { decodeLogCursor, encodeLogCursor, LogCursor } from './log-cursor';
-import { likeContains, num, numOrNull, SqlParams } from './sql';
+import { Arm, FTS_FEW, indexableQ, PLAIN, likeTerm, statusArms, textArms, tokenInScope } from './log-arms';
+import { KeyIndex, rarestIndex } from './log-index-choice';
+import { isPostgres, num, numOrNull, SqlParams } from './sql';
 import { UsageScope, usageWindow } from './usage-scope';
 
 /** `success` (2xx), `error` (anything else) or one exact status code. */
@@ -85,17 +87,28 @@ function toEntry(row: LogRow): UsageLogEntry {
   };
 }
 
+const STATUS_TERM: Record<'success' | 'error', string> = {
+  success: 'l.status_code >= 200 AND l.status_code < 300',
+  error: '(l.status_code < 200 OR l.status_code >= 300)',
+};
+
 const COLUMNS = `l.id, l.created_at, l.token_id, t.name AS token_name, l.model, l.endpoint, l.stream, l.status_code,
   l.response_time_ms, l.ttft_ms, l.prompt_tokens, l.completion_tokens, l.error_message, l.usage_estimated, l.cost_usd`;
 
 /**
  * The request log: raw usage rows newest first, (created_at, id) descending, paged with a
  * keyset cursor so a page costs the same however deep it is and rows arriving meanwhile
- * neither repeat nor shift later pages. Reads use the (user_id | token_id, created_at, id)
- * and (created_at, id) indexes in order; the other filters are checked along the way.
+ * neither repeat nor shift later pages. Each filter has an index ending in (created_at, id)
+ * (UsageLogSearch1764500000007), read in order, the other filters checked along the way.
+ * A status class and a text search are several such ordered reads ("arms", see log-arms.ts)
+ * whose first pages are merged; a text search re-checks every candidate with the LIKE the
+ * log always used, so the answer is the one the plain scan gives.
  */
 @Injectable()
 export class UsageLogService {
+  /** See FTS_FEW; tests lower it to take both ways on a small log. */
+  ftsFew = FTS_FEW;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async page(query: UsageLogPageQuery, scope: UsageScope, now: number = Date.now()): Promise<UsageLogPage> {
@@ -129,33 +142,104 @@ export class UsageLogService {
     }
   }
 
+  /** The index of each equality filter, led by user_id when the owner's term is in the query (see rarestIndex). */
+  private keyIndexes(filter: UsageLogFilter, owner: UsageScope): KeyIndex[] {
+    const mine: KeyIndex['key'] = owner === 'all' ? [] : [['user_id', owner.userId]];
+    const led = (column: string) => `IDX_usage_logs_${owner === 'all' ? '' : 'user_'}${column}_time`;
+    const indexes: KeyIndex[] = [];
+    if (filter.tokenId !== undefined) {
+      indexes.push(
+        filter.model === undefined
+          ? { name: 'IDX_usage_logs_token_time', key: [['token_id', filter.tokenId]] }
+          : {
+              name: 'IDX_usage_logs_token_model_time',
+              key: [
+                ['token_id', filter.tokenId],
+                ['model', filter.model],
+              ],
+            },
+      );
+    } else if (filter.model !== undefined) indexes.push({ name: led('model'), key: [...mine, ['model', filter.model]] });
+    if (filter.endpoint !== undefined) indexes.push({ name: led('endpoint'), key: [...mine, ['endpoint', filter.endpoint]] });
+    if (typeof filter.status === 'number') indexes.push({ name: led('status'), key: [...mine, ['status_code', filter.status]] });
+    return indexes;
+  }
+
   private async select(filter: UsageLogFilter, scope: UsageScope, now: number, after: LogCursor | null, limit: number): Promise<UsageLogEntry[]> {
-    const p = SqlParams.for(this.dataSource);
-    const where: string[] = [];
-    if (scope !== 'all') where.push(`l.user_id = ${p.add(scope.userId)}`);
-    if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
-    if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
-    if (filter.model !== undefined) where.push(`l.model = ${p.add(filter.model)}`);
-    if (filter.endpoint !== undefined) where.push(`l.endpoint = ${p.add(filter.endpoint)}`);
-    if (filter.status === 'success') where.push('l.status_code >= 200 AND l.status_code < 300');
-    else if (filter.status === 'error') where.push('(l.status_code < 200 OR l.status_code >= 300)');
-    else if (filter.status !== undefined) where.push(`l.status_code = ${p.add(filter.status)}`);
-    if (filter.q !== undefined && filter.q !== '') {
-      // LOWER() on both sides, by the same engine: PostgreSQL's LIKE is case-sensitive, and
-      // each engine folds case its own way (SQLite: ASCII letters only), so text always
-      // matches itself and differs in case only where the engine can fold it.
-      const pattern = likeContains(filter.q);
-      const like = (column: string) => `LOWER(${column}) LIKE LOWER(${p.add(pattern)}) ESCAPE '\\'`;
-      where.push(`(${like('l.model')} OR ${like('t.name')} OR ${like('l.error_message')})`);
+    const ds = this.dataSource;
+    if (filter.tokenId !== undefined && !(await tokenInScope(ds, filter.tokenId, scope))) return [];
+    const q = filter.q ?? '';
+    // A status class alone is read per code; beside an equality filter, that filter's index
+    // reads fewer rows (a class holds most rows or a few per cent of each value's).
+    const byCode =
+      (filter.status === 'success' || filter.status === 'error') &&
+      q === '' &&
+      filter.model === undefined &&
+      filter.endpoint === undefined &&
+      filter.tokenId === undefined;
+    let arms: Arm[] = [PLAIN];
+    if (q !== '' && indexableQ(q)) arms = await textArms(ds, q, scope, { model: filter.model, tokenId: filter.tokenId, few: this.ftsFew });
+    else if (byCode && filter.status !== undefined && typeof filter.status !== 'number') arms = await statusArms(ds, filter.status, scope);
+    if (arms.length === 0) return [];
+    // A token in the scope (checked above) has only its owner's rows: the token's index alone reads them.
+    const ownerTerm = scope !== 'all' && filter.tokenId === undefined;
+    // The terms every arm shares: scope, filters, cursor. A status class read per code is in the arms.
+    const shared = (p: SqlParams): string[] => {
+      const where: string[] = [];
+      if (ownerTerm) where.push(`l.user_id = ${p.add(scope.userId)}`);
+      if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
+      if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
+      if (filter.model !== undefined) where.push(`l.model = ${p.add(filter.model)}`);
+      if (filter.endpoint !== undefined) where.push(`l.endpoint = ${p.add(filter.endpoint)}`);
+      if (typeof filter.status === 'number') where.push(`l.status_code = ${p.add(filter.status)}`);
+      else if (filter.status !== undefined && !byCode) where.push(STATUS_TERM[filter.status]);
+      if (q !== '' && !indexableQ(q)) {
+        // Too short for trigrams: the plain scan. LOWER() on both sides, by the same engine:
+        // PostgreSQL's LIKE is case-sensitive, and each engine folds case its own way (SQLite:
+        // ASCII letters only), so text always matches itself and differs in case only where
+        // the engine can fold it. Every indexed path re-checks with this very predicate.
+        where.push(`(${likeTerm(p, 'l.model', q)} OR ${likeTerm(p, 't.name', q)} OR ${likeTerm(p, 'l.error_message', q)})`);
+      }
+      if (after) {
+        // (created_at, id) < (cursor): the first term is an index range, the second trims ties.
+        where.push(`l.created_at <= ${p.add(after.createdAt)} AND (l.created_at < ${p.add(after.createdAt)} OR l.id < ${p.add(after.id)})`);
+      }
+      return where;
+    };
+    const chosen = arms[0] === PLAIN && !isPostgres(ds) ? await rarestIndex(ds, this.keyIndexes(filter, ownerTerm ? scope : 'all')) : null;
+    const from = (arm: Arm) => {
+      if (chosen) return `usage_logs l INDEXED BY ${chosen}`;
+      if (!arm.messageWalk || filter.tokenId !== undefined || isPostgres(ds)) return 'usage_logs l';
+      return `usage_logs l INDEXED BY ${ownerTerm ? 'IDX_usage_logs_user_message_time' : 'IDX_usage_logs_message_time'}`;
+    };
+    const p = SqlParams.for(ds);
+    const order = 'ORDER BY l.created_at DESC, l.id DESC';
+    const whereOf = (terms: string[]) => (terms.length ? `WHERE ${terms.join(' AND ')}` : '');
+    let sql: string;
+    if (arms.length === 1) {
+      sql = `SELECT ${COLUMNS} FROM ${from(arms[0])} LEFT JOIN api_tokens t ON t.id = l.token_id ${whereOf([...shared(p), ...arms[0].terms(p)])} ${order} LIMIT ${p.add(limit)}`;
+    } else {
+      // Each arm's first `limit` rows hold the merged page's: merge them, then read the page's rows.
+      const parts = arms.map(
+        (arm, i) =>
+          `SELECT s${i}.id, s${i}.created_at FROM (SELECT l.id, l.created_at FROM ${from(arm)} ${whereOf([...shared(p), ...arm.terms(p)])} ${order} LIMIT ${p.add(limit)}) s${i}`,
+      );
+      sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
+        WHERE l.id IN (SELECT u.id FROM (${parts.join(' UNION ')}) u ORDER BY u.created_at DESC, u.id DESC LIMIT ${p.add(limit)}) ${order}`;
     }
-    if (after) {
-      // (created_at, id) < (cursor): the first term is an index range, the second trims ties.
-      where.push(`l.created_at <= ${p.add(after.createdAt)} AND (l.created_at < ${p.add(after.createdAt)} OR l.id < ${p.add(after.id)})`);
-    }
-    const sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY l.created_at DESC, l.id DESC LIMIT ${p.add(limit)}`;
-    const rows = await this.dataSource.query<LogRow[]>(sql, p.values);
+    const rows = await (isPostgres(ds) && arms.some((a) => a.messageWalk) ? this.walkInOrder(sql, p.values) : ds.query<LogRow[]>(sql, p.values));
     return rows.map(toEntry);
+  }
+
+  /**
+   * PostgreSQL cannot estimate how many rows a substring LIKE keeps and guesses few: it would
+   * gather every row with a message (or scan the table) and sort. The walk is taken only when
+   * the matches are known to be many, so the statement is told to read an index in order.
+   */
+  private walkInOrder(sql: string, values: unknown[]): Promise<LogRow[]> {
+    return this.dataSource.transaction(async (m) => {
+      for (const setting of ['enable_bitmapscan', 'enable_seqscan', 'enable_sort']) await m.query(`SET LOCAL ${setting} = off`);
+      return m.query<LogRow[]>(sql, values);
+    });
   }
 }

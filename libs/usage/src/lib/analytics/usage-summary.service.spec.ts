@@ -5,9 +5,9 @@ import { aUsageConfig, aUsageRow, openUsageTestDatabase, UsageTestDatabase } fro
 import { requestCostUsd } from '../cost';
 import { LATENCY_MAX_RELATIVE_ERROR } from '../latency-buckets';
 import { UsageRecorder } from '../recorder/usage-recorder.service';
-import { DAY_MS, UsageRow, utcDay } from '../recorder/usage-row';
+import { DAY_MS, isSuccessStatus, UsageRow, utcDay } from '../recorder/usage-row';
 import { isoDate, UsageScope } from './usage-scope';
-import { isSuccessStatus, UsageSummaryService } from './usage-summary.service';
+import { UsageSummaryService } from './usage-summary.service';
 
 /** 2025-03-20 15:30 UTC, the "now" of every summary here. */
 const NOW = Date.UTC(2025, 2, 20, 15, 30);
@@ -40,9 +40,16 @@ const groupBy = <K>(rows: UsageRow[], key: (r: UsageRow) => K) => {
  * The summary computed the plain way: straight from the raw rows, exact percentiles
  * (nearest rank) included.
  */
-function bruteForce(all: UsageRow[], days: number, userIds: number[] | 'all', tokenNames: Map<number, string>, activeTokens: number): UsageSummary {
-  const first = TODAY - days + 1;
-  const rows = all.filter((r) => (userIds === 'all' || userIds.includes(r.userId)) && utcDay(r.createdAt) >= first && utcDay(r.createdAt) <= TODAY);
+function bruteForce(
+  all: UsageRow[],
+  days: number,
+  userIds: number[] | 'all',
+  tokenNames: Map<number, string>,
+  activeTokens: number,
+  today: number = TODAY,
+): UsageSummary {
+  const first = today - days + 1;
+  const rows = all.filter((r) => (userIds === 'all' || userIds.includes(r.userId)) && utcDay(r.createdAt) >= first && utcDay(r.createdAt) <= today);
   const total = rows.length;
   const success = total - errors(rows);
   const byDay = groupBy(rows, (r) => utcDay(r.createdAt));
@@ -197,6 +204,72 @@ describe.each(testDatabaseKinds())('UsageSummaryService on $kind', ({ create }) 
       expect(b.by_token.map((t) => t.token_id)).toEqual(bob.tokens);
       expect(a.total_requests + b.total_requests).toBe(all.total_requests);
       expect(a.total_requests).toBe(rows.filter((r) => r.userId === alice.userId).length);
+    });
+  });
+
+  describe('against the brute force over a year of several users, on windows that cut months and years', () => {
+    let db: UsageTestDatabase;
+    let service: UsageSummaryService;
+    const rows: UsageRow[] = [];
+    const names = new Map<number, string>();
+    const users: Array<{ userId: number; tokens: number[] }> = [];
+
+    beforeAll(async () => {
+      db = await openUsageTestDatabase(create);
+      service = new UsageSummaryService(db.dataSource);
+      for (let u = 0; u < 3; u++) {
+        const owner = await db.anOwner();
+        users.push({ userId: owner.userId, tokens: u === 0 ? [owner.tokenId, await db.aToken(owner.userId)] : [owner.tokenId] });
+      }
+      for (const { id, name } of await db.dataSource.query('SELECT id, name FROM api_tokens')) names.set(Number(id), name);
+      const pick = picker(seededRandom(20241231));
+      const owners = users.flatMap(({ userId, tokens }) => tokens.map((tokenId) => ({ userId, tokenId })));
+      const prices = new Map([['gpt-x', { inputPerMtok: 0.15, outputPerMtok: 0.6 }]]);
+      // 5,000 requests from 2024-01-15 to 2025-03-20 15:30, a few on the very first and last millisecond of days.
+      const start = Date.UTC(2024, 0, 15);
+      while (rows.length < 5000) {
+        const edge = pick.chance(0.05) ? (pick.chance(0.5) ? 0 : DAY_MS - 1) : pick.int(0, DAY_MS - 1);
+        const createdAt = start + pick.int(0, utcDay(NOW) - utcDay(start)) * DAY_MS + edge;
+        if (createdAt > NOW) continue;
+        const row = aRandomRow(pick, { ...pick.one(owners), createdAt, model: pick.one(['echo', 'gpt-x', 'Claude 3']) });
+        rows.push({ ...row, costUsd: requestCostUsd(prices.get(row.model) ?? null, row.promptTokens, row.completionTokens) });
+      }
+      await record(db, rows);
+    });
+    afterAll(() => db?.close());
+
+    // Mid-month (a 365-day window then crosses the turn of the year), the first and last
+    // millisecond of a year, the last day of February, and a leap day.
+    const nows: Array<[string, number]> = [
+      ['2025-03-20 15:30', NOW],
+      ['2025-01-01 00:00', Date.UTC(2025, 0, 1)],
+      ['2024-12-31 23:59:59.999', Date.UTC(2025, 0, 1) - 1],
+      ['2025-02-28 12:00', Date.UTC(2025, 1, 28, 12)],
+      ['2024-02-29 08:00', Date.UTC(2024, 1, 29, 8)],
+    ];
+    it.each(nows)('equals it at %s for 1, 2, 28 to 31, 45, 60, 90, 200 and 365 days, for each user and for everyone', async (_, now) => {
+      const scopes: Array<[string, UsageScope, number[] | 'all', number]> = [
+        ...users.map((u, i): [string, UsageScope, number[], number] => [`user ${i}`, { userId: u.userId }, [u.userId], u.tokens.length]),
+        ['everyone', 'all', 'all', 4],
+      ];
+      for (const days of [1, 2, 28, 29, 30, 31, 45, 60, 90, 200, 365]) {
+        for (const [who, scope, userIds, active] of scopes) {
+          const actual = await service.summary(days, scope, now);
+          try {
+            expectSummary(actual, bruteForce(rows, days, userIds, names, active, utcDay(now)));
+          } catch (err) {
+            throw new Error(`scope ${who}, days ${days}: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+      }
+    });
+
+    it('has requests in every month and for every user (the comparison is not vacuous)', async () => {
+      const s = await service.summary(365, 'all', NOW);
+      const months = new Set(s.by_day.filter((d) => d.requests > 0).map((d) => d.date.slice(0, 7)));
+      expect(months.size).toBe(13);
+      for (const { userId } of users) expect((await service.summary(365, { userId }, NOW)).total_requests).toBeGreaterThan(500);
+      expect(s.by_model.find((m) => m.model === 'gpt-x')?.cost_usd).toBeGreaterThan(0);
     });
   });
 

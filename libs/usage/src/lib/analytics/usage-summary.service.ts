@@ -4,13 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { usdFromNano } from '../cost';
 import { emptyHistogram, histogramPercentile, LatencyHistogram, roundMs } from './histogram';
-import { num, SqlParams } from './sql';
+import { isPostgres, num, SqlParams } from './sql';
+import { Statement, summaryStatements } from './summary-statements';
 import { isoDate, UsageScope, usageWindow } from './usage-scope';
-
-/** 2xx is a success; everything else (4xx, 5xx, 499 client gone, …) an error. */
-export function isSuccessStatus(statusCode: number): boolean {
-  return statusCode >= 200 && statusCode < 300;
-}
 
 interface Sums {
   requests: number;
@@ -24,31 +20,57 @@ interface Sums {
 
 const noSums = (): Sums => ({ requests: 0, errors: 0, responseTimeMsSum: 0, promptTokens: 0, completionTokens: 0, costNanoUsd: 0 });
 
-interface RollupRow {
-  status_code: number | string;
-  requests: number | string;
-  rt: number | string | null;
-  pt: number | string | null;
-  ct: number | string | null;
-  cost: number | string | null;
+/** PostgreSQL answers SUM() as text, SQLite as numbers. */
+type Value = number | string | null;
+
+interface SumRow {
+  requests: Value;
+  errors: Value;
+  rt: Value;
+  pt: Value;
+  ct: Value;
+  cost: Value;
 }
 
-function add(into: Sums, row: RollupRow): void {
-  const requests = num(row.requests);
-  into.requests += requests;
-  if (!isSuccessStatus(num(row.status_code))) into.errors += requests;
-  into.responseTimeMsSum += num(row.rt);
-  into.promptTokens += num(row.pt);
-  into.completionTokens += num(row.ct);
-  into.costNanoUsd += num(row.cost);
+const sumsOf = (row: SumRow): Sums => ({
+  requests: num(row.requests),
+  errors: num(row.errors),
+  responseTimeMsSum: num(row.rt),
+  promptTokens: num(row.pt),
+  completionTokens: num(row.ct),
+  costNanoUsd: num(row.cost),
+});
+
+function addTo(into: Sums, s: Sums): void {
+  into.requests += s.requests;
+  into.errors += s.errors;
+  into.responseTimeMsSum += s.responseTimeMsSum;
+  into.promptTokens += s.promptTokens;
+  into.completionTokens += s.completionTokens;
+  into.costNanoUsd += s.costNanoUsd;
+}
+
+/** Adds `bucket:count,…` pairs (summaryStatements' histograms) to a histogram. */
+function addPairs(into: LatencyHistogram, pairs: string | null): void {
+  if (!pairs) return;
+  for (const pair of pairs.split(',')) {
+    const colon = pair.indexOf(':');
+    into[Number(pair.slice(0, colon))] += Number(pair.slice(colon + 1));
+  }
 }
 
 const average = (s: Sums) => (s.requests === 0 ? 0 : roundMs(s.responseTimeMsSum / s.requests));
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * The dashboard summary, read from the per-day rollups only (usage_daily and
- * usage_daily_latency), so its cost grows with days x tokens x models x statuses, never
- * with the number of requests. Retention of raw rows does not change it.
+ * The dashboard summary, read from the rollups keyed by user (AnalyticsRollups1764500000006),
+ * so its cost grows with days x (statuses + latency buckets) and with months x (models +
+ * tokens), never with the number of requests. Retention of raw rows does not change it.
+ *
+ * by_model and by_token read the whole months inside the window from the monthly rollups and
+ * only the edge days (at most 60) from the daily ones: a 365-day window reads about 12
+ * rows per model and token instead of 365. See summaryStatements for the statements, and
+ * its spec for their query plans.
  */
 @Injectable()
 export class UsageSummaryService {
@@ -56,74 +78,33 @@ export class UsageSummaryService {
 
   async summary(days: number, scope: UsageScope, now: number = Date.now()): Promise<UsageSummary> {
     const { firstDay, lastDay } = usageWindow(days, now);
-    // The rollup filter, built fresh for each statement (each has its own parameter list).
-    const where = () => {
-      const p = SqlParams.for(this.dataSource);
-      let sql = `day >= ${p.add(firstDay)} AND day <= ${p.add(lastDay)}`;
-      if (scope !== 'all') sql += ` AND user_id = ${p.add(scope.userId)}`;
-      return { sql, params: p.values };
-    };
-    const sums =
-      'SUM(requests) AS requests, SUM(response_time_ms_sum) AS rt, SUM(prompt_tokens) AS pt, SUM(completion_tokens) AS ct, SUM(cost_nano_usd) AS cost';
-
-    // ORDER BY the covering indexes' order (see the UsageSummaryIndexes migration): SQLite
-    // sums along the index with no sort either way, and PostgreSQL may then pick an
-    // index-only scan with a streaming aggregate (it did at 1 M requests: 40 -> 18 ms).
-    const perDay = where();
-    const perKey = where();
-    const perBucket = where();
-    const [dayRows, keyRows, bucketRows, activeTokens] = await Promise.all([
-      this.dataSource.query<Array<RollupRow & { day: number | string }>>(
-        `SELECT day, status_code, ${sums} FROM usage_daily WHERE ${perDay.sql} GROUP BY day, status_code ORDER BY day, status_code`,
-        perDay.params,
-      ),
-      this.dataSource.query<Array<RollupRow & { model: string; token_id: number | string }>>(
-        `SELECT model, token_id, status_code, ${sums} FROM usage_daily WHERE ${perKey.sql} GROUP BY model, token_id, status_code`,
-        perKey.params,
-      ),
-      this.dataSource.query<Array<{ day: number | string; bucket: number | string; n: number | string }>>(
-        `SELECT day, bucket, SUM(count) AS n FROM usage_daily_latency WHERE ${perBucket.sql} GROUP BY day, bucket ORDER BY day, bucket`,
-        perBucket.params,
-      ),
+    const statements = summaryStatements(isPostgres(this.dataSource), scope, firstDay, lastDay);
+    const run = <T>(s: Statement) => this.dataSource.query<T[]>(s.sql, s.params);
+    const [dayRows, statusRows, histogramRows, modelRows, tokenRows, activeTokens] = await Promise.all([
+      run<SumRow & { day: Value }>(statements.byDay),
+      run<{ status_code: Value; requests: Value }>(statements.byStatus),
+      run<{ day: Value; pairs: string | null }>(statements.histograms),
+      run<SumRow & { model: string }>(statements.byModel),
+      run<{ token_id: Value; requests: Value; cost: Value }>(statements.byToken),
       this.activeTokens(scope, now),
     ]);
 
-    // Totals, by_day and by_status from the (day, status) sums.
+    // Totals and by_day.
     const total = noSums();
-    const dayIndex = (day: number) => day - firstDay;
     const daySums = Array.from({ length: days }, noSums);
-    const statusCounts = new Map<number, number>();
     for (const row of dayRows) {
-      add(total, row);
-      add(daySums[dayIndex(num(row.day))], row);
-      const status = num(row.status_code);
-      statusCounts.set(status, (statusCounts.get(status) ?? 0) + num(row.requests));
+      const s = sumsOf(row);
+      addTo(total, s);
+      addTo(daySums[num(row.day) - firstDay], s);
     }
 
     // Latency: one histogram per day, and their sum for the whole window.
     const dayHistograms: Array<LatencyHistogram | undefined> = new Array(days);
+    for (const row of histogramRows) addPairs((dayHistograms[num(row.day) - firstDay] ??= emptyHistogram()), row.pairs);
     const windowHistogram = emptyHistogram();
-    for (const row of bucketRows) {
-      const i = dayIndex(num(row.day));
-      const bucket = num(row.bucket);
-      const n = num(row.n);
-      (dayHistograms[i] ??= emptyHistogram())[bucket] += n;
-      windowHistogram[bucket] += n;
-    }
+    for (const h of dayHistograms) h?.forEach((n, bucket) => (windowHistogram[bucket] += n));
 
-    // by_model and by_token from the (model, token, status) sums.
-    const modelSums = new Map<string, Sums>();
-    const tokenSums = new Map<number, Sums>();
-    for (const row of keyRows) {
-      let m = modelSums.get(row.model);
-      if (!m) modelSums.set(row.model, (m = noSums()));
-      add(m, row);
-      const tokenId = num(row.token_id);
-      let t = tokenSums.get(tokenId);
-      if (!t) tokenSums.set(tokenId, (t = noSums()));
-      add(t, row);
-    }
-    const tokenNames = await this.tokenNames([...tokenSums.keys()]);
+    const tokenNames = await this.tokenNames(tokenRows.map((row) => num(row.token_id)));
 
     const byDay: DayUsage[] = daySums.map((s, i) => ({
       date: isoDate(firstDay + i),
@@ -133,22 +114,28 @@ export class UsageSummaryService {
       p95_response_time_ms: roundMs(histogramPercentile(dayHistograms[i] ?? [], 0.95)),
       cost_usd: usdFromNano(s.costNanoUsd),
     }));
-    const byModel: ModelUsage[] = [...modelSums]
-      .map(([model, s]) => ({
-        model,
-        requests: s.requests,
-        errors: s.errors,
-        avg_response_time_ms: average(s),
-        prompt_tokens: s.promptTokens,
-        completion_tokens: s.completionTokens,
-        cost_usd: usdFromNano(s.costNanoUsd),
-      }))
-      .sort((a, b) => b.requests - a.requests || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0));
-    const byToken: TokenUsage[] = [...tokenSums]
-      .map(([tokenId, s]) => ({ token_id: tokenId, name: tokenNames.get(tokenId) ?? '', requests: s.requests, cost_usd: usdFromNano(s.costNanoUsd) }))
+    const byModel: ModelUsage[] = modelRows
+      .map((row) => {
+        const s = sumsOf(row);
+        return {
+          model: row.model,
+          requests: s.requests,
+          errors: s.errors,
+          avg_response_time_ms: average(s),
+          prompt_tokens: s.promptTokens,
+          completion_tokens: s.completionTokens,
+          cost_usd: usdFromNano(s.costNanoUsd),
+        };
+      })
+      .sort((a, b) => b.requests - a.requests || byName(a.model, b.model));
+    const byToken: TokenUsage[] = tokenRows
+      .map((row) => {
+        const tokenId = num(row.token_id);
+        return { token_id: tokenId, name: tokenNames.get(tokenId) ?? '', requests: num(row.requests), cost_usd: usdFromNano(num(row.cost)) };
+      })
       .sort((a, b) => b.requests - a.requests || a.token_id - b.token_id);
-    const byStatus: StatusUsage[] = [...statusCounts]
-      .map(([statusCode, count]) => ({ status_code: statusCode, count }))
+    const byStatus: StatusUsage[] = statusRows
+      .map((row) => ({ status_code: num(row.status_code), count: num(row.requests) }))
       .sort((a, b) => a.status_code - b.status_code);
 
     const success = total.requests - total.errors;

@@ -39,25 +39,3 @@ export class UsageDailyEntity {
   @Column({ name: 'refused_requests', type: 'bigint', default: 0, transformer: bigintNumber })
   refusedRequests!: number;
 }
-
-/** Response-time histogram per UTC day, owner, token and model. */
-@Entity('usage_daily_latency')
-export class UsageDailyLatencyEntity {
-  @PrimaryColumn({ type: 'integer' })
-  day!: number;
-
-  @PrimaryColumn({ name: 'user_id', type: 'integer' })
-  userId!: number;
-
-  @PrimaryColumn({ name: 'token_id', type: 'integer' })
-  tokenId!: number;
-
-  @PrimaryColumn({ type: 'varchar', length: 200 })
-  model!: string;
-
-  @PrimaryColumn({ type: 'integer' })
-  bucket!: number;
-
-  @Column({ type: 'bigint', default: 0, transformer: bigintNumber })
-  count!: number;
-}

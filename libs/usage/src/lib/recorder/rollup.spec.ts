@@ -1,13 +1,13 @@
 import { aUsageRow, NOON } from '../../testing/usage-builders';
 import { latencyBucket } from '../latency-buckets';
 import { rollUp } from './rollup';
-import { DAY_MS, utcDay } from './usage-row';
+import { DAY_MS, utcDay, utcMonth } from './usage-row';
 
 const byKey = <T extends object>(items: T[], key: (t: T) => string) => new Map(items.map((i) => [key(i), i]));
 
 describe('rollUp', () => {
   it('gives nothing for an empty batch', () => {
-    expect(rollUp([])).toEqual({ daily: [], latency: [], lastUsed: new Map() });
+    expect(rollUp([])).toEqual({ daily: [], status: [], latency: [], dayModel: [], monthModel: [], dayToken: [], monthToken: [], lastUsed: new Map() });
   });
 
   it('sums requests, response times and tokens per (day, user, token, model, status)', () => {
@@ -139,21 +139,77 @@ describe('rollUp', () => {
     expect(costs.reduce((a, b) => a + b, 0)).not.toBe([...costs].reverse().reduce((a, b) => a + b, 0));
   });
 
-  it('counts latency buckets per (day, user, token, model), whatever the status', () => {
+  it('counts latency buckets per (user, day), whatever the status, token or model', () => {
     const times = [0.4, 1, 1, 2, 120, 121, 5000];
-    const rows = times.map((responseTimeMs, i) => aUsageRow({ responseTimeMs, statusCode: i % 2 ? 500 : 200 }));
-    const { latency } = rollUp([...rows, aUsageRow({ model: 'other', responseTimeMs: 1 })]);
+    const rows = times.map((responseTimeMs, i) => aUsageRow({ responseTimeMs, statusCode: i % 2 ? 500 : 200, tokenId: 1 + (i % 3) }));
+    const { latency } = rollUp([...rows, aUsageRow({ model: 'other', responseTimeMs: 1 }), aUsageRow({ userId: 2, responseTimeMs: 1 })]);
     const expected = new Map<number, number>();
-    for (const t of times) expected.set(latencyBucket(t), (expected.get(latencyBucket(t)) ?? 0) + 1);
-    const echo = latency.filter((l) => l.model === 'echo');
-    expect(new Map(echo.map((l) => [l.bucket, l.count]))).toEqual(expected);
-    expect(echo).toHaveLength(expected.size);
-    expect(echo.every((l) => l.day === utcDay(NOON) && l.userId === 1 && l.tokenId === 1)).toBe(true);
-    expect(latency.filter((l) => l.model === 'other')).toEqual([
-      { day: utcDay(NOON), userId: 1, tokenId: 1, model: 'other', bucket: latencyBucket(1), count: 1 },
-    ]);
+    for (const t of [...times, 1]) expected.set(latencyBucket(t), (expected.get(latencyBucket(t)) ?? 0) + 1);
+    const mine = latency.filter((l) => l.userId === 1);
+    expect(new Map(mine.map((l) => [l.bucket, l.count]))).toEqual(expected);
+    expect(mine).toHaveLength(expected.size);
+    expect(mine.every((l) => l.day === utcDay(NOON))).toBe(true);
+    expect(latency.filter((l) => l.userId === 2)).toEqual([{ userId: 2, day: utcDay(NOON), bucket: latencyBucket(1), count: 1 }]);
     // Every request lands in exactly one bucket.
-    expect(latency.reduce((sum, l) => sum + l.count, 0)).toBe(times.length + 1);
+    expect(latency.reduce((sum, l) => sum + l.count, 0)).toBe(times.length + 2);
+  });
+
+  it('sums per (user, day, status), per (user, day or month, model) with errors, and per (user, day or month, token)', () => {
+    // 2024-12-31 and 2025-01-01: two days in two months (and years); then 2025-01-20, same month.
+    const dec31 = Date.UTC(2024, 11, 31, 23, 59, 59, 999);
+    const jan1 = Date.UTC(2025, 0, 1);
+    const jan20 = Date.UTC(2025, 0, 20, 8);
+    const rows = [
+      aUsageRow({ createdAt: dec31, responseTimeMs: 10, costUsd: 1e-9 }),
+      aUsageRow({ createdAt: jan1, responseTimeMs: 20, statusCode: 502, promptTokens: null, completionTokens: null }),
+      aUsageRow({ createdAt: jan1, responseTimeMs: 30, tokenId: 2, costUsd: 2e-9 }),
+      aUsageRow({ createdAt: jan20, responseTimeMs: 40, model: 'gpt-x', statusCode: 429, costUsd: 4e-9 }),
+      aUsageRow({ createdAt: jan20, responseTimeMs: 50, userId: 2, tokenId: 3 }),
+    ];
+    const r = rollUp(rows);
+    const [d31, d1, d20] = [dec31, jan1, jan20].map(utcDay);
+    const [dec, jan] = [Date.UTC(2024, 11, 1), Date.UTC(2025, 0, 1)].map(utcDay);
+    expect(jan).toBe(d1);
+    const sums = (requests: number, responseTimeMsSum: number, promptTokens: number, completionTokens: number, costNanoUsd: number) => ({
+      requests,
+      responseTimeMsSum,
+      promptTokens,
+      completionTokens,
+      costNanoUsd,
+    });
+    expect(r.status).toEqual([
+      { userId: 1, day: d31, statusCode: 200, ...sums(1, 10, 3, 5, 1) },
+      { userId: 1, day: d1, statusCode: 200, ...sums(1, 30, 3, 5, 2) },
+      { userId: 1, day: d1, statusCode: 502, ...sums(1, 20, 0, 0, 0) },
+      { userId: 1, day: d20, statusCode: 429, ...sums(1, 40, 3, 5, 4) },
+      { userId: 2, day: d20, statusCode: 200, ...sums(1, 50, 3, 5, 0) },
+    ]);
+    expect(r.dayModel).toEqual([
+      { userId: 1, period: d31, model: 'echo', errors: 0, ...sums(1, 10, 3, 5, 1) },
+      { userId: 1, period: d1, model: 'echo', errors: 1, ...sums(2, 50, 3, 5, 2) },
+      { userId: 1, period: d20, model: 'gpt-x', errors: 1, ...sums(1, 40, 3, 5, 4) },
+      { userId: 2, period: d20, model: 'echo', errors: 0, ...sums(1, 50, 3, 5, 0) },
+    ]);
+    // Months keyed by the day number of their first day.
+    expect(r.monthModel).toEqual([
+      { userId: 1, period: dec, model: 'echo', errors: 0, ...sums(1, 10, 3, 5, 1) },
+      { userId: 1, period: jan, model: 'echo', errors: 1, ...sums(2, 50, 3, 5, 2) },
+      { userId: 1, period: jan, model: 'gpt-x', errors: 1, ...sums(1, 40, 3, 5, 4) },
+      { userId: 2, period: jan, model: 'echo', errors: 0, ...sums(1, 50, 3, 5, 0) },
+    ]);
+    expect(r.dayToken).toEqual([
+      { userId: 1, period: d31, tokenId: 1, requests: 1, costNanoUsd: 1 },
+      { userId: 1, period: d1, tokenId: 1, requests: 1, costNanoUsd: 0 },
+      { userId: 1, period: d1, tokenId: 2, requests: 1, costNanoUsd: 2 },
+      { userId: 1, period: d20, tokenId: 1, requests: 1, costNanoUsd: 4 },
+      { userId: 2, period: d20, tokenId: 3, requests: 1, costNanoUsd: 0 },
+    ]);
+    expect(r.monthToken).toEqual([
+      { userId: 1, period: dec, tokenId: 1, requests: 1, costNanoUsd: 1 },
+      { userId: 1, period: jan, tokenId: 1, requests: 2, costNanoUsd: 4 },
+      { userId: 1, period: jan, tokenId: 2, requests: 1, costNanoUsd: 2 },
+      { userId: 2, period: jan, tokenId: 3, requests: 1, costNanoUsd: 0 },
+    ]);
   });
 
   it('cuts days at midnight UTC: 23:59:59.999 and 00:00:00.000 are different days', () => {
@@ -176,12 +232,12 @@ describe('rollUp', () => {
   });
 
   it('keys models exactly: names differing only in case stay apart', () => {
-    const { daily, latency } = rollUp([aUsageRow({ model: 'Echo' }), aUsageRow({ model: 'echo' }), aUsageRow({ model: 'echo' })]);
+    const { daily, dayModel } = rollUp([aUsageRow({ model: 'Echo' }), aUsageRow({ model: 'echo' }), aUsageRow({ model: 'echo' })]);
     expect(daily.map((d) => [d.model, d.requests]).sort()).toEqual([
       ['Echo', 1],
       ['echo', 2],
     ]);
-    expect(latency.map((l) => [l.model, l.count]).sort()).toEqual([
+    expect(dayModel.map((m) => [m.model, m.requests]).sort()).toEqual([
       ['Echo', 1],
       ['echo', 2],
     ]);
@@ -200,7 +256,10 @@ describe('rollUp', () => {
       const r = rollUp(batch);
       return {
         daily: r.daily.map((d) => `${d.day}/${d.userId}/${d.tokenId}/${d.model}/${d.statusCode}`),
-        latency: r.latency.map((l) => `${l.day}/${l.userId}/${l.tokenId}/${l.model}/${l.bucket}`),
+        status: r.status.map((x) => `${x.userId}/${x.day}/${x.statusCode}`),
+        latency: r.latency.map((l) => `${l.userId}/${l.day}/${l.bucket}`),
+        models: [...r.dayModel, ...r.monthModel].map((m) => `${m.userId}/${m.period}/${m.model}`),
+        tokens: [...r.dayToken, ...r.monthToken].map((t) => `${t.userId}/${t.period}/${t.tokenId}`),
         lastUsed: [...r.lastUsed.keys()],
       };
     };
@@ -215,7 +274,10 @@ describe('rollUp', () => {
       `${day + 1}/0/3/echo/200`,
     ]);
     expect(forward.lastUsed).toEqual([1, 2, 3]);
-    // Latency buckets likewise: the same order whichever way the batch came.
+    // The summary's rollups in their key order, user first.
+    expect(forward.status).toEqual([`0/${day}/200`, `0/${day + 1}/200`, `1/${day}/200`, `1/${day}/429`, `1/${day}/500`]);
+    expect(forward.tokens.slice(0, 5)).toEqual([`0/${day}/3`, `0/${day + 1}/3`, `1/${day}/1`, `1/${day}/2`, `0/${utcMonth(day)}/3`]);
+    // And every list likewise: the same order whichever way the batch came.
     expect(keys([...rows].reverse())).toEqual(forward);
   });
 

@@ -34,3 +34,23 @@ export const DAY_MS = 86_400_000;
 export function utcDay(epochMs: number): number {
   return Math.floor(epochMs / DAY_MS);
 }
+
+/**
+ * The UTC day number of the first day of the month holding `day`: the key of the monthly
+ * rollups, a day number itself so it compares with the daily ones.
+ */
+export function utcMonth(day: number): number {
+  const date = new Date(day * DAY_MS);
+  return utcDay(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1));
+}
+
+/** The UTC day number of the first day of the month after the one holding `day`. */
+export function nextUtcMonth(day: number): number {
+  const date = new Date(day * DAY_MS);
+  return utcDay(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1));
+}
+
+/** 2xx is a success; everything else (4xx, 5xx, 499 client gone, …) an error. */
+export function isSuccessStatus(statusCode: number): boolean {
+  return statusCode >= 200 && statusCode < 300;
+}

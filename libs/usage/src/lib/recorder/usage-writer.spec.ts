@@ -1,4 +1,5 @@
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
+import { bruteForceRollups, ROLLUP_TABLE_NAMES } from '../../testing/rollup-fixtures';
 import { aUsageRow, NOON, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
 import { UsageRow, utcDay } from './usage-row';
 import { SpooledRow } from './usage-spool';
@@ -10,6 +11,12 @@ const withUids = (rows: UsageRow[]): SpooledRow[] => rows.map((r) => ({ ...r, ui
 describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) => {
   let db: UsageTestDatabase;
   let writer: UsageWriter;
+
+  /** Every summary rollup of the user holds exactly the sums of `rows`. */
+  const expectRollupsOf = async (userId: number, rows: UsageRow[]) => {
+    const expected = bruteForceRollups(rows);
+    for (const table of ROLLUP_TABLE_NAMES) expect([table, await db.rollup(table, userId)]).toEqual([table, expected[table]]);
+  };
 
   beforeAll(async () => {
     db = await openUsageTestDatabase(create);
@@ -37,7 +44,7 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
 
     expect(await db.logs(owner.tokenId)).toEqual([]);
     expect(await db.daily(owner.tokenId)).toEqual([]);
-    expect(await db.latency(owner.tokenId)).toEqual([]);
+    await expectRollupsOf(owner.userId, []);
     expect(await db.lastUsedAt(owner.tokenId)).toBeNull();
 
     expect(await writer.write(good)).toBe(2);
@@ -59,7 +66,8 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
     expect(daily.every((d) => d.day === utcDay(NOON))).toBe(true);
     expect(daily.reduce((sum, d) => sum + d.requests, 0)).toBe(rows.length);
     expect(daily.reduce((sum, d) => sum + d.responseTimeMsSum, 0)).toBe(rows.reduce((sum, r) => sum + r.responseTimeMs, 0));
-    expect((await db.latency(owner.tokenId)).reduce((sum, l) => sum + l.count, 0)).toBe(rows.length);
+    // 1,200 models: the day and month model rollups take two statements each too.
+    await expectRollupsOf(owner.userId, rows);
     expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + rows.length - 1);
   });
 
@@ -74,7 +82,7 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
 
     expect((await db.logs(owner.tokenId)).map((l) => l.createdAt.getTime())).toEqual([1, 2, 3, 4, 5].map((i) => NOON + i));
     expect(await db.daily(owner.tokenId)).toEqual([expect.objectContaining({ requests: 5, responseTimeMsSum: 500 })]);
-    expect((await db.latency(owner.tokenId)).reduce((n, l) => n + l.count, 0)).toBe(5);
+    await expectRollupsOf(owner.userId, [...first, ...more]);
     expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + 5);
   });
 
@@ -86,12 +94,14 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
       const keys = Array.from({ length: 40 }, (_, i) => ({ model: `m${i % 8}`, statusCode: [200, 400, 429, 500, 502][i % 5], responseTimeMs: 1 + i * 37 }));
       return withUids((reversed ? keys.reverse() : keys).map((k) => aUsageRow({ ...owner, ...k, createdAt: NOON })));
     };
+    const written: UsageRow[] = [];
     for (let round = 0; round < 15; round++) {
-      expect(await Promise.all([writer.write(batch(false)), writer.write(batch(true)), writer.write(batch(false)), writer.write(batch(true))])).toEqual([
-        40, 40, 40, 40,
-      ]);
+      const batches = [batch(false), batch(true), batch(false), batch(true)];
+      written.push(...batches.flat());
+      expect(await Promise.all(batches.map((b) => writer.write(b)))).toEqual([40, 40, 40, 40]);
     }
     expect((await db.daily(owner.tokenId)).reduce((sum, d) => sum + d.requests, 0)).toBe(15 * 4 * 40);
+    await expectRollupsOf(owner.userId, written);
   });
 
   it('stores the cost of each row and adds costs and refusals to the rollup, once however often the batch is written', async () => {
