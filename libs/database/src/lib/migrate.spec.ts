@@ -1,5 +1,5 @@
 import { TestDatabase, testDatabaseKinds } from '../testing';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { createDataSource, dataSourceOptions } from './data-source';
 import { openDatabase, pingDatabase, runMigrations } from './migrate';
 import { migrations } from './migrations';
@@ -180,6 +180,32 @@ describe.each(testDatabaseKinds().filter((k) => k.kind === 'postgres'))('concurr
       expect(Number(rows[0].n)).toBe(migrations.length);
     } finally {
       await Promise.all([a.destroy(), b.destroy()]);
+      await db.drop();
+    }
+  });
+});
+
+describe.each(testDatabaseKinds().filter((k) => k.kind === 'postgres'))('a long migration on $kind', ({ create }) => {
+  it('runs past the query timeout of the request path (building an index over millions of rows takes minutes)', async () => {
+    const db = await create();
+    class Slow1999999999999 {
+      name = 'Slow1999999999999';
+      async up(q: QueryRunner): Promise<void> {
+        await q.query('SELECT pg_sleep(0.6)');
+      }
+      async down(): Promise<void> {
+        // nothing to undo
+      }
+    }
+    const ds = new DataSource({ ...dataSourceOptions(db.target, [], { queryTimeoutMs: 200 }), migrations: [...migrations, Slow1999999999999] });
+    try {
+      await openDatabase(ds);
+      const rows: Array<{ name: string }> = await ds.query('SELECT name FROM migrations ORDER BY id DESC LIMIT 1');
+      expect(rows[0].name).toBe('Slow1999999999999');
+      // The request path keeps its timeout.
+      await expect(ds.query('SELECT pg_sleep(0.6)')).rejects.toThrow(/statement timeout/);
+    } finally {
+      await ds.destroy();
       await db.drop();
     }
   });

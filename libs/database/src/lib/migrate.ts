@@ -1,4 +1,4 @@
-import { DataSource, Migration } from 'typeorm';
+import { DataSource, DataSourceOptions, Migration } from 'typeorm';
 import { sqliteHandle } from './data-source';
 
 // Arbitrary constant naming this application's migration lock in pg_advisory_lock.
@@ -24,14 +24,22 @@ export async function runMigrations(dataSource: DataSource): Promise<Migration[]
       throw err;
     }
   }
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
+  // A migration may build an index over millions of rows, which takes minutes: it runs on
+  // connections of its own, without the statement and query timeouts that bound the
+  // request path (at 10 M rows the search indexes took 3.5 min and were cancelled at 10 s).
+  // Two connections: the lock's session, and the migrations' transaction.
+  const extra = (dataSource.options as { extra?: Record<string, unknown> }).extra ?? {};
+  const migrator = new DataSource({ ...dataSource.options, extra: { ...extra, max: 2, statement_timeout: 0, query_timeout: undefined } } as DataSourceOptions);
+  await migrator.initialize();
+  const runner = migrator.createQueryRunner();
   try {
+    await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1)', [PG_MIGRATION_LOCK]);
-    return await dataSource.runMigrations({ transaction: 'all' });
+    return await migrator.runMigrations({ transaction: 'all' });
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [PG_MIGRATION_LOCK]).catch(() => undefined);
     await runner.release();
+    await migrator.destroy();
   }
 }
 
