@@ -162,6 +162,30 @@ describe.each(testDatabaseKinds())('UsageLogService.rowPages and the export from
     expect(await rowEntries(logs.rowPages({ q: 'no such text anywhere' }, 'all', NOW))).toEqual([]);
   });
 
+  it('reads no page past the one under way when the reader goes away', async () => {
+    const rowPages = logs.rowPages.bind(logs);
+    let pulled = 0;
+    const spy = jest.spyOn(logs, 'rowPages').mockImplementation(async function* (...args: Parameters<UsageLogService['rowPages']>) {
+      for await (const page of rowPages(args[0], args[1], args[2], 50)) {
+        pulled += 1;
+        yield page;
+      }
+    });
+    try {
+      const file = await new UsageExportService(logs).open({}, 'all', 'csv', NOW);
+      for await (const chunk of file.stream) {
+        expect(String(chunk)).toContain('id,created_at');
+        break;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(file.stream.destroyed).toBe(true);
+      // 600 rows are 12 pages of 50; the first was read by open(), at most one more since.
+      expect(pulled).toBeLessThanOrEqual(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it.each(cases)('exports the bytes the Log entries give, CSV and JSON: %s', async (_label, filter, scope) => {
     const service = new UsageExportService(logs);
     for (const format of ['csv', 'json'] as const) {

@@ -38,8 +38,8 @@ export const MAX_LOG_LIMIT = 1000;
 /** Rows per query when a caller walks the whole log (export). */
 export const LOG_EXPORT_PAGE = 1000;
 /**
- * Rows per query of rowPages(): on PostgreSQL each page is a round trip and a fresh index
- * seek, so fewer, larger pages; 5,000 rows of ~125 bytes are still well under a MB.
+ * Rows per query of rowPages(): each page is a fresh index seek (and on PostgreSQL a round
+ * trip), so fewer, larger pages; 5,000 rows are ~600 KB of CSV, a few MB with long messages.
  */
 export const LOG_ROW_PAGE = 5000;
 
