@@ -1,8 +1,7 @@
-import type { UsageLogEntry } from '@lmarena-bridge/contracts';
 import { Injectable } from '@nestjs/common';
 import { Readable } from 'node:stream';
-import { usageExportChunks, usageExportContentType, usageExportFileName, UsageExportFormat } from './usage-export';
-import { UsageLogFilter, UsageLogService } from './usage-log.service';
+import { usageExportContentType, usageExportFileName, UsageExportFormat, usageExportRowChunks } from './usage-export';
+import { LogRowArray, UsageLogFilter, UsageLogService } from './usage-log.service';
 import { UsageScope } from './usage-scope';
 
 /** An export ready to send: its headers and a byte stream to pipe into the response. */
@@ -23,9 +22,9 @@ export class UsageExportService {
    * stream is consumed, one page at a time, and stops when the stream is destroyed.
    */
   async open(filter: UsageLogFilter, scope: UsageScope, format: UsageExportFormat, now: number = Date.now()): Promise<UsageExport> {
-    const pages = this.logs.pages(filter, scope, now);
+    const pages = this.logs.rowPages(filter, scope, now);
     const first = await pages.next();
-    async function* all(): AsyncGenerator<UsageLogEntry[]> {
+    async function* all(): AsyncGenerator<LogRowArray[]> {
       if (first.done) return;
       yield first.value;
       yield* pages;
@@ -34,7 +33,7 @@ export class UsageExportService {
       fileName: usageExportFileName(format, now),
       contentType: usageExportContentType(format),
       // Byte mode: at most ~16 KiB plus the page being written waits in the stream.
-      stream: Readable.from(usageExportChunks(all(), format), { objectMode: false }),
+      stream: Readable.from(usageExportRowChunks(all(), format), { objectMode: false }),
     };
   }
 }

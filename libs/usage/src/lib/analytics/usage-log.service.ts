@@ -6,6 +6,7 @@ import { storableCostUsd } from '../cost';
 import { decodeLogCursor, encodeLogCursor, LogCursor } from './log-cursor';
 import { Arm, FTS_FEW, indexableQ, PLAIN, likeTerm, statusArms, textArms, tokenInScope } from './log-arms';
 import { KeyIndex, rarestIndex } from './log-index-choice';
+import { queryArrays, WALK_SETTINGS } from './log-rows';
 import { isPostgres, num, numOrNull, SqlParams } from './sql';
 import { UsageScope, usageWindow } from './usage-scope';
 
@@ -36,6 +37,20 @@ export const DEFAULT_LOG_LIMIT = 100;
 export const MAX_LOG_LIMIT = 1000;
 /** Rows per query when a caller walks the whole log (export). */
 export const LOG_EXPORT_PAGE = 1000;
+/**
+ * Rows per query of rowPages(): each page is a fresh index seek (and on PostgreSQL a round
+ * trip), so fewer, larger pages; 5,000 rows are ~600 KB of CSV, a few MB with long messages.
+ */
+export const LOG_ROW_PAGE = 5000;
+
+/**
+ * A row of the request log as the engine's driver gives it, the columns in the order of
+ * USAGE_CSV_COLUMNS (and the Log contract): id, created_at (epoch ms), token_id,
+ * token_name, model, endpoint, stream, status_code, response_time_ms, ttft_ms,
+ * prompt_tokens, completion_tokens, error_message, usage_estimated, cost_usd. Booleans are
+ * 0/1 or true/false, bigints numbers or text: entryOfRow() and csvRowWriter() read either.
+ */
+export type LogRowArray = unknown[];
 
 /** The query parameter's text as a filter, or null when it is none of the accepted forms. */
 export function parseLogStatusFilter(text: string): LogStatusFilter | null {
@@ -62,7 +77,7 @@ interface LogRow {
 }
 
 /** SQLite stores booleans as 0/1, PostgreSQL's driver gives true/false. */
-function bool(value: boolean | number | string): boolean {
+export function bool(value: unknown): boolean {
   return value === true || value === 1 || value === '1' || value === 't';
 }
 
@@ -85,6 +100,34 @@ function toEntry(row: LogRow): UsageLogEntry {
     // Stored to the nano-dollar already; rounding again keeps the answer so for any row.
     cost_usd: storableCostUsd(numOrNull(row.cost_usd)),
   };
+}
+
+/** toEntry of a row read as an array (see LogRowArray). */
+export function entryOfRow(row: LogRowArray): UsageLogEntry {
+  return toEntry({
+    id: row[0],
+    created_at: row[1],
+    token_id: row[2],
+    token_name: row[3],
+    model: row[4],
+    endpoint: row[5],
+    stream: row[6],
+    status_code: row[7],
+    response_time_ms: row[8],
+    ttft_ms: row[9],
+    prompt_tokens: row[10],
+    completion_tokens: row[11],
+    error_message: row[12],
+    usage_estimated: row[13],
+    cost_usd: row[14],
+  } as LogRow);
+}
+
+/** One page's statement; `walk`: PostgreSQL must run it with the ordered walk's settings (see walkInOrder). */
+interface LogStatement {
+  sql: string;
+  values: unknown[];
+  walk: boolean;
 }
 
 const STATUS_TERM: Record<'success' | 'error', string> = {
@@ -142,6 +185,23 @@ export class UsageLogService {
     }
   }
 
+  /**
+   * pages() as the engine's rows, arrays in LogRowArray's column order, LOG_ROW_PAGE at a
+   * time: the same statements, filters and order, for callers that write millions of rows
+   * (the export) and would spend more on row objects and Log entries than on the rows.
+   */
+  async *rowPages(filter: UsageLogFilter, scope: UsageScope, now: number = Date.now(), pageSize: number = LOG_ROW_PAGE): AsyncGenerator<LogRowArray[]> {
+    let after: LogCursor | null = null;
+    for (;;) {
+      const statement = await this.statement(filter, scope, now, after, pageSize);
+      const rows = statement ? await queryArrays(this.dataSource, statement.sql, statement.values, statement.walk) : [];
+      if (rows.length > 0) yield rows;
+      if (rows.length < pageSize) return;
+      const last = rows[rows.length - 1];
+      after = { createdAt: num(last[1]), id: num(last[0]) };
+    }
+  }
+
   /** The index of each equality filter, led by user_id when the owner's term is in the query (see rarestIndex). */
   private keyIndexes(filter: UsageLogFilter, owner: UsageScope): KeyIndex[] {
     const mine: KeyIndex['key'] = owner === 'all' ? [] : [['user_id', owner.userId]];
@@ -166,8 +226,17 @@ export class UsageLogService {
   }
 
   private async select(filter: UsageLogFilter, scope: UsageScope, now: number, after: LogCursor | null, limit: number): Promise<UsageLogEntry[]> {
+    const statement = await this.statement(filter, scope, now, after, limit);
+    if (!statement) return [];
+    const { sql, values, walk } = statement;
+    const rows = await (walk ? this.walkInOrder(sql, values) : this.dataSource.query<LogRow[]>(sql, values));
+    return rows.map(toEntry);
+  }
+
+  /** The statement of one page, newest first after `after`; null when no row can match. */
+  private async statement(filter: UsageLogFilter, scope: UsageScope, now: number, after: LogCursor | null, limit: number): Promise<LogStatement | null> {
     const ds = this.dataSource;
-    if (filter.tokenId !== undefined && !(await tokenInScope(ds, filter.tokenId, scope))) return [];
+    if (filter.tokenId !== undefined && !(await tokenInScope(ds, filter.tokenId, scope))) return null;
     const q = filter.q ?? '';
     // A status class alone is read per code; beside an equality filter, that filter's index
     // reads fewer rows (a class holds most rows or a few per cent of each value's).
@@ -180,7 +249,7 @@ export class UsageLogService {
     let arms: Arm[] = [PLAIN];
     if (q !== '' && indexableQ(q)) arms = await textArms(ds, q, scope, { model: filter.model, tokenId: filter.tokenId, few: this.ftsFew });
     else if (byCode && filter.status !== undefined && typeof filter.status !== 'number') arms = await statusArms(ds, filter.status, scope);
-    if (arms.length === 0) return [];
+    if (arms.length === 0) return null;
     // A token in the scope (checked above) has only its owner's rows: the token's index alone reads them.
     const ownerTerm = scope !== 'all' && filter.tokenId === undefined;
     // The terms every arm shares: scope, filters, cursor. A status class read per code is in the arms.
@@ -227,8 +296,7 @@ export class UsageLogService {
       sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
         WHERE l.id IN (SELECT u.id FROM (${parts.join(' UNION ')}) u ORDER BY u.created_at DESC, u.id DESC LIMIT ${p.add(limit)}) ${order}`;
     }
-    const rows = await (isPostgres(ds) && arms.some((a) => a.messageWalk) ? this.walkInOrder(sql, p.values) : ds.query<LogRow[]>(sql, p.values));
-    return rows.map(toEntry);
+    return { sql, values: p.values, walk: isPostgres(ds) && arms.some((a) => a.messageWalk) };
   }
 
   /**
@@ -238,7 +306,7 @@ export class UsageLogService {
    */
   private walkInOrder(sql: string, values: unknown[]): Promise<LogRow[]> {
     return this.dataSource.transaction(async (m) => {
-      for (const setting of ['enable_bitmapscan', 'enable_seqscan', 'enable_sort']) await m.query(`SET LOCAL ${setting} = off`);
+      for (const setting of WALK_SETTINGS) await m.query(`SET LOCAL ${setting} = off`);
       return m.query<LogRow[]>(sql, values);
     });
   }
