@@ -1,5 +1,5 @@
 /**
- * `npm run bench:usage -- [--rows N] [--days D] [--tokens T] [--models M] [--runs R] [--database-url URL] [--indexes-while-seeding]`
+ * `npm run bench:usage -- [--rows N] [--days D] [--tokens T] [--models M] [--runs R] [--database-url URL [--existing]] [--indexes-while-seeding]`
  *
  * Every analytics call the dashboard makes, timed through HTTP on the built dashboard-api
  * (build it first: `npx nx build dashboard-api`), at a real team's scale: by default
@@ -8,7 +8,8 @@
  *
  * Without --database-url it seeds a temp SQLite database, and a temp PostgreSQL database too
  * when TEST_DATABASE_URL is set, each removed afterwards. With --database-url it seeds that
- * database (a new seed user; the rows stay: use a scratch database) and measures it.
+ * database (a new seed user; the rows stay: use a scratch database) and measures it; with
+ * --existing as well, it measures the newest seed user of that database as it is, unseeded.
  * Seeding goes through the production usage writer in batches of 5,000, so the rollups are
  * what the proxy would have written. Calls are made as the seed user (an ordinary user: its
  * own rows) and as a bench admin with scope=all.
@@ -76,6 +77,32 @@ async function facts(dataSource: DataSource, seed: SeedResult): Promise<Facts> {
   return { topModel: String(top?.model ?? seed.models[0]), token: { id, name: String(token?.name ?? '') } };
 }
 
+/**
+ * The newest seed user of a database seeded earlier (--existing), with a fresh password (the
+ * seed printed the old one once; a scratch database, so the hash is simply replaced).
+ */
+async function existingSeed(dataSource: DataSource): Promise<SeedResult> {
+  const users = dataSource.getRepository(UserEntity);
+  const [user] = await users.createQueryBuilder('u').where('u.username LIKE :p', { p: 'seed-%' }).orderBy('u.id', 'DESC').limit(1).getMany();
+  if (!user) throw new Error('--existing: the database has no seed user (seed it first: npm run seed:usage or bench:usage --database-url)');
+  const password = randomBytes(12).toString('base64url');
+  await users.update({ id: user.id }, { passwordHash: await hashPassword(password) });
+  const tokens: Array<{ id: number | string }> = await dataSource.query(`SELECT id FROM api_tokens WHERE user_id = ${Number(user.id)} ORDER BY id`);
+  const models: Array<{ model: string }> = await dataSource.query(
+    `SELECT DISTINCT model FROM usage_month_model WHERE user_id = ${Number(user.id)} ORDER BY model`,
+  );
+  const [{ n }] = await dataSource.query(`SELECT COUNT(*) AS n FROM usage_logs WHERE user_id = ${Number(user.id)}`);
+  return {
+    userId: user.id,
+    username: user.username,
+    password,
+    tokenIds: tokens.map((t) => Number(t.id)),
+    models: models.map((m) => m.model),
+    rows: Number(n),
+    seconds: 0,
+  };
+}
+
 /** An admin to read scope=all, made as the admin CLI makes one (a users row with role admin). */
 async function benchAdmin(dataSource: DataSource): Promise<{ username: string; password: string }> {
   const username = `bench-admin-${randomBytes(4).toString('hex')}`;
@@ -139,6 +166,23 @@ async function measure(url: string, seed: SeedResult, found: Facts, admin: { use
 }
 
 /** Seeds the database, then measures it through a dashboard started on it; resolves with the number of calls off target. */
+/** Measures a database seeded earlier, as it is (after any migration it has not run yet). */
+async function benchExisting(label: string, url: string, runs: number): Promise<number> {
+  const dataSource = await openSeedDatabase(url);
+  let seed: SeedResult;
+  let found: Facts;
+  let admin: { username: string; password: string };
+  try {
+    seed = await existingSeed(dataSource);
+    console.log(`\n${label}: measuring as it is, ${seed.rows.toLocaleString('en')} rows of ${seed.username}`);
+    found = await facts(dataSource, seed);
+    admin = await benchAdmin(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+  return measure(url, seed, found, admin, runs);
+}
+
 async function benchDatabase(label: string, url: string, options: Omit<SeedOptions, 'seed'>, runs: number, indexesWhileSeeding: boolean): Promise<number> {
   // The request log's search indexes (UsageLogSearch1764500000007) are built after the seed,
   // as that migration builds them on an existing database: the rows and rollups are the
@@ -189,6 +233,7 @@ async function main(): Promise<void> {
       runs: { type: 'string' },
       'database-url': { type: 'string' },
       'indexes-while-seeding': { type: 'boolean' },
+      existing: { type: 'boolean' },
     },
   });
   const indexesWhileSeeding = values['indexes-while-seeding'] === true;
@@ -204,7 +249,8 @@ async function main(): Promise<void> {
   let failed = 0;
   const url = values['database-url'];
   if (url) {
-    failed += await benchDatabase(url.replace(/\/\/[^@/]*@/, '//…@'), url, options, runs, indexesWhileSeeding);
+    const label = url.replace(/\/\/[^@/]*@/, '//…@');
+    failed += values.existing ? await benchExisting(label, url, runs) : await benchDatabase(label, url, options, runs, indexesWhileSeeding);
   } else {
     const databases: Array<() => Promise<TestDatabase>> = [async () => tempSqliteDatabase()];
     const pg = process.env['TEST_DATABASE_URL'];
