@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { seededRandom } from '../../libs/usage/src/testing/analytics-fixtures';
 import type { SpooledRow } from '../../libs/usage/src/lib/recorder/usage-spool';
+import { ERROR_MESSAGES, STATUSES, weighted } from '../seed/seed-usage';
 
 type Scope = { userId: number } | 'all';
 interface LogService {
@@ -34,38 +35,6 @@ const ENDPOINTS: Array<[string, number]> = [
   ['/v1/embeddings', 0.0499],
   ['/v1/completions', 0.0001],
 ];
-const STATUSES: Array<[number, number]> = [
-  [200, 930],
-  [400, 15],
-  [403, 5],
-  [404, 5],
-  [429, 20],
-  [499, 10],
-  [500, 5],
-  [502, 7],
-  [503, 2],
-  [504, 1],
-];
-const MESSAGES: Record<number, string> = {
-  400: "Invalid request: 'messages' must be a non-empty array",
-  403: 'This token may not use the model',
-  404: 'The model does not exist',
-  429: 'Rate limit reached, retry after 2 s',
-  499: 'client closed the connection before the answer ended',
-  500: 'upstream answered 500: internal error, "please retry"',
-  502: 'upstream reset the connection',
-  503: 'no browser connected to the LMArena bridge',
-  504: 'upstream did not answer within 600000 ms',
-};
-
-function weighted<T>(random: () => number, items: ReadonlyArray<readonly [T, number]>): () => T {
-  const total = items.reduce((s, [, w]) => s + w, 0);
-  return () => {
-    let r = random() * total;
-    for (const [item, w] of items) if ((r -= w) < 0) return item;
-    return items[items.length - 1][0];
-  };
-}
 
 async function fill(ds: DataSource, rows: number): Promise<{ users: number[]; tokens: number[] }> {
   const p = (i: number) => (ds.options.type === 'postgres' ? `$${i}` : '?');
@@ -125,7 +94,7 @@ async function writeRows(
   for (let i = 0; i < rows; i++) {
     const statusCode = pickStatus();
     const tokenId = pickToken();
-    const message = MESSAGES[statusCode];
+    const message = ERROR_MESSAGES[statusCode];
     batch.push({
       uid: `r${uidBase + i}`,
       createdAt: append ? NOW + uidBase / 1000 + i : Math.min(NOW, start + Math.floor(((i + random()) * DAYS * DAY_MS) / rows)),

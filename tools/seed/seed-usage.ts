@@ -46,7 +46,7 @@ export const SEED_BATCH = 5000;
 const MODEL_NAMES = ['gpt-4o', 'claude-3-5-sonnet', 'gemini-1.5-pro', 'llama-3.1-70b', 'mistral-large', 'deepseek-v3', 'qwen-2.5-72b', 'o1-mini'];
 
 /** Picks by weight: `weights` need not sum to 1. */
-function weighted<T>(random: () => number, items: ReadonlyArray<readonly [T, number]>): () => T {
+export function weighted<T>(random: () => number, items: ReadonlyArray<readonly [T, number]>): () => T {
   const total = items.reduce((s, [, w]) => s + w, 0);
   return () => {
     let r = random() * total;
@@ -56,7 +56,7 @@ function weighted<T>(random: () => number, items: ReadonlyArray<readonly [T, num
 }
 
 /** Statuses as the proxy records them (4xx after authentication, 499 client gone, 5xx upstream). */
-const STATUSES: ReadonlyArray<readonly [number, number]> = [
+export const STATUSES: ReadonlyArray<readonly [number, number]> = [
   [200, 930],
   [400, 15],
   [403, 5],
@@ -76,7 +76,7 @@ const ENDPOINTS: ReadonlyArray<readonly [string, number]> = [
   ['/v1/embeddings', 2],
   ['/v1/messages', 1],
 ];
-const ERROR_MESSAGES: Record<number, string> = {
+export const ERROR_MESSAGES: Record<number, string> = {
   400: "Invalid request: 'messages' must be a non-empty array",
   403: 'This token may not use the model',
   404: 'The model does not exist',
