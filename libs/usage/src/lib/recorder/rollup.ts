@@ -2,33 +2,32 @@ import { nanoUsd } from '../cost';
 import { latencyBucket } from '../latency-buckets';
 import { isSuccessStatus, UsageRow, utcDay, utcMonth } from './usage-row';
 
-/** usage_daily: per (day, user, token, model, status); the limits' counters and usage_now read it. */
-export interface DailyDelta {
-  day: number;
-  userId: number;
-  tokenId: number;
-  model: string;
-  statusCode: number;
+/** The counters most rollups add up per key. */
+export interface RequestSums {
   requests: number;
   responseTimeMsSum: number;
   promptTokens: number;
   completionTokens: number;
   /** Whole nano-dollars: integer sums are exact whatever the order (see cost.ts). */
   costNanoUsd: number;
+}
+
+/** usage_daily: per (day, user, token, model, status); the limits' counters and usage_now read it. */
+export interface DailyDelta extends RequestSums {
+  day: number;
+  userId: number;
+  tokenId: number;
+  model: string;
+  statusCode: number;
   /** Requests the limits refused (counted in `requests` too). */
   refusedRequests: number;
 }
 
 /** usage_day_status: per (user, day, status), the summary's totals, by_day and by_status. */
-export interface StatusDelta {
+export interface StatusDelta extends RequestSums {
   userId: number;
   day: number;
   statusCode: number;
-  requests: number;
-  responseTimeMsSum: number;
-  promptTokens: number;
-  completionTokens: number;
-  costNanoUsd: number;
 }
 
 /** usage_day_latency: requests per (user, day, latency bucket), the summary's percentiles. */
@@ -43,17 +42,12 @@ export interface LatencyDelta {
  * usage_day_model and usage_month_model: per (user, period, model), the summary's by_model.
  * `period` is a day number; for the month rollup, that of the month's first day (utcMonth).
  */
-export interface ModelDelta {
+export interface ModelDelta extends RequestSums {
   userId: number;
   period: number;
   model: string;
-  requests: number;
   /** Requests answered with anything but 2xx. */
   errors: number;
-  responseTimeMsSum: number;
-  promptTokens: number;
-  completionTokens: number;
-  costNanoUsd: number;
 }
 
 /** usage_day_token and usage_month_token: per (user, period, token), the summary's by_token. */
