@@ -72,7 +72,8 @@ async function main(): Promise<void> {
     { database: { url: db.url }, providers: { fake: { type: 'openai', base_url: upstream.url, timeout_ms: 30_000 } } },
     { up: { provider: 'fake', model: 'normal' } },
   );
-  const env = { LOG_LEVEL: 'warn' };
+  // The default level, as users run it: what the proxy logs per request is part of its cost.
+  const env = { LOG_LEVEL: 'info' };
   const [proxy, dashboard] = await Promise.all([startServer('proxy-api', dir.configPath, env), startServer('dashboard-api', dir.configPath, env)]);
   // One core for the load generator and the upstream (this process) and the idle dashboard,
   // the other for the server under test: passthrough and proxy get the same deal.
@@ -163,7 +164,7 @@ async function benchLimits(client: DashboardClient, configPath: string, proxy: R
     redis.disconnect();
     return;
   }
-  const shared = await startServer('proxy-api', configPath, { LOG_LEVEL: 'warn', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
+  const shared = await startServer('proxy-api', configPath, { LOG_LEVEL: 'info', REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix });
   pinToCpu(shared.process.pid ?? -1, 1);
   try {
     const token = await client.createToken('bench-limited');

@@ -72,6 +72,15 @@ describe('proxy chat completions through the official openai client', () => {
 
   const hello = [{ role: 'user' as const, content: 'Hello there, general Kenobi' }];
 
+  it('writes no log line per accepted request at the default level (info): usage_logs holds each', async () => {
+    const { client } = await aClient('quiet-log');
+    const before = proxy.output().length;
+    for (let i = 0; i < 5; i++) await client.chat.completions.create({ model: 'echo', messages: [{ role: 'user', content: `hello ${i}` }] });
+    await client.embeddings.create({ model: 'echo', input: 'hello' });
+    await client.responses.create({ model: 'echo', input: 'hello' });
+    expect(proxy.output().slice(before)).toBe('');
+  });
+
   it('lists the models', async () => {
     const { client } = await aClient('models');
     const ids = [];

@@ -13,6 +13,12 @@ import { HealthModule } from './health/health.module';
 import { ModelsModule } from './models/models.module';
 import { OpsModule } from './ops/ops.module';
 
+/** The routes the pipeline answers (ChatController, EndpointsController): no access log line. */
+const PROXIED_ROUTES = ['v1/chat/completions', 'v1/embeddings', 'v1/completions', 'v1/responses', 'v1/messages'].map((path) => ({
+  path,
+  method: RequestMethod.POST,
+}));
+
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logStream?: NodeJS.WritableStream): DynamicModule {
@@ -20,9 +26,9 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        // Chat requests are recorded in usage_logs; a per-request access log line would cost
+        // Proxied requests are recorded in usage_logs; a per-request access log line would cost
         // more than the rest of the hot path (measured with --cpu-prof).
-        loggerModule('proxy-api', logStream, [{ path: 'v1/chat/completions', method: RequestMethod.POST }]),
+        loggerModule('proxy-api', logStream, PROXIED_ROUTES),
         DatabaseModule.forRoot([...authEntities, ...usageEntities, ...bridgeEntities]),
         HealthModule,
         OpsModule,

@@ -13,7 +13,10 @@ export type ProxyCaller = { kind: 'token'; token: VerifiedToken } | { kind: 'api
 /**
  * The authentication order of the original design: dashboard tokens first (when
  * use_dashboard_tokens), then the shared api_key (constant-time compare), else 401 with the
- * reason. Logs name the token id or the reason, never the token.
+ * reason. Logs name the token id or the reason, never the token. An accepted request is
+ * logged at debug only: every request is in usage_logs already, and a line each at the
+ * default info level cost the proxy a JSON log write per request (as the access log would,
+ * which the hot path excludes for that reason).
  */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
@@ -35,22 +38,22 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
         throw err;
       });
       if (result === null) {
-        this.logger.log('accepted the shared api_key');
+        this.logger.debug('accepted the shared api_key');
         return { kind: 'api_key' };
       }
       if (result.ok) {
-        this.logger.log(`accepted token ${result.token.id} of user ${result.token.userId}`);
+        this.logger.debug(`accepted token ${result.token.id} of user ${result.token.userId}`);
         return { kind: 'token', token: result.token };
       }
       if (apiKey !== '' && safeEqual(bearer, apiKey)) {
-        this.logger.log('accepted the shared api_key');
+        this.logger.debug('accepted the shared api_key');
         return { kind: 'api_key' };
       }
       this.logger.warn(`refused a bearer token: ${result.reason}`);
       throw ProxyError.unauthorized(result.reason === 'malformed' ? 'The API key is not recognised.' : REFUSAL_MESSAGES[result.reason]);
     }
     if (safeEqual(bearer, apiKey)) {
-      this.logger.log('accepted the shared api_key');
+      this.logger.debug('accepted the shared api_key');
       return { kind: 'api_key' };
     }
     this.logger.warn('refused a bearer token: not the api_key');

@@ -1,17 +1,8 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiOpenAiErrors } from '../endpoints/api-errors';
 import { ProxyPipeline } from '../pipeline/proxy-pipeline';
-
-const ERROR_SCHEMA = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: 'string', nullable: true }, code: { type: 'string' } },
-    },
-  },
-};
 
 @ApiTags('chat')
 @ApiBearerAuth()
@@ -36,15 +27,17 @@ export class ChatController {
     },
   })
   @ApiOkResponse({ description: 'chat.completion (JSON) or chat.completion.chunk events ending with data: [DONE]' })
-  @ApiResponse({ status: 400, description: 'invalid_json / invalid_request', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 401, description: 'invalid_api_key', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 403, description: 'model_not_allowed', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 404, description: 'model_not_found', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 413, description: 'payload_too_large', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 502, description: 'upstream_error', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 503, description: 'upstream_unavailable', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 503, description: 'service_unavailable (too many request bodies in flight)', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 504, description: 'upstream_timeout', schema: ERROR_SCHEMA })
+  @ApiOpenAiErrors([
+    [400, 'invalid_json / invalid_request'],
+    [401, 'invalid_api_key'],
+    [403, 'model_not_allowed'],
+    [404, 'model_not_found'],
+    [413, 'payload_too_large'],
+    [502, 'upstream_error'],
+    [503, 'upstream_unavailable'],
+    [503, 'service_unavailable (too many request bodies in flight)'],
+    [504, 'upstream_timeout'],
+  ])
   // The canonical path is handed to the same pipeline below Express (pipeline/front-door.ts);
   // this route serves other spellings of the path and documents it for Swagger. The pipeline
   // authenticates, reads the body and answers every error itself, so the route declares no

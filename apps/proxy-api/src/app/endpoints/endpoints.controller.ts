@@ -1,24 +1,11 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyPipeline } from '../pipeline/proxy-pipeline';
+import { ApiAnthropicErrors, ApiOpenAiErrors, PASSTHROUGH_ERRORS } from './api-errors';
 import { COMPLETIONS_ENDPOINT, EMBEDDINGS_ENDPOINT } from './passthrough.endpoints';
 import { MESSAGES_ENDPOINT } from './messages.endpoint';
 import { RESPONSES_ENDPOINT } from './responses.endpoint';
-
-const ERROR_SCHEMA = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { message: { type: 'string' }, type: { type: 'string' }, param: { type: 'string', nullable: true }, code: { type: 'string' } },
-    },
-  },
-};
-const ANTHROPIC_ERROR_SCHEMA = {
-  type: 'object',
-  properties: { type: { type: 'string', enum: ['error'] }, error: { type: 'object', properties: { type: { type: 'string' }, message: { type: 'string' } } } },
-};
 
 /**
  * The endpoints besides chat completions. Each route hands the request to the one pipeline
@@ -49,9 +36,7 @@ export class EndpointsController {
     },
   })
   @ApiOkResponse({ description: '{object:"list", data:[{object:"embedding", index, embedding}], model, usage}' })
-  @ApiResponse({ status: 400, description: 'invalid_request / unsupported_endpoint', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 401, description: 'invalid_api_key', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 404, description: 'model_not_found', schema: ERROR_SCHEMA })
+  @ApiOpenAiErrors(PASSTHROUGH_ERRORS)
   embeddings(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
     return this.pipeline.run(req, res, EMBEDDINGS_ENDPOINT);
   }
@@ -75,9 +60,7 @@ export class EndpointsController {
     },
   })
   @ApiOkResponse({ description: 'text_completion (JSON) or text_completion events ending with data: [DONE]' })
-  @ApiResponse({ status: 400, description: 'invalid_request / unsupported_endpoint', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 401, description: 'invalid_api_key', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 404, description: 'model_not_found', schema: ERROR_SCHEMA })
+  @ApiOpenAiErrors(PASSTHROUGH_ERRORS)
   completions(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
     return this.pipeline.run(req, res, COMPLETIONS_ENDPOINT);
   }
@@ -106,9 +89,7 @@ export class EndpointsController {
     },
   })
   @ApiOkResponse({ description: 'a response object, or events response.created … response.completed' })
-  @ApiResponse({ status: 400, description: 'invalid_request / unsupported_endpoint', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 401, description: 'invalid_api_key', schema: ERROR_SCHEMA })
-  @ApiResponse({ status: 404, description: 'model_not_found', schema: ERROR_SCHEMA })
+  @ApiOpenAiErrors(PASSTHROUGH_ERRORS)
   responses(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
     return this.pipeline.run(req, res, RESPONSES_ENDPOINT);
   }
@@ -139,11 +120,13 @@ export class EndpointsController {
     },
   })
   @ApiOkResponse({ description: 'a message object, or events message_start … message_stop' })
-  @ApiResponse({ status: 400, description: 'invalid_request_error', schema: ANTHROPIC_ERROR_SCHEMA })
-  @ApiResponse({ status: 401, description: 'authentication_error', schema: ANTHROPIC_ERROR_SCHEMA })
-  @ApiResponse({ status: 403, description: 'permission_error', schema: ANTHROPIC_ERROR_SCHEMA })
-  @ApiResponse({ status: 404, description: 'not_found_error', schema: ANTHROPIC_ERROR_SCHEMA })
-  @ApiResponse({ status: 502, description: 'api_error', schema: ANTHROPIC_ERROR_SCHEMA })
+  @ApiAnthropicErrors([
+    [400, 'invalid_request_error'],
+    [401, 'authentication_error'],
+    [403, 'permission_error'],
+    [404, 'not_found_error'],
+    [502, 'api_error'],
+  ])
   messages(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
     return this.pipeline.run(req, res, MESSAGES_ENDPOINT);
   }

@@ -25,8 +25,12 @@ describe('front door (POST /v1/chat/completions without Express) and the Express
   let token: string;
   let expressHandle: jest.SpyInstance;
   let pipelineRuns: jest.SpyInstance;
+  /** What the proxy logged, one JSON line each, at the default level. */
+  const logLines: string[] = [];
+  const level = process.env['LOG_LEVEL'];
 
   beforeAll(async () => {
+    delete process.env['LOG_LEVEL'];
     dir = mkdtempSync(join(tmpdir(), 'lmb-front-door-'));
     writeFileSync(
       join(dir, 'config.jsonc'),
@@ -34,7 +38,13 @@ describe('front door (POST /v1/chat/completions without Express) and the Express
     );
     writeFileSync(join(dir, 'models.json'), '{ "echo": { "provider": "echo" } }');
     const config = loadConfig({ cwd: dir, env: {} });
-    app = await createProxyApp(config, { logStream: new Writable({ write: (_c, _e, done) => done() }) });
+    const logStream = new Writable({
+      write: (chunk, _e, done) => {
+        logLines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    });
+    app = await createProxyApp(config, { logStream });
     const user = await app.get(UsersService).create({ username: 'door', email: 'door@example.com', password: 'correct horse battery', role: 'user' });
     token = (await app.get(TokensService).create(user.id, { name: 'door' })).token;
     // Express 5's app function hands every request to app.handle.
@@ -42,6 +52,7 @@ describe('front door (POST /v1/chat/completions without Express) and the Express
     pipelineRuns = jest.spyOn(app.get(ProxyPipeline), 'run');
   });
   afterAll(async () => {
+    if (level !== undefined) process.env['LOG_LEVEL'] = level;
     await app?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -144,5 +155,21 @@ describe('front door (POST /v1/chat/completions without Express) and the Express
     expect(comparable[2]).toMatchObject({ model: 'echo', status: 200, error: null });
     expect(comparable[2].prompt).toBeGreaterThan(0);
     expect(comparable[2].completion).toBeGreaterThan(0);
+  });
+
+  it('writes no log line for an accepted request at the default level, on any proxied path (usage_logs has each)', async () => {
+    const before = logLines.length;
+    expect((await post(FRONT_DOOR, token).send(hello)).status).toBe(200);
+    expect((await post(EXPRESS_ROUTE, token).send(hello)).status).toBe(200);
+    expect((await post(FRONT_DOOR, SHARED_KEY).send(hello)).status).toBe(200);
+    expect((await post('/v1/embeddings', token).send({ model: 'echo', input: 'hello' })).status).toBe(200);
+    expect((await post('/v1/completions', token).send({ model: 'echo', prompt: 'hello' })).status).toBe(200);
+    expect((await post('/v1/responses', token).send({ model: 'echo', input: 'hello' })).status).toBe(200);
+    const messages = await post('/v1/messages', token).send({ model: 'echo', max_tokens: 16, messages: [{ role: 'user', content: 'hello' }] });
+    expect(messages.status).toBe(200);
+    expect(logLines.slice(before)).toEqual([]);
+    // The level is info and the stream is the proxy's: a route outside the pipeline still has its access line.
+    expect((await request(app.getHttpServer()).get('/v1/models').set('authorization', `Bearer ${token}`)).status).toBe(200);
+    expect(logLines.slice(before)).toEqual([expect.stringContaining('"url":"/v1/models"')]);
   });
 });
