@@ -165,7 +165,6 @@ async function measure(url: string, seed: SeedResult, found: Facts, admin: { use
   return failed;
 }
 
-/** Seeds the database, then measures it through a dashboard started on it; resolves with the number of calls off target. */
 /** Measures a database seeded earlier, as it is (after any migration it has not run yet). */
 async function benchExisting(label: string, url: string, runs: number): Promise<number> {
   const dataSource = await openSeedDatabase(url);
@@ -183,6 +182,7 @@ async function benchExisting(label: string, url: string, runs: number): Promise<
   return measure(url, seed, found, admin, runs);
 }
 
+/** Seeds the database, then measures it through a dashboard started on it; resolves with the number of calls off target. */
 async function benchDatabase(label: string, url: string, options: Omit<SeedOptions, 'seed'>, runs: number, indexesWhileSeeding: boolean): Promise<number> {
   // The request log's search indexes (UsageLogSearch1764500000007) are built after the seed,
   // as that migration builds them on an existing database: the rows and rollups are the
