@@ -3,13 +3,14 @@
  *    [--rows N] [--database-url URL] [--runs R]`
  *
  * The CSV export in process, without HTTP: MB/s and time to first byte of
- * UsageExportService.open(days=30, csv) for the seeded user, the stream drained into a
- * counting sink; and, as the baseline, the export as it was before row arrays (Log entries
- * from UsageLogService.pages() through usageExportChunks). With --database-url the database is reused if it already holds the rows
+ * UsageExportService.open(days=30, csv) for the seeded user (on PostgreSQL: written by COPY),
+ * the stream drained into a counting sink; and, as baselines in the same run, the export from
+ * row arrays (UsageLogService.rowPages through usageExportRowChunks, SQLite's way) and as it
+ * was before row arrays (Log entries from UsageLogService.pages() through usageExportChunks). With --database-url the database is reused if it already holds the rows
  * (seeded once by tools/seed's seedUsage otherwise); default: a temp SQLite file.
  */
 import { tempSqliteDatabase } from '@lmarena-bridge/database/testing';
-import { usageExportChunks, UsageExportService, UsageLogService } from '@lmarena-bridge/usage';
+import { usageExportChunks, usageExportRowChunks, UsageExportService, UsageLogService } from '@lmarena-bridge/usage';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
     const service = new UsageExportService(logs);
     const ways: Array<[string, () => Promise<Readable>]> = [
       ['entries (before)', async () => Readable.from(usageExportChunks(logs.pages({ days: 30 }, 'all'), 'csv'), { objectMode: false })],
-      ['row arrays', async () => (await service.open({ days: 30 }, 'all', 'csv')).stream],
+      ['row arrays', async () => Readable.from(usageExportRowChunks(logs.rowPages({ days: 30 }, 'all'), 'csv'), { objectMode: false })],
+      ['export', async () => (await service.open({ days: 30 }, 'all', 'csv')).stream],
     ];
     for (let run = 0; run < runs * ways.length; run++) {
       const [way, open] = ways[run % ways.length];

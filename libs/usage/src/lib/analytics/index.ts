@@ -2,6 +2,7 @@ export * from './histogram';
 export * from './log-cursor';
 export * from './usage-analytics.module';
 export * from './usage-export';
+export * from './usage-export-copy';
 export * from './usage-export.service';
 export * from './usage-log.service';
 export * from './usage-retention.service';

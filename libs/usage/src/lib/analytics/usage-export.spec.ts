@@ -221,18 +221,21 @@ describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) =
     }, 300_000);
     afterAll(() => db?.close());
 
-    it('streams to a slow reader with the heap flat (< 64 MB above the start) and every row once', async () => {
+    it('streams to a slow reader with memory flat (< 64 MB above the start) and every row once', async () => {
       setFlagsFromString('--expose-gc');
       const gc = runInNewContext('gc') as () => void;
       const service = new UsageExportService(new UsageLogService(db.dataSource));
       gc();
-      const baseline = process.memoryUsage().heapUsed;
+      // Buffers (COPY's chunks) live outside the JavaScript heap: both count.
+      const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+      const baseline = used();
       let peak = 0;
       let bytes = 0;
       let records = 0;
       let chunks = 0;
       let last = '9999';
       let ordered = true;
+      let rest = '';
       const file = await service.open({}, { userId: owner.userId }, 'csv', NOW);
       // A reader slower than the database: each chunk is taken a turn of the event loop later,
       // so an exporter that ignored back-pressure would pile the file up in memory.
@@ -240,7 +243,9 @@ describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) =
         highWaterMark: 64 * 1024,
         write(chunk: Buffer, _encoding, done) {
           bytes += chunk.length;
-          const lines = chunk.toString('utf8').split('\r\n');
+          // Chunks need not end where records do (COPY's do not): the last piece waits for the next chunk.
+          const lines = (rest + chunk.toString('utf8')).split('\r\n');
+          rest = lines.pop() ?? '';
           for (const line of lines) {
             if (line === '' || line.startsWith('id,')) continue;
             records += 1;
@@ -251,18 +256,20 @@ describe.each(testDatabaseKinds())('UsageExportService on $kind', ({ create }) =
           }
           if (++chunks % 20 === 0) {
             gc();
-            peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
+            peak = Math.max(peak, used() - baseline);
           }
           setImmediate(done);
         },
       });
       await pipeline(file.stream, sink);
       gc();
-      peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
+      peak = Math.max(peak, used() - baseline);
+      expect(rest).toBe('');
       expect(records).toBe(ROWS);
       expect(ordered).toBe(true);
       expect(bytes).toBeGreaterThan(64 * MIB);
-      expect(chunks).toBeGreaterThan(100);
+      // In pieces (the row path's are ~64 KiB, COPY's up to its read-ahead), never the file at once.
+      expect(chunks).toBeGreaterThan(20);
       expect(peak).toBeLessThan(64 * MIB);
     }, 300_000);
   });

@@ -1,12 +1,14 @@
 import type { UsageLogEntry, UsageLogPage } from '@lmarena-bridge/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { ClientConfig } from 'pg';
 import { DataSource } from 'typeorm';
 import { storableCostUsd } from '../cost';
 import { decodeLogCursor, encodeLogCursor, LogCursor } from './log-cursor';
 import { Arm, FTS_FEW, indexableQ, PLAIN, likeTerm, statusArms, textArms, tokenInScope } from './log-arms';
 import { KeyIndex, rarestIndex } from './log-index-choice';
 import { queryArrays, WALK_SETTINGS } from './log-rows';
+import { COPY_CSV_COLUMNS, COPY_TIME_RANGE, inlineParameters } from './usage-export-copy';
 import { isPostgres, num, numOrNull, SqlParams } from './sql';
 import { UsageScope, usageWindow } from './usage-scope';
 
@@ -42,6 +44,20 @@ export const LOG_EXPORT_PAGE = 1000;
  * trip), so fewer, larger pages; 5,000 rows are ~600 KB of CSV, a few MB with long messages.
  */
 export const LOG_ROW_PAGE = 5000;
+/** Time slices of a COPY export (see csvCopy): enough that the two running at once stay busy, each a few MB at 10 M rows. */
+export const COPY_SLICES = 16;
+
+/** The CSV export as COPY statements (newest slice first) and the connection settings to run them with. */
+export interface CsvCopy {
+  config: ClientConfig;
+  statements: string[];
+}
+
+/** Bounds of one slice of the window: created_at >= from, created_at < before (absent: unbounded). */
+interface TimeRange {
+  from?: number;
+  before?: number;
+}
 
 /**
  * A row of the request log as the engine's driver gives it, the columns in the order of
@@ -202,6 +218,42 @@ export class UsageLogService {
     }
   }
 
+  /**
+   * On PostgreSQL, the CSV export of what rowPages() reads as COPY statements that write
+   * csvRowWriter's records (usage-export-copy.ts), one per time slice of the rows' span, newest
+   * first: the slices are disjoint ranges of created_at, so their records one after the other
+   * are the export's, in (created_at, id) descending order. Each slice is one statement
+   * without LIMIT (its own snapshot, as each page of rowPages() is). Null on SQLite, and when
+   * a row's time is outside what the COPY's ISO text covers.
+   */
+  async csvCopy(filter: UsageLogFilter, scope: UsageScope, now: number = Date.now(), slices: number = COPY_SLICES): Promise<CsvCopy | null> {
+    const ds = this.dataSource;
+    if (!isPostgres(ds)) return null;
+    const since = filter.days !== undefined ? usageWindow(filter.days, now).since : null;
+    // Both ends from IDX_usage_logs_time, whatever the filter: a slice that holds none of its rows is an empty COPY.
+    const [span] = await ds.query<Array<{ lo: string | null; hi: string | null }>>(
+      `SELECT MIN(created_at) AS lo, MAX(created_at) AS hi FROM usage_logs${since === null ? '' : ' WHERE created_at >= $1'}`,
+      since === null ? [] : [since],
+    );
+    const options = ds.options as { url?: string; extra?: { connectionTimeoutMillis?: number } };
+    const config: ClientConfig = { connectionString: options.url, connectionTimeoutMillis: options.extra?.connectionTimeoutMillis };
+    if (span?.lo === null || span?.lo === undefined || span.hi === null) return { config, statements: [] };
+    const lo = Number(span.lo);
+    const hi = Number(span.hi);
+    if (lo < COPY_TIME_RANGE.min || hi > COPY_TIME_RANGE.max) return null;
+    const count = Math.max(1, Math.min(slices, hi - lo + 1));
+    const step = Math.ceil((hi - lo + 1) / count);
+    const statements: string[] = [];
+    for (let k = 0; k < count; k++) {
+      // The newest slice has no upper bound (rows arriving meanwhile, as the first page would see them), the oldest no lower one.
+      const range: TimeRange = { before: k === 0 ? undefined : hi + 1 - k * step, from: k === count - 1 ? undefined : hi + 1 - (k + 1) * step };
+      const statement = await this.statement(filter, scope, now, null, null, { columns: COPY_CSV_COLUMNS, range, plain: true });
+      if (!statement) return { config, statements: [] };
+      statements.push(`COPY (${inlineParameters(statement.sql, statement.values)}) TO STDOUT (FORMAT csv)`);
+    }
+    return { config, statements };
+  }
+
   /** The index of each equality filter, led by user_id when the owner's term is in the query (see rarestIndex). */
   private keyIndexes(filter: UsageLogFilter, owner: UsageScope): KeyIndex[] {
     const mine: KeyIndex['key'] = owner === 'all' ? [] : [['user_id', owner.userId]];
@@ -233,21 +285,35 @@ export class UsageLogService {
     return rows.map(toEntry);
   }
 
-  /** The statement of one page, newest first after `after`; null when no row can match. */
-  private async statement(filter: UsageLogFilter, scope: UsageScope, now: number, after: LogCursor | null, limit: number): Promise<LogStatement | null> {
+  /**
+   * The statement of one page, newest first after `after`; null when no row can match.
+   * `limit` null: every row (csvCopy's slices); `columns`: another select list over the same
+   * `l` and `t` (COPY_CSV_COLUMNS); `range`: only rows of that created_at range. `plain`: one
+   * WHERE with every filter as a predicate, no arms (which only find a first page fast; a
+   * slice without LIMIT reads every match in index order anyway).
+   */
+  private async statement(
+    filter: UsageLogFilter,
+    scope: UsageScope,
+    now: number,
+    after: LogCursor | null,
+    limit: number | null,
+    { columns = COLUMNS, range = {}, plain = false }: { columns?: string; range?: TimeRange; plain?: boolean } = {},
+  ): Promise<LogStatement | null> {
     const ds = this.dataSource;
     if (filter.tokenId !== undefined && !(await tokenInScope(ds, filter.tokenId, scope))) return null;
     const q = filter.q ?? '';
     // A status class alone is read per code; beside an equality filter, that filter's index
     // reads fewer rows (a class holds most rows or a few per cent of each value's).
     const byCode =
+      !plain &&
       (filter.status === 'success' || filter.status === 'error') &&
       q === '' &&
       filter.model === undefined &&
       filter.endpoint === undefined &&
       filter.tokenId === undefined;
     let arms: Arm[] = [PLAIN];
-    if (q !== '' && indexableQ(q)) arms = await textArms(ds, q, scope, { model: filter.model, tokenId: filter.tokenId, few: this.ftsFew });
+    if (q !== '' && indexableQ(q) && !plain) arms = await textArms(ds, q, scope, { model: filter.model, tokenId: filter.tokenId, few: this.ftsFew });
     else if (byCode && filter.status !== undefined && typeof filter.status !== 'number') arms = await statusArms(ds, filter.status, scope);
     if (arms.length === 0) return null;
     // A token in the scope (checked above) has only its owner's rows: the token's index alone reads them.
@@ -258,12 +324,14 @@ export class UsageLogService {
       if (ownerTerm) where.push(`l.user_id = ${p.add(scope.userId)}`);
       if (filter.tokenId !== undefined) where.push(`l.token_id = ${p.add(filter.tokenId)}`);
       if (filter.days !== undefined) where.push(`l.created_at >= ${p.add(usageWindow(filter.days, now).since)}`);
+      if (range.from !== undefined) where.push(`l.created_at >= ${p.add(range.from)}`);
+      if (range.before !== undefined) where.push(`l.created_at < ${p.add(range.before)}`);
       if (filter.model !== undefined) where.push(`l.model = ${p.add(filter.model)}`);
       if (filter.endpoint !== undefined) where.push(`l.endpoint = ${p.add(filter.endpoint)}`);
       if (typeof filter.status === 'number') where.push(`l.status_code = ${p.add(filter.status)}`);
       else if (filter.status !== undefined && !byCode) where.push(STATUS_TERM[filter.status]);
-      if (q !== '' && !indexableQ(q)) {
-        // Too short for trigrams: the plain scan. LOWER() on both sides, by the same engine:
+      if (q !== '' && (plain || !indexableQ(q))) {
+        // Too short for trigrams, or a slice read whole: the plain scan. LOWER() on both sides, by the same engine:
         // PostgreSQL's LIKE is case-sensitive, and each engine folds case its own way (SQLite:
         // ASCII letters only), so text always matches itself and differs in case only where
         // the engine can fold it. Every indexed path re-checks with this very predicate.
@@ -286,14 +354,14 @@ export class UsageLogService {
     const whereOf = (terms: string[]) => (terms.length ? `WHERE ${terms.join(' AND ')}` : '');
     let sql: string;
     if (arms.length === 1) {
-      sql = `SELECT ${COLUMNS} FROM ${from(arms[0])} LEFT JOIN api_tokens t ON t.id = l.token_id ${whereOf([...shared(p), ...arms[0].terms(p)])} ${order} LIMIT ${p.add(limit)}`;
+      sql = `SELECT ${columns} FROM ${from(arms[0])} LEFT JOIN api_tokens t ON t.id = l.token_id ${whereOf([...shared(p), ...arms[0].terms(p)])} ${order} LIMIT ${p.add(limit)}`;
     } else {
       // Each arm's first `limit` rows hold the merged page's: merge them, then read the page's rows.
       const parts = arms.map(
         (arm, i) =>
           `SELECT s${i}.id, s${i}.created_at FROM (SELECT l.id, l.created_at FROM ${from(arm)} ${whereOf([...shared(p), ...arm.terms(p)])} ${order} LIMIT ${p.add(limit)}) s${i}`,
       );
-      sql = `SELECT ${COLUMNS} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
+      sql = `SELECT ${columns} FROM usage_logs l LEFT JOIN api_tokens t ON t.id = l.token_id
         WHERE l.id IN (SELECT u.id FROM (${parts.join(' UNION ')}) u ORDER BY u.created_at DESC, u.id DESC LIMIT ${p.add(limit)}) ${order}`;
     }
     return { sql, values: p.values, walk: isPostgres(ds) && arms.some((a) => a.messageWalk) };
