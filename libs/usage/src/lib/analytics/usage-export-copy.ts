@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Client, ClientConfig, escapeLiteral } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { MAX_ROW_COST_USD, NANO_USD_PER_USD } from '../cost';
@@ -124,19 +125,23 @@ export function crlfRecords(): (chunk: Buffer) => Buffer {
   };
 }
 
-/** Bytes a slice's COPY may read ahead while the one before it is written (about a 20th of a 100 MB export). */
+/** Bytes a slice's COPY may read ahead while the one before it is written: more than a slice of SLICE_ROWS short rows. */
 export const COPY_READ_AHEAD = 4 * 1024 * 1024;
 
 /**
- * The CSV records of `statements` (COPY statements, newest slice first), in order: the first
- * on one connection while the next runs ahead on another, up to COPY_READ_AHEAD bytes. The
+ * The CSV records of `statements` (COPY statements, newest slice first, taken as needed), in
+ * order: one on a connection while the next runs ahead on another, up to COPY_READ_AHEAD bytes. The
  * connections are the export's own, not the pool's (a COPY holds its connection as long as the
  * client takes to download; a pool connection is for short queries and has their timeout);
  * they are closed at the end, and a COPY under way is abandoned with its socket when the
  * consumer stops early.
  */
-export async function* copyChunks(config: ClientConfig, statements: readonly string[]): AsyncGenerator<Buffer> {
-  if (statements.length === 0) return;
+export async function* copyChunks(config: ClientConfig, statements: AsyncIterable<string>): AsyncGenerator<Buffer> {
+  const pending = statements[Symbol.asyncIterator]();
+  const take = async (): Promise<string | null> => {
+    const next = await pending.next();
+    return next.done ? null : next.value;
+  };
   const clients: Client[] = [];
   const connect = async (): Promise<Client> => {
     const client = new Client({ ...config, keepAlive: true });
@@ -146,30 +151,31 @@ export async function* copyChunks(config: ClientConfig, statements: readonly str
     await client.connect();
     // ISO_TIME's dates; no statement timeout: a COPY lasts as long as the client takes to read.
     // And the rows read in the order of an index, as the ordered walk of the log's pages is
-    // (WALK_SETTINGS): planned without LIMIT, a slice of ~60 k rows is otherwise gathered and
-    // sorted first (220 ms before the first byte at 1 M rows, and less throughput).
+    // (WALK_SETTINGS): planned without LIMIT, a slice is otherwise gathered and sorted first.
     await client.query(["SET DateStyle = 'ISO, YMD'", 'SET statement_timeout = 0', ...WALK_SETTINGS.map((setting) => `SET ${setting} = off`)].join('; '));
     return client;
   };
+  /** Slice i's COPY, on connection i % 2 (opened for the first two slices). */
+  const run = async (i: number): Promise<Readable | null> => {
+    const sql = await take();
+    if (sql === null) return null;
+    const client = clients[i % 2] ?? (await connect());
+    const copy = client.query(copyTo(sql, { highWaterMark: COPY_READ_AHEAD }));
+    // Read or not yet (the one running ahead), a failed or abandoned COPY must not be an uncaught 'error': the loop below sees it when it reads.
+    copy.on('error', () => undefined);
+    return copy;
+  };
   try {
-    const pair = [await connect(), statements.length > 1 ? await connect() : null];
-    const run = (i: number) => {
-      const client = pair[i % 2];
-      if (i >= statements.length || !client) return null;
-      const copy = client.query(copyTo(statements[i], { highWaterMark: COPY_READ_AHEAD }));
-      // Read or not yet (the one running ahead), a failed or abandoned COPY must not be an uncaught 'error': the loop below sees it when it reads.
-      copy.on('error', () => undefined);
-      return copy;
-    };
-    let current = run(0);
-    let next = run(1);
+    let current = await run(0);
+    let next = current ? await run(1) : null;
     for (let i = 0; current; i++) {
       const crlf = crlfRecords();
       for await (const chunk of current) yield crlf(chunk as Buffer);
       current = next;
-      next = run(i + 2);
+      next = current ? await run(i + 2) : null;
     }
   } finally {
+    await pending.return?.();
     // end() of a client whose COPY is still under way destroys its socket.
     await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
   }

@@ -44,13 +44,18 @@ export const LOG_EXPORT_PAGE = 1000;
  * trip), so fewer, larger pages; 5,000 rows are ~600 KB of CSV, a few MB with long messages.
  */
 export const LOG_ROW_PAGE = 5000;
-/** Time slices of a COPY export (see csvCopy): enough that the two running at once stay busy, each a few MB at 10 M rows. */
-export const COPY_SLICES = 16;
+/**
+ * Rows of the log per slice of a COPY export (see csvCopy): ~2.5 MB of CSV with short
+ * messages, within what the next slice may read ahead while one is written (COPY_READ_AHEAD),
+ * so the two run at once all along; finding each slice's start reads as many entries of the
+ * time index (a few ms). The first slice is a tenth of it: its start is found before the first byte.
+ */
+export const SLICE_ROWS = 20_000;
 
 /** The CSV export as COPY statements (newest slice first) and the connection settings to run them with. */
 export interface CsvCopy {
   config: ClientConfig;
-  statements: string[];
+  statements: AsyncIterable<string>;
 }
 
 /** Bounds of one slice of the window: created_at >= from, created_at < before (absent: unbounded). */
@@ -220,38 +225,53 @@ export class UsageLogService {
 
   /**
    * On PostgreSQL, the CSV export of what rowPages() reads as COPY statements that write
-   * csvRowWriter's records (usage-export-copy.ts), one per time slice of the rows' span, newest
-   * first: the slices are disjoint ranges of created_at, so their records one after the other
-   * are the export's, in (created_at, id) descending order. Each slice is one statement
-   * without LIMIT (its own snapshot, as each page of rowPages() is). Null on SQLite, and when
-   * a row's time is outside what the COPY's ISO text covers.
+   * csvRowWriter's records (usage-export-copy.ts), one per time slice, newest first, made as
+   * they are asked for: the slices are disjoint ranges of created_at, so their records one
+   * after the other are the export's, in (created_at, id) descending order. Each slice is one
+   * statement without LIMIT (its own snapshot, as each page of rowPages() is) over about
+   * `sliceRows` rows of the log (of all rows: the filter's are as many or fewer), its lower
+   * end found in the time index (sliceStart). Null on SQLite, and when a row's time is
+   * outside what the COPY's ISO text covers.
    */
-  async csvCopy(filter: UsageLogFilter, scope: UsageScope, now: number = Date.now(), slices: number = COPY_SLICES): Promise<CsvCopy | null> {
+  async csvCopy(filter: UsageLogFilter, scope: UsageScope, now: number = Date.now(), sliceRows: number = SLICE_ROWS): Promise<CsvCopy | null> {
     const ds = this.dataSource;
     if (!isPostgres(ds)) return null;
     const since = filter.days !== undefined ? usageWindow(filter.days, now).since : null;
-    // Both ends from IDX_usage_logs_time, whatever the filter: a slice that holds none of its rows is an empty COPY.
     const [span] = await ds.query<Array<{ lo: string | null; hi: string | null }>>(
       `SELECT MIN(created_at) AS lo, MAX(created_at) AS hi FROM usage_logs${since === null ? '' : ' WHERE created_at >= $1'}`,
       since === null ? [] : [since],
     );
-    const options = ds.options as { url?: string; extra?: { connectionTimeoutMillis?: number } };
-    const config: ClientConfig = { connectionString: options.url, connectionTimeoutMillis: options.extra?.connectionTimeoutMillis };
-    if (span?.lo === null || span?.lo === undefined || span.hi === null) return { config, statements: [] };
-    const lo = Number(span.lo);
-    const hi = Number(span.hi);
-    if (lo < COPY_TIME_RANGE.min || hi > COPY_TIME_RANGE.max) return null;
-    const count = Math.max(1, Math.min(slices, hi - lo + 1));
-    const step = Math.ceil((hi - lo + 1) / count);
-    const statements: string[] = [];
-    for (let k = 0; k < count; k++) {
+    if (span && span.lo !== null && span.hi !== null && (Number(span.lo) < COPY_TIME_RANGE.min || Number(span.hi) > COPY_TIME_RANGE.max)) return null;
+    const slices = async function* (this: UsageLogService): AsyncGenerator<string> {
       // The newest slice has no upper bound (rows arriving meanwhile, as the first page would see them), the oldest no lower one.
-      const range: TimeRange = { before: k === 0 ? undefined : hi + 1 - k * step, from: k === count - 1 ? undefined : hi + 1 - (k + 1) * step };
-      const statement = await this.statement(filter, scope, now, null, null, { columns: COPY_CSV_COLUMNS, range, plain: true });
-      if (!statement) return { config, statements: [] };
-      statements.push(`COPY (${inlineParameters(statement.sql, statement.values)}) TO STDOUT (FORMAT csv)`);
-    }
-    return { config, statements };
+      let before: number | undefined;
+      for (let k = 0; ; k++) {
+        const from = await this.sliceStart(before, since, k === 0 ? Math.ceil(sliceRows / 10) : sliceRows);
+        const range = { before, from: from ?? undefined };
+        const statement = await this.statement(filter, scope, now, null, null, { columns: COPY_CSV_COLUMNS, range, plain: true });
+        if (!statement) return;
+        yield `COPY (${inlineParameters(statement.sql, statement.values)}) TO STDOUT (FORMAT csv)`;
+        if (from === null) return;
+        before = from;
+      }
+    };
+    const options = ds.options as { url?: string; extra?: { connectionTimeoutMillis?: number } };
+    return { config: { connectionString: options.url, connectionTimeoutMillis: options.extra?.connectionTimeoutMillis }, statements: slices.call(this) };
+  }
+
+  /**
+   * The created_at `rows` rows of the log below `before` (newest first, within the window),
+   * read from IDX_usage_logs_time alone; null when fewer rows are left. Strictly below
+   * `before`, so each slice holds rows, and rows of one millisecond are never split.
+   */
+  private async sliceStart(before: number | undefined, since: number | null, rows: number): Promise<number | null> {
+    const p = SqlParams.for(this.dataSource);
+    const where = [before === undefined ? null : `created_at < ${p.add(before)}`, since === null ? null : `created_at >= ${p.add(since)}`].filter(
+      (t) => t !== null,
+    );
+    const sql = `SELECT created_at FROM usage_logs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 1 OFFSET ${p.add(rows)}`;
+    const [row] = await this.dataSource.query<Array<{ created_at: number | string }>>(sql, p.values);
+    return row ? Number(row.created_at) : null;
   }
 
   /** The index of each equality filter, led by user_id when the owner's term is in the query (see rarestIndex). */
@@ -287,7 +307,7 @@ export class UsageLogService {
 
   /**
    * The statement of one page, newest first after `after`; null when no row can match.
-   * `limit` null: every row (csvCopy's slices); `columns`: another select list over the same
+   * `limit` null: every row (csvCopy's slices, PostgreSQL's LIMIT NULL); `columns`: another select list over the same
    * `l` and `t` (COPY_CSV_COLUMNS); `range`: only rows of that created_at range. `plain`: one
    * WHERE with every filter as a predicate, no arms (which only find a first page fast; a
    * slice without LIMIT reads every match in index order anyway).
