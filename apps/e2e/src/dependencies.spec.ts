@@ -14,7 +14,6 @@ import { WORKSPACE_ROOT } from './support/servers';
 
 /** Loaded by name at run time, so no import shows them; each with the reason. */
 const LOADED_BY_NAME: Record<string, string> = {
-  pg: 'TypeORM loads the PostgreSQL driver by name (type: "postgres")',
   'better-sqlite3': 'TypeORM loads the SQLite driver by name (type: "better-sqlite3"); libs/database imports only its types',
 };
 
