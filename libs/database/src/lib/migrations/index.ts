@@ -10,6 +10,10 @@ import { UsageCost1764500000005 } from './1764500000005-usage-cost';
 import { AnalyticsRollups1764500000006 } from './1764500000006-analytics-rollups';
 import { UsageLogSearch1764500000007 } from './1764500000007-usage-log-search';
 import { Webhooks1764500000010 } from './1764500000010-webhooks';
+import { UsageFtsByWriter1764500000011 } from './1764500000011-usage-fts-by-writer';
+
+/** SQLite's text search table of the request log's messages; the usage writer fills it (UsageFtsByWriter1764500000011). */
+export { FTS_TABLE } from './1764500000007-usage-log-search';
 
 /** Every migration, oldest first. Listed as classes because the servers are bundled. */
 export const migrations = [
@@ -25,4 +29,5 @@ export const migrations = [
   AnalyticsRollups1764500000006,
   UsageLogSearch1764500000007,
   Webhooks1764500000010,
+  UsageFtsByWriter1764500000011,
 ];

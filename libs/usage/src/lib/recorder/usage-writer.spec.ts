@@ -1,3 +1,4 @@
+import { FTS_TABLE } from '@lmarena-bridge/database';
 import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { bruteForceRollups, ROLLUP_TABLE_NAMES } from '../../testing/rollup-fixtures';
 import { aUsageRow, NOON, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
@@ -84,6 +85,31 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
     expect(await db.daily(owner.tokenId)).toEqual([expect.objectContaining({ requests: 5, responseTimeMsSum: 500 })]);
     await expectRollupsOf(owner.userId, [...first, ...more]);
     expect(await db.lastUsedAt(owner.tokenId)).toBe(NOON + 5);
+  });
+
+  it('gives every new row with a message its text search entry (SQLite), once however often the batch is written, and none to the others', async () => {
+    const owner = await db.anOwner();
+    const messages = ['upstream reset the connection', null, 'Upstream TIMEOUT', null, 'rate limit, retry'];
+    const rows = withUids(messages.map((errorMessage, i) => aUsageRow({ ...owner, createdAt: NOON + i, statusCode: errorMessage ? 502 : 200, errorMessage })));
+    expect(await writer.write(rows)).toBe(5);
+    expect(await writer.write([...rows].reverse())).toBe(0);
+    if (kind !== 'sqlite') return;
+    const ids = async (sql: string, values: unknown[] = []) =>
+      (await db.dataSource.query<Array<{ id: number }>>(sql, values)).map((r) => Number(r.id)).sort((a, b) => a - b);
+    const withMessage = await ids('SELECT id FROM usage_logs WHERE token_id = ? AND error_message IS NOT NULL', [owner.tokenId]);
+    expect(withMessage.length).toBe(3);
+    expect(
+      await ids(`SELECT rowid AS id FROM ${FTS_TABLE} WHERE rowid IN (${withMessage.join(', ')}) OR rowid IN (SELECT id FROM usage_logs WHERE token_id = ?)`, [
+        owner.tokenId,
+      ]),
+    ).toEqual(withMessage);
+    expect(await ids(`SELECT rowid AS id FROM ${FTS_TABLE} WHERE ${FTS_TABLE} MATCH '"upstream"'`)).toEqual(expect.arrayContaining(withMessage.slice(0, 2)));
+    expect(await ids(`SELECT rowid AS id FROM ${FTS_TABLE} WHERE ${FTS_TABLE} MATCH '"retry"'`)).toEqual(expect.arrayContaining([withMessage[2]]));
+    // As many entries as rows with a message, and the index consistent with itself.
+    const [{ n }] = await db.dataSource.query<Array<{ n: number }>>(`SELECT COUNT(*) AS n FROM ${FTS_TABLE}`);
+    const [{ m }] = await db.dataSource.query<Array<{ m: number }>>('SELECT COUNT(*) AS m FROM usage_logs WHERE error_message IS NOT NULL');
+    expect(Number(n)).toBe(Number(m));
+    await db.dataSource.query(`INSERT INTO ${FTS_TABLE} (${FTS_TABLE}) VALUES ('integrity-check')`);
   });
 
   it('concurrent writers (several proxies) upserting the same rollup rows in opposite orders never deadlock', async () => {

@@ -1,4 +1,4 @@
-import { sqliteHandle } from '@lmarena-bridge/database';
+import { FTS_TABLE, sqliteHandle } from '@lmarena-bridge/database';
 import type Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { rollUp } from './rollup';
@@ -70,8 +70,15 @@ class SqliteUsageWriter implements UsageWriter {
       run: db.prepare(`${rollupInsert(t)} (${marks(t.key.length + t.sums.length)}) ${rollupUpsert(t)}`),
     }));
     const touch = db.prepare(LAST_USED.replace(/\$1/g, '@at').replace('$2', '@id'));
+    // The text search entry of each new row with a message, in the batch's transaction (no trigger: see UsageFtsByWriter1764500000011).
+    const indexMessage = db.prepare(`INSERT INTO ${FTS_TABLE} (rowid, error_message) VALUES (?, ?)`);
     this.run = db.transaction((rows: readonly SpooledRow[]) => {
-      const inserted = rows.filter((row) => insertLog.run(logValues(row).map((v) => (typeof v === 'boolean' ? Number(v) : v))).changes === 1);
+      const inserted = rows.filter((row) => {
+        const result = insertLog.run(logValues(row).map((v) => (typeof v === 'boolean' ? Number(v) : v)));
+        if (result.changes !== 1) return false;
+        if (typeof row.errorMessage === 'string') indexMessage.run(result.lastInsertRowid, row.errorMessage);
+        return true;
+      });
       const rollup = rollUp(inserted);
       for (const upsert of upserts) for (const values of upsert.rows(rollup)) upsert.run.run(values);
       for (const [id, at] of rollup.lastUsed) touch.run({ id, at });
