@@ -71,12 +71,14 @@ class SqliteUsageWriter implements UsageWriter {
     }));
     const touch = db.prepare(LAST_USED.replace(/\$1/g, '@at').replace('$2', '@id'));
     // The text search entry of each new row with a message, in the batch's transaction (no trigger: see UsageFtsByWriter1764500000011).
-    const indexMessage = db.prepare(`INSERT INTO ${FTS_TABLE} (rowid, error_message) VALUES (?, ?)`);
+    // No table before UsageLogSearch1764500000007 (the writer on an older schema: usage-log-bench's "before").
+    const hasFts = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(FTS_TABLE) !== undefined;
+    const indexMessage = hasFts ? db.prepare(`INSERT INTO ${FTS_TABLE} (rowid, error_message) VALUES (?, ?)`) : null;
     this.run = db.transaction((rows: readonly SpooledRow[]) => {
       const inserted = rows.filter((row) => {
         const result = insertLog.run(logValues(row).map((v) => (typeof v === 'boolean' ? Number(v) : v)));
         if (result.changes !== 1) return false;
-        if (typeof row.errorMessage === 'string') indexMessage.run(result.lastInsertRowid, row.errorMessage);
+        if (indexMessage && typeof row.errorMessage === 'string') indexMessage.run(result.lastInsertRowid, row.errorMessage);
         return true;
       });
       const rollup = rollUp(inserted);
