@@ -35,21 +35,22 @@ const LOG_COLUMNS = [
 const LOG_CONFLICT = 'ON CONFLICT (row_uid) DO NOTHING';
 const LAST_USED = 'UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)';
 
-function logValues(r: SpooledRow): unknown[] {
+/** The row's values in LOG_COLUMNS order; `flag` writes the booleans (SQLite binds 0/1). */
+function logValues(r: SpooledRow, flag: (value: boolean) => boolean | number = (value) => value): unknown[] {
   return [
     r.createdAt,
     r.userId,
     r.tokenId,
     r.model,
     r.endpoint,
-    r.stream,
+    flag(r.stream),
     r.statusCode,
     r.responseTimeMs,
     r.ttftMs,
     r.promptTokens,
     r.completionTokens,
     r.errorMessage,
-    r.usageEstimated === true,
+    flag(r.usageEstimated === true),
     // Absent in spool lines written before prices: no cost.
     r.costUsd ?? null,
     r.uid,
@@ -76,7 +77,7 @@ class SqliteUsageWriter implements UsageWriter {
     const indexMessage = hasFts ? db.prepare(`INSERT INTO ${FTS_TABLE} (rowid, error_message) VALUES (?, ?)`) : null;
     this.run = db.transaction((rows: readonly SpooledRow[]) => {
       const inserted = rows.filter((row) => {
-        const result = insertLog.run(logValues(row).map((v) => (typeof v === 'boolean' ? Number(v) : v)));
+        const result = insertLog.run(logValues(row, Number));
         if (result.changes !== 1) return false;
         if (indexMessage && typeof row.errorMessage === 'string') indexMessage.run(result.lastInsertRowid, row.errorMessage);
         return true;
@@ -117,7 +118,11 @@ class PostgresUsageWriter implements UsageWriter {
         }
         return answers;
       };
-      const stored = await insert(`INSERT INTO usage_logs (${LOG_COLUMNS.join(', ')}) VALUES`, rows.map(logValues), `${LOG_CONFLICT} RETURNING row_uid`);
+      const stored = await insert(
+        `INSERT INTO usage_logs (${LOG_COLUMNS.join(', ')}) VALUES`,
+        rows.map((row) => logValues(row)),
+        `${LOG_CONFLICT} RETURNING row_uid`,
+      );
       const insertedUids = new Set(stored.map((r) => (r as { row_uid: string }).row_uid));
       const inserted = insertedUids.size === rows.length ? rows : rows.filter((r) => insertedUids.has(r.uid));
       const rollup = rollUp(inserted);
