@@ -1,5 +1,6 @@
-import { FTS_TABLE } from '@lmarena-bridge/database';
-import { testDatabaseKinds } from '@lmarena-bridge/database/testing';
+import { dataSourceOptions, FTS_TABLE, migrations, runMigrations } from '@lmarena-bridge/database';
+import { DataSource } from 'typeorm';
+import { tempSqliteDatabase, testDatabaseKinds } from '@lmarena-bridge/database/testing';
 import { bruteForceRollups, ROLLUP_TABLE_NAMES } from '../../testing/rollup-fixtures';
 import { aUsageRow, NOON, openUsageTestDatabase, UsageTestDatabase } from '../../testing/usage-builders';
 import { UsageRow, utcDay } from './usage-row';
@@ -147,5 +148,39 @@ describe.each(testDatabaseKinds())('usage writer on $kind', ({ kind, create }) =
       [200, 3, 390_038, 0],
       [429, 1, 0, 1],
     ]);
+  });
+});
+
+describe('usage writer on SQLite made before the text search table exists', () => {
+  it('writes its rows, then indexes the messages of the rows it writes once the table is there', async () => {
+    const file = tempSqliteDatabase();
+    const ds = new DataSource({
+      ...dataSourceOptions(file.target, []),
+      migrations: migrations.slice(
+        0,
+        migrations.findIndex((m) => m.name === 'UsageLogSearch1764500000007'),
+      ),
+    });
+    await ds.initialize();
+    try {
+      await runMigrations(ds);
+      await ds.query(`INSERT INTO users (username, email, password_hash, created_at, updated_at) VALUES ('u', 'u@example.com', 'x', 0, 0)`);
+      await ds.query(`INSERT INTO api_tokens (user_id, name, token_hash, hint, created_at) VALUES (1, 't', 'h', 'x', 0)`);
+      const writer = createUsageWriter(ds);
+      const row = (errorMessage: string) => withUids([aUsageRow({ userId: 1, tokenId: 1, statusCode: 502, errorMessage })]);
+      expect(await writer.write(row('written before the search table'))).toBe(1);
+      // Another process (the dashboard, say) brings the schema up to date while this writer runs.
+      const other = new DataSource({ ...dataSourceOptions(file.target, []), migrations });
+      await other.initialize();
+      await runMigrations(other);
+      await other.destroy();
+      expect(await writer.write(row('written after the search table'))).toBe(1);
+      const matches = async (phrase: string) => (await ds.query(`SELECT rowid FROM ${FTS_TABLE} WHERE ${FTS_TABLE} MATCH ?`, [`"${phrase}"`])).length;
+      // The first by the migration's backfill, the second by the writer.
+      expect([await matches('before the search'), await matches('after the search')]).toEqual([1, 1]);
+    } finally {
+      await ds.destroy();
+      await file.drop();
+    }
   });
 });

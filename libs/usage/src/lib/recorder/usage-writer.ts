@@ -72,14 +72,18 @@ class SqliteUsageWriter implements UsageWriter {
     }));
     const touch = db.prepare(LAST_USED.replace(/\$1/g, '@at').replace('$2', '@id'));
     // The text search entry of each new row with a message, in the batch's transaction (no trigger: see UsageFtsByWriter1764500000011).
-    // No table before UsageLogSearch1764500000007 (the writer on an older schema: usage-log-bench's "before").
-    const hasFts = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(FTS_TABLE) !== undefined;
-    const indexMessage = hasFts ? db.prepare(`INSERT INTO ${FTS_TABLE} (rowid, error_message) VALUES (?, ?)`) : null;
+    // Prepared once the table exists: there is none before UsageLogSearch1764500000007 (usage-log-bench's "before" writes to that schema).
+    const ftsTable = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`);
+    let ftsInsert: Database.Statement | null = null;
+    const indexMessage = (id: number | bigint, message: string) => {
+      ftsInsert ??= ftsTable.get(FTS_TABLE) === undefined ? null : db.prepare(`INSERT INTO ${FTS_TABLE} (rowid, error_message) VALUES (?, ?)`);
+      ftsInsert?.run(id, message);
+    };
     this.run = db.transaction((rows: readonly SpooledRow[]) => {
       const inserted = rows.filter((row) => {
         const result = insertLog.run(logValues(row, Number));
         if (result.changes !== 1) return false;
-        if (indexMessage && typeof row.errorMessage === 'string') indexMessage.run(result.lastInsertRowid, row.errorMessage);
+        if (typeof row.errorMessage === 'string') indexMessage(result.lastInsertRowid, row.errorMessage);
         return true;
       });
       const rollup = rollUp(inserted);
