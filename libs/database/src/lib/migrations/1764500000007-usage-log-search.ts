@@ -54,7 +54,11 @@ const PARTIALS: Array<[name: string, columns: string[]]> = [
 ];
 export const TRGM_INDEX = 'IDX_usage_logs_message_trgm';
 export const FTS_TABLE = 'usage_logs_fts';
-const FTS_TRIGGERS = ['usage_logs_fts_insert', 'usage_logs_fts_delete', 'usage_logs_fts_update'];
+/** The insert trigger this migration makes; UsageFtsByWriter1764500000011 drops it (the usage writer adds the entries). */
+export const FTS_INSERT_TRIGGER = 'usage_logs_fts_insert';
+export const CREATE_FTS_INSERT_TRIGGER = `CREATE TRIGGER "${FTS_INSERT_TRIGGER}" AFTER INSERT ON "usage_logs" WHEN new."error_message" IS NOT NULL BEGIN
+      INSERT INTO "${FTS_TABLE}" (rowid, error_message) VALUES (new."id", new."error_message"); END`;
+const FTS_TRIGGERS = [FTS_INSERT_TRIGGER, 'usage_logs_fts_delete', 'usage_logs_fts_update'];
 
 const list = (columns: string[]) => columns.map((c) => `"${c}"`).join(', ');
 
@@ -82,8 +86,7 @@ export class UsageLogSearch1764500000007 implements MigrationInterface {
   private async upFts(q: QueryRunner): Promise<void> {
     await q.query(`CREATE VIRTUAL TABLE "${FTS_TABLE}" USING fts5(error_message, content='', contentless_delete=1, tokenize='trigram')`);
     await q.query(`INSERT INTO "${FTS_TABLE}" (rowid, error_message) SELECT "id", "error_message" FROM "usage_logs" WHERE ${HAS_MESSAGE}`);
-    await q.query(`CREATE TRIGGER "usage_logs_fts_insert" AFTER INSERT ON "usage_logs" WHEN new."error_message" IS NOT NULL BEGIN
-      INSERT INTO "${FTS_TABLE}" (rowid, error_message) VALUES (new."id", new."error_message"); END`);
+    await q.query(CREATE_FTS_INSERT_TRIGGER);
     await q.query(`CREATE TRIGGER "usage_logs_fts_delete" AFTER DELETE ON "usage_logs" WHEN old."error_message" IS NOT NULL BEGIN
       DELETE FROM "${FTS_TABLE}" WHERE rowid = old."id"; END`);
     await q.query(`CREATE TRIGGER "usage_logs_fts_update" AFTER UPDATE OF "id", "error_message" ON "usage_logs" BEGIN

@@ -2,8 +2,8 @@ import { DataSource } from 'typeorm';
 import { TestDatabase, testDatabaseKinds } from '../../testing';
 import { dataSourceOptions } from '../data-source';
 import { runMigrations } from '../migrate';
-import { FTS_TABLE } from './1764500000007-usage-log-search';
-import { FTS_INSERT_TRIGGER, UsageFtsByWriter1764500000011 } from './1764500000011-usage-fts-by-writer';
+import { FTS_INSERT_TRIGGER, FTS_TABLE } from './1764500000007-usage-log-search';
+import { UsageFtsByWriter1764500000011 } from './1764500000011-usage-fts-by-writer';
 
 describe.each(testDatabaseKinds())('migration UsageFtsByWriter1764500000011 on $kind', ({ kind, create }) => {
   let db: TestDatabase;

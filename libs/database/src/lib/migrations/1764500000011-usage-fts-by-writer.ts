@@ -1,8 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { FTS_TABLE } from './1764500000007-usage-log-search';
-
-/** The AFTER INSERT trigger this migration drops (and down() puts back). */
-export const FTS_INSERT_TRIGGER = 'usage_logs_fts_insert';
+import { CREATE_FTS_INSERT_TRIGGER, FTS_INSERT_TRIGGER } from './1764500000007-usage-log-search';
 
 /**
  * SQLite: the usage writer adds the text search entries of the rows it inserts itself, in the
@@ -24,7 +21,6 @@ export class UsageFtsByWriter1764500000011 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     if (q.connection.options.type === 'postgres') return;
     // Rows the writer indexed are in the FTS table already; the trigger takes the next ones.
-    await q.query(`CREATE TRIGGER "${FTS_INSERT_TRIGGER}" AFTER INSERT ON "usage_logs" WHEN new."error_message" IS NOT NULL BEGIN
-      INSERT INTO "${FTS_TABLE}" (rowid, error_message) VALUES (new."id", new."error_message"); END`);
+    await q.query(CREATE_FTS_INSERT_TRIGGER);
   }
 }
